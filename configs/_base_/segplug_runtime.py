@@ -1,0 +1,13 @@
+# segplug's runtime: MMSegmentation's, plus the plugin import, segplug's safety hooks, a
+# TensorBoard backend that is used when tensorboard is installed, and a DDP wrapper that
+# also runs on CPU processes (gloo).
+_base_ = ['mmseg::_base_/default_runtime.py']
+custom_imports = dict(imports=['segplug'], allow_failed_imports=False)
+vis_backends = [dict(type='LocalVisBackend'), dict(type='OptionalTensorboardVisBackend')]
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+model_wrapper_cfg = dict(type='SegDistributedDataParallel')
+custom_hooks = [
+    dict(type='DataCheckHook'),  # every file opened before the first iteration
+    dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, keep the last good checkpoint
+    dict(type='EvalProgressHook'),  # progress bar over val/test sets
+]

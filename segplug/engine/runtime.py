@@ -1,0 +1,34 @@
+"""Make a config written for multi-GPU MMSegmentation training run on whatever is here."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from mmengine.config import Config
+
+SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
+
+
+def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:
+    """Adapt ``cfg`` in place to this machine and add segplug's safety hooks.
+
+    * No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA), and the DDP
+      wrapper becomes :class:`SegDistributedDataParallel`, which accepts CPU modules and
+      reverts SyncBN (no CPU kernel). SyncBN in a single process is reverted by MMEngine.
+    * ``add_hooks``: appends ``DataCheckHook``, ``NaNGuardHook`` and ``EvalProgressHook`` to
+      ``custom_hooks`` unless the config already lists them.
+    """
+    if not torch.cuda.is_available():
+        env = cfg.setdefault('env_cfg', {})
+        dist_cfg = env.setdefault('dist_cfg', {})
+        if dist_cfg.get('backend', 'nccl') == 'nccl':
+            dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg')
+    if wrapper is None or wrapper.get('type') in (None, 'MMDistributedDataParallel'):
+        cfg.model_wrapper_cfg = dict(wrapper or {}, type='SegDistributedDataParallel')
+    if add_hooks:
+        hooks: list[Any] = list(cfg.get('custom_hooks', None) or [])
+        present = {h.get('type') for h in hooks}
+        hooks += [dict(type=t) for t in SEGPLUG_HOOKS if t not in present]
+        cfg.custom_hooks = hooks
+    return cfg

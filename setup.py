@@ -1,0 +1,15 @@
+"""segplug: MMSegmentation 1.x plugins for HC, TI + logit consistency, CPP, UOI and SSS."""
+from setuptools import find_packages, setup
+
+setup(
+    name='segplug',
+    version='0.1.0',
+    description='Config-driven semantic segmentation methods as MMSegmentation 1.x plugins',
+    packages=find_packages(include=['segplug', 'segplug.*']),
+    python_requires='>=3.10',
+    # The pinned, tested stack is in requirements.txt and is installed by tools/setup_env.sh
+    # (mmcv needs a patched source build there); these are the loose lower bounds.
+    install_requires=['torch>=2.1', 'torchvision', 'mmengine>=0.10', 'mmsegmentation>=1.2',
+                      'timm>=1.0', 'scipy', 'scikit-image', 'matplotlib'],
+    include_package_data=True,
+)

@@ -1,0 +1,2 @@
+"""Shared fixtures (defined in tests/helpers.py, which tests also import helpers from)."""
+from tests.helpers import demo_data, shared_data  # noqa: F401

@@ -1,0 +1,60 @@
+"""Two CPU processes (gloo) train in step and evaluate like one process."""
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import torch
+
+from tests.helpers import PY, REPO, TEST, dump_cfg, run_tool, tiny_cfg
+
+
+def free_port() -> str:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def miou(log: str) -> float:
+    found = re.findall(r'mIoU: ([0-9.]+)', log)
+    assert found, log[-3000:]
+    return float(found[-1])
+
+
+def test_two_process_cpu_training_and_evaluation(tmp_path: Path) -> None:
+    cfg = tiny_cfg(tmp_path / 'work', max_iters=4, ckpt_interval=4, n_val=3)
+    cfg.custom_imports = dict(imports=['segplug', 'tests.plugins.hooks_for_tests'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks.append(dict(type='DumpWeightsHook'))
+    cfg.model.decode_head.norm_cfg = dict(type='SyncBN', requires_grad=True)
+    path = dump_cfg(cfg, tmp_path / 'cfg.py')
+    env = {'PYTHONPATH': str(REPO), 'PORT': free_port()}
+    train = run_tool(['bash', 'tools/dist_train.sh', path, '2'], env=env)
+    assert 'reverted to BatchNorm for CPU DDP' in train.stdout + train.stderr
+
+    work = tmp_path / 'work'
+    rank0 = torch.load(work / 'rank0.pth')
+    rank1 = torch.load(work / 'rank1.pth')
+    params = {n for n, p in _param_names(cfg)}
+    assert params, 'no parameters found'
+    for name in params:
+        assert torch.equal(rank0[name], rank1[name]), name
+    saved = torch.load(work / 'iter_4.pth', map_location='cpu')['state_dict']
+    for name in params:  # the checkpoint holds what the ranks hold
+        assert torch.equal(saved[name], rank0[name]), name
+
+    ckpt = str(work / 'iter_4.pth')
+    one = run_tool([PY, TEST, path, ckpt, '--work-dir', str(tmp_path / 't1')],
+                   env={'PYTHONPATH': str(REPO)})
+    two = run_tool(['bash', 'tools/dist_test.sh', path, ckpt, '2', '--work-dir',
+                    str(tmp_path / 't2')], env={'PYTHONPATH': str(REPO), 'PORT': free_port()})
+    assert miou(one.stdout + one.stderr) == miou(two.stdout + two.stderr)
+
+
+def _param_names(cfg) -> list:
+    import segplug  # noqa: F401
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+    register_all_modules()
+    return list(MODELS.build(cfg.model).named_parameters())

@@ -1,0 +1,26 @@
+"""The TensorBoard backend writes events where tensorboard is installed, no-ops elsewhere."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import segplug  # noqa: F401
+from segplug.engine import OptionalTensorboardVisBackend
+
+
+def test_writes_events_when_installed(tmp_path: Path) -> None:
+    assert OptionalTensorboardVisBackend.available, 'tensorboard is in requirements-test.txt'
+    backend = OptionalTensorboardVisBackend(str(tmp_path))
+    backend.add_scalars({'loss': 1.5, 'mIoU': 20.0}, step=3)
+    backend.close()
+    events = list(tmp_path.rglob('events.out.tfevents.*'))
+    assert events and events[0].stat().st_size > 0
+
+
+def test_noop_without_tensorboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(OptionalTensorboardVisBackend, 'available', False)
+    backend = OptionalTensorboardVisBackend(str(tmp_path))
+    backend.add_scalars({'loss': 1.5}, step=1)
+    backend.close()
+    assert not list(tmp_path.rglob('events.out.tfevents.*'))

@@ -1,0 +1,105 @@
+"""Test helpers: real-data paths, tiny training configs built from the demo config, tools."""
+from __future__ import annotations
+
+import os
+import os.path as osp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = (REPO / '..' / 'shared' / 'data').resolve()
+DEMO_DATA = REPO / 'data' / 'camvid_demo'
+DEMO_CONFIG = REPO / 'configs' / 'demo' / 'fcn32_r18-v1c_1xb8-800i_camvid-demo-256x256.py'
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> Path:
+    """``../shared/data`` beside the repository (CamVid, BSDS500, MMSeg's samples)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f'real data not found at {SHARED_DATA}: clone segplug beside shared/')
+    return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def demo_data() -> Path:
+    """The embedded CamVid subset (120 train / 40 val)."""
+    return DEMO_DATA
+
+
+def write_split(root: Path, name: str, stems: list[str]) -> str:
+    path = root / name
+    path.write_text('\n'.join(stems) + '\n')
+    return str(path)
+
+
+def tiny_cfg(work_dir: Path, max_iters: int = 4, ckpt_interval: int = 2,
+             n_train: int = 8, n_val: int = 2, crop: int = 64, batch: int = 2,
+             data_root: Path = DEMO_DATA, val_interval: int | None = None) -> Config:
+    """The demo config shrunk to seconds: tiny crops, few frames, few iterations.
+
+    Splits are written to ``work_dir`` so tests can change them without touching the data.
+    Validation runs on ``n_val`` frames downscaled to 90x120.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cfg = Config.fromfile(str(DEMO_CONFIG))
+    train = [s.strip() for s in open(data_root / 'train.txt')][:n_train]
+    val = [s.strip() for s in open(data_root / 'val.txt')][:n_val]
+    cfg.work_dir = str(work_dir)
+    cfg.model.data_preprocessor.size = (crop, crop)
+    cfg.model.decode_head.channels = 16
+    cfg.model.decode_head.dropout_ratio = 0.0
+    cfg.model.auxiliary_head.dropout_ratio = 0.0
+    tl, vl = cfg.train_dataloader, cfg.val_dataloader
+    tl.batch_size = batch
+    tl.num_workers = 0
+    tl.persistent_workers = False
+    tl.dataset.data_root = str(data_root)
+    tl.dataset.ann_file = write_split(work_dir, 'train_split.txt', train)
+    tl.dataset.pipeline = [
+        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+        dict(type='Resize', scale=(120, 90), keep_ratio=True),
+        dict(type='RandomCrop', crop_size=(crop, crop)),
+        dict(type='PackSegInputs')]
+    vl.num_workers = 0
+    vl.persistent_workers = False
+    vl.dataset.data_root = str(data_root)
+    vl.dataset.ann_file = write_split(work_dir, 'val_split.txt', val)
+    vl.dataset.pipeline = [
+        dict(type='LoadImageFromFile'), dict(type='Resize', scale=(120, 90), keep_ratio=True),
+        dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+    cfg.test_dataloader = vl
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = val_interval or max_iters
+    cfg.param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0,
+                                end=max_iters, by_epoch=False)]
+    cfg.default_hooks.checkpoint.interval = ckpt_interval
+    cfg.default_hooks.checkpoint.max_keep_ckpts = -1
+    cfg.default_hooks.logger.interval = 1
+    cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'EvalProgressHook']
+    return cfg
+
+
+def dump_cfg(cfg: Config, path: Path) -> str:
+    cfg.dump(str(path))
+    return str(path)
+
+
+def run_tool(args: list[str], timeout: int = 600, check: bool = True,
+             env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a repository tool (``tools/...``) in a subprocess, like a user does."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', **(env or {}))
+    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc
+
+
+PY = sys.executable
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+TEST = osp.join(REPO, 'tools', 'test.py')

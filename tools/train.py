@@ -1,0 +1,82 @@
+"""Train a segmentor: MMSegmentation's ``tools/train.py`` command line, plus segplug's checks.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp] [--cfg-options K=V ...]
+    bash tools/dist_train.sh CONFIG GPUS [same options]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.datasets import check_dataset_cfg
+from segplug.engine import adapt_cfg
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a segmentor (segplug)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--resume', action='store_true',
+                        help='resume from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training (needs a GPU)')
+    parser.add_argument('--no-checks', action='store_true',
+                        help="skip segplug's up-front data checks and NaN guard")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (e.g. '
+                             'train_cfg.max_iters=100 model.decode_head.num_classes=11)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def check_cfg(cfg: Config) -> None:
+    """Check every dataset config's paths before anything is built."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader and loader.get('dataset') and cfg.get(f'{split}_cfg') is not None:
+            check_dataset_cfg(loader['dataset'], f'{split}_dataloader.dataset')
+
+
+def main() -> None:
+    args = parse_args()
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise ValueError('--amp needs a GPU (MMEngine\'s AmpOptimWrapper runs on CUDA); '
+                             'no GPU is visible here')
+        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+    cfg.resume = args.resume
+
+    adapt_cfg(cfg, add_hooks=not args.no_checks)
+    if not args.no_checks:
+        check_cfg(cfg)
+
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
