@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
-from segplug.engine import adapt_cfg
+from segplug.engine import adapt_cfg, init_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,6 +86,7 @@ def main() -> None:
     adapt_cfg(cfg, add_hooks=not args.no_checks)
     if not args.no_checks:
         check_dataset_cfg(cfg.test_dataloader.dataset, 'test_dataloader.dataset')
+    init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

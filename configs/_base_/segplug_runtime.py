@@ -5,7 +5,8 @@ _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['segplug'], allow_failed_imports=False)
 vis_backends = [dict(type='LocalVisBackend'), dict(type='OptionalTensorboardVisBackend')]
 visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
-model_wrapper_cfg = dict(type='SegDistributedDataParallel')
+# MMEngine's runner looks wrappers up in its root registry: the scope prefix finds ours.
+model_wrapper_cfg = dict(type='mmseg.SegDistributedDataParallel')
 custom_hooks = [
     dict(type='DataCheckHook'),  # every file opened before the first iteration
     dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, keep the last good checkpoint

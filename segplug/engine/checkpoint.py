@@ -2,12 +2,17 @@
 
 torch >= 2.6 loads with ``weights_only=True`` by default, and MMEngine 0.10.7 calls
 ``torch.load`` without the argument, so ``--resume`` and ``load_from`` fail on MMEngine's own
-checkpoints: they hold the message hub's ``HistoryBuffer`` objects (numpy arrays inside).
-Rather than turning the safety off (``weights_only=False`` would let any checkpoint run code),
-we allow exactly the few types those checkpoints contain. A checkpoint holding anything else
-still fails with torch's own message naming the type.
+checkpoints: they hold the message hub's ``HistoryBuffer`` objects (numpy arrays inside),
+whose pickled state refers to ``HistoryBuffer.min`` etc. through ``getattr``. Rather than
+turning the safety off (``weights_only=False`` would let any checkpoint run code), we allow
+exactly the types those checkpoints contain, and a ``getattr`` that resolves only the
+``HistoryBuffer`` statistics methods. A checkpoint holding anything else still fails with
+torch's own message naming the type.
 """
 from __future__ import annotations
+
+import pickle
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,9 +29,25 @@ def _numpy_globals() -> list:
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
 
 
+def history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to what MMEngine pickles: ``HistoryBuffer.<statistic>``."""
+    from mmengine.logging import HistoryBuffer
+    if (isinstance(obj, type) and issubclass(obj, HistoryBuffer) and isinstance(name, str)
+            and name in ('min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods)):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); segplug allows getattr only for '
+        'MMEngine HistoryBuffer statistics. Load it with weights_only=False only if you '
+        'trust its source.')
+
+
 def allow_mmengine_checkpoints() -> None:
     """Register the types of MMEngine checkpoints as safe for ``torch.load``."""
     if not hasattr(torch.serialization, 'add_safe_globals'):
         return  # torch < 2.4 has no weights_only default to work around
     from mmengine.logging import HistoryBuffer
-    torch.serialization.add_safe_globals([HistoryBuffer, *_numpy_globals()])
+    torch.serialization.add_safe_globals([
+        HistoryBuffer, *_numpy_globals(),
+        # protocol 2 (MMEngine's default) names the builtin '__builtin__.getattr'
+        (history_buffer_getattr, '__builtin__.getattr'),
+        (history_buffer_getattr, 'builtins.getattr')])

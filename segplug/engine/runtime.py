@@ -1,9 +1,11 @@
 """Make a config written for multi-GPU MMSegmentation training run on whatever is here."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config
 
 SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
@@ -24,11 +26,27 @@ def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:
         if dist_cfg.get('backend', 'nccl') == 'nccl':
             dist_cfg['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg')
-    if wrapper is None or wrapper.get('type') in (None, 'MMDistributedDataParallel'):
-        cfg.model_wrapper_cfg = dict(wrapper or {}, type='SegDistributedDataParallel')
+    if wrapper is None or wrapper.get('type') in (None, 'MMDistributedDataParallel',
+                                                 'SegDistributedDataParallel'):
+        cfg.model_wrapper_cfg = dict(wrapper or {}, type='mmseg.SegDistributedDataParallel')
     if add_hooks:
         hooks: list[Any] = list(cfg.get('custom_hooks', None) or [])
         present = {h.get('type') for h in hooks}
         hooks += [dict(type=t) for t in SEGPLUG_HOOKS if t not in present]
         cfg.custom_hooks = hooks
     return cfg
+
+
+def init_cpu_distributed(cfg: Config) -> None:
+    """Start the process group for a ``torchrun`` launch on a machine without a GPU.
+
+    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` unconditionally, which fails
+    where there is no GPU; the runner skips it when a process group already exists, so we
+    start one here with the config's backend (``gloo`` after :func:`adapt_cfg`).
+    """
+    if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
+            or torch_dist.is_initialized()):
+        return
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
+    torch_dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
+                                  world_size=int(os.environ['WORLD_SIZE']))

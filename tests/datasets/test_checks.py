@@ -26,6 +26,9 @@ def camvid_copy(tmp_path: Path, demo_data: Path) -> Path:
         shutil.copy(demo_data / 'images/train' / f'{s}.jpg', root / 'images/train')
         shutil.copy(demo_data / 'labels/train' / f'{s}.png', root / 'labels/train')
     (root / 'train.txt').write_text('\n'.join(STEMS) + '\n')
+    shutil.copytree(demo_data / 'images/val', root / 'images/val')
+    shutil.copytree(demo_data / 'labels/val', root / 'labels/val')
+    shutil.copy(demo_data / 'val.txt', root / 'val.txt')
     return root
 
 

@@ -46,3 +46,15 @@ def test_untrusted_objects_still_refused(tmp_path: Path) -> None:
     torch.save({'state_dict': {}, 'x': Evil()}, path)
     with pytest.raises(pickle.UnpicklingError, match='weights_only'):
         torch.load(path, map_location='cpu')
+
+
+class Sneaky:
+    def __reduce__(self):  # a getattr on anything but HistoryBuffer must be refused
+        return (getattr, (int, 'from_bytes'))
+
+
+def test_getattr_is_restricted_to_history_buffer(tmp_path: Path) -> None:
+    path = tmp_path / 'sneaky.pth'
+    torch.save({'x': Sneaky()}, path, pickle_protocol=2)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, map_location='cpu')
