@@ -13,7 +13,7 @@ from mmengine.config import Config
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / '..' / 'shared' / 'data').resolve()
 DEMO_DATA = REPO / 'data' / 'camvid_demo'
-DEMO_CONFIG = REPO / 'configs' / 'demo' / 'fcn32_r18-v1c_1xb8-800i_camvid-demo-256x256.py'
+DEMO_CONFIG = REPO / 'configs' / 'demo' / 'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py'
 
 
 @pytest.fixture(scope='session')

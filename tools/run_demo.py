@@ -25,7 +25,7 @@ from segplug.engine import adapt_cfg
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'demo',
-                          'fcn32_r18-v1c_1xb8-800i_camvid-demo-256x256.py')
+                          'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,11 +46,11 @@ def build_cfg(args: argparse.Namespace) -> Config:
             dataset.data_root = osp.join(REPO, dataset.data_root)
     if args.iters:
         cfg.train_cfg.max_iters = args.iters
-        cfg.train_cfg.val_interval = args.iters
         for sched in cfg.param_scheduler:
             sched.end = min(sched.end, args.iters)
             sched.begin = min(sched.begin, args.iters - 1)
     # Evaluate once before training (the untrained baseline) and once at the end.
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='ValBeforeTrainHook')]
     for key in ('val_evaluator', 'test_evaluator'):
         cfg[key] = dict(cfg[key], type='PerClassIoUMetric')
@@ -99,15 +99,14 @@ def main() -> None:
     runner = Runner.from_cfg(cfg)
     runner.train()
     train_s = time.time() - t0
-    before_hook = next(h for h in runner.hooks if type(h).__name__ == 'ValBeforeTrainHook')
-    before = before_hook.metrics
-    after = runner.val_loop.run()
+    history = next(h for h in runner.hooks if type(h).__name__ == 'ValBeforeTrainHook').history
+    (_, before), (_, after) = history[0], history[-1]
     classes = runner.val_loop.dataloader.dataset.metainfo['classes']
     panels = draw_predictions(runner, osp.join(cfg.work_dir, 'predictions'), args.num_images)
     result = dict(config=osp.relpath(args.config, REPO), iters=cfg.train_cfg.max_iters,
                   train_and_eval_seconds=round(train_s, 1),
-                  before={k: v for k, v in before.items()},
-                  after={k: v for k, v in after.items()}, predictions=panels)
+                  before={k: float(v) for k, v in before.items()},
+                  after={k: float(v) for k, v in after.items()}, predictions=panels)
     with open(osp.join(cfg.work_dir, 'demo_result.json'), 'w') as f:
         json.dump(result, f, indent=2)
     print('\n' + '=' * 60)

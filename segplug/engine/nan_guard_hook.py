@@ -29,8 +29,9 @@ class NaNGuardHook(Hook):
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
                          outputs: dict | None = None) -> None:
-        bad = {k: float(v) for k, v in (outputs or {}).items()
-               if 'loss' in k and not math.isfinite(float(v))}
+        values = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+                  for k, v in (outputs or {}).items() if 'loss' in k}
+        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         flag = torch.tensor([1.0 if bad else 0.0])
         if dist.is_distributed():
             flag = flag.to(dist.get_comm_device())

@@ -12,7 +12,7 @@ from tests.helpers import REPO, run_tool
 sys.path.insert(0, str(REPO / 'tools'))
 import benchmark  # noqa: E402
 
-DEMO = str(REPO / 'configs/demo/fcn32_r18-v1c_1xb8-800i_camvid-demo-256x256.py')
+DEMO = str(REPO / 'configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
 
 
 def test_benchmark_cpu(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -1,7 +1,7 @@
 # segplug's quick-start demo: FCN-32 (ResNetV1c-18, from scratch) on the embedded CamVid
 # subset (data/camvid_demo: 120 train / 40 val frames), trained and evaluated on CPU.
 #   python tools/run_demo.py          (train, evaluate before and after, write predictions)
-#   python tools/train.py configs/demo/fcn32_r18-v1c_1xb8-800i_camvid-demo-256x256.py
+#   python tools/train.py configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py
 _base_ = [
     '../_base_/models/fcn32_r18-v1c.py', '../_base_/datasets/camvid.py',
     '../_base_/segplug_runtime.py'
@@ -13,10 +13,10 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=11, norm_cfg=norm_cfg),
     auxiliary_head=dict(num_classes=11, norm_cfg=norm_cfg))
-train_dataloader = dict(batch_size=8, num_workers=2, dataset=dict(data_root=data_root))
+train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-max_iters = 800
+max_iters = 500
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.01))
@@ -31,7 +31,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 randomness = dict(seed=0)

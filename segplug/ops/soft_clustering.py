@@ -1,0 +1,158 @@
+"""Hierarchical soft clustering (Suzuki, "Implicit Integration of Superpixel Segmentation
+into Fully Convolutional Networks"): assignments of pixels to the 9 neighbouring seeds of a
+stride-2 downsampled map (Eq. 1, 4), and cluster-based decoding (Eq. 2-3).
+
+Conventions. A fine map at stride s has size (H, W); its seeds are the stride-2s map of size
+(h, w) = (ceil(H/2), ceil(W/2)), the size a stride-2 convolution with padding produces. Fine
+pixel (y, x) lies in cell (y // 2, x // 2); its 9 candidate seeds are that cell's seed and its
+8 neighbours, numbered n = 3 * (dy + 1) + (dx + 1) for offsets dy, dx in {-1, 0, 1}.
+Candidates outside the seed map get exactly zero weight (the paper's reference code pads
+them with zero features, which still receive exp(0 / tau) of the weight).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+NEIGHBOURS = 9
+
+
+def _check_sizes(fine: tuple[int, int], coarse: tuple[int, int]) -> None:
+    expected = ((fine[0] + 1) // 2, (fine[1] + 1) // 2)
+    if tuple(coarse) != expected:
+        raise ValueError(f'seed map size {tuple(coarse)} does not match fine size '
+                         f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected}')
+
+
+def _neighbours(x: Tensor) -> Tensor:
+    """(B, C, h, w) -> (B, C, 9, h, w): each cell's 3x3 neighbourhood, zero outside."""
+    b, c, h, w = x.shape
+    return F.unfold(x, kernel_size=3, padding=1).view(b, c, NEIGHBOURS, h, w)
+
+
+def neighbour_validity(h: int, w: int, device: torch.device | None = None) -> Tensor:
+    """(9, h, w) bool: whether candidate n of cell (i, j) lies inside the (h, w) seed map."""
+    ones = torch.ones(1, 1, h, w, device=device)
+    return _neighbours(ones)[0, 0] > 0
+
+
+def _to_cells(x: Tensor, h: int, w: int) -> Tensor:
+    """(B, C, H, W) -> (B, C, h, 2, w, 2), zero-padding H, W up to 2h, 2w."""
+    b, c, hh, ww = x.shape
+    x = F.pad(x, (0, 2 * w - ww, 0, 2 * h - hh))
+    return x.view(b, c, h, 2, w, 2)
+
+
+def _from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """(B, C, h, 2, w, 2) -> (B, C, H, W), cropping the padding."""
+    b, c, h, _, w, _ = x.shape
+    return x.reshape(b, c, 2 * h, 2 * w)[:, :, :size[0], :size[1]]
+
+
+def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
+    """Cosine similarity of each fine pixel to its 9 candidate seeds.
+
+    Args:
+        feats: (B, K, H, W) projected pixel features at stride s.
+        seeds: (B, K, ceil(H/2), ceil(W/2)) projected seeds at stride 2s.
+    Returns:
+        (B, 9, H, W) similarities in [-1, 1] (0 for candidates outside the seed map).
+    """
+    _check_sizes(feats.shape[-2:], seeds.shape[-2:])
+    h, w = seeds.shape[-2:]
+    feats = F.normalize(feats, dim=1)
+    seeds = F.normalize(seeds, dim=1)
+    sim = torch.einsum('bkhpwq,bknhw->bnhpwq', _to_cells(feats, h, w), _neighbours(seeds))
+    return _from_cells(sim, feats.shape[-2:])
+
+
+def soft_assign(feats: Tensor, seeds: Tensor, tau: float | Tensor = 0.07) -> Tensor:
+    """Soft assignment of pixels to their 9 neighbouring seeds (Eq. 4).
+
+    Args:
+        feats: (B, K, H, W) projected pixel features at stride s (W^(s) x^(s)).
+        seeds: (B, K, ceil(H/2), ceil(W/2)) projected seeds (W~^(2s) s^(2s)).
+        tau: softmax temperature (a float or a 0-d tensor, e.g. a learnable one).
+    Returns:
+        (B, 9, H, W) weights summing to 1 over dim 1; seeds outside the image get 0.
+    """
+    sim = cosine_similarity_to_seeds(feats, seeds)
+    h, w = seeds.shape[-2:]
+    valid = neighbour_validity(h, w, sim.device)
+    valid = valid.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, :sim.shape[2], :sim.shape[3]]
+    logits = (sim / tau).masked_fill(~valid, float('-inf'))
+    return logits.softmax(dim=1)
+
+
+def hard_assign(assignment: Tensor) -> Tensor:
+    """One-hot argmax of an assignment: the hard clustering of Eq. 1 (the tau -> 0 limit).
+
+    Args:
+        assignment: (B, 9, H, W) soft assignment (or similarities with invalid seeds -inf).
+    Returns:
+        (B, 9, H, W) one-hot weights.
+    """
+    idx = assignment.argmax(dim=1, keepdim=True)
+    return torch.zeros_like(assignment).scatter_(1, idx, 1.0)
+
+
+def cluster_decode(coarse: Tensor, assignment: Tensor) -> Tensor:
+    """Decode a stride-2s map to stride s through the clusters (Eq. 2): x~ = A x.
+
+    Args:
+        coarse: (B, C, h, w) features or logits at stride 2s.
+        assignment: (B, 9, H, W) assignment of the stride-s pixels, (h, w) = ceil(H/2, W/2).
+    Returns:
+        (B, C, H, W): each pixel the assignment-weighted mean of its 9 candidate seeds.
+    """
+    _check_sizes(assignment.shape[-2:], coarse.shape[-2:])
+    h, w = coarse.shape[-2:]
+    out = torch.einsum('bcnhw,bnhpwq->bchpwq', _neighbours(coarse),
+                       _to_cells(assignment, h, w))
+    return _from_cells(out, assignment.shape[-2:])
+
+
+def hierarchical_decode(coarse: Tensor, assignments: list[Tensor]) -> Tensor:
+    """Decode through several levels of assignments (Eq. 3).
+
+    Args:
+        coarse: (B, C, h, w) map at the coarsest stride.
+        assignments: assignments ordered coarse to fine; the first one's seeds have the size
+            of ``coarse``, each next one's seeds the size of the previous one's pixels.
+    Returns:
+        (B, C, H, W) at the finest assignment's resolution.
+    """
+    for a in assignments:
+        coarse = cluster_decode(coarse, a)
+    return coarse
+
+
+def cluster_labels(assignments: list[Tensor], coarse_size: tuple[int, int]) -> Tensor:
+    """Superpixel label map from the hierarchy of hard assignments (the paper's Fig. 3).
+
+    Every seed of the coarsest map is one cluster (id ``i * w + j``); each finer pixel takes
+    the id of its argmax seed, level by level.
+
+    Args:
+        assignments: (B, 9, H_l, W_l) assignments ordered coarse to fine.
+        coarse_size: (h, w) of the coarsest seed map.
+    Returns:
+        (B, H, W) long cluster ids at the finest assignment's resolution.
+    """
+    b = assignments[0].shape[0]
+    h, w = coarse_size
+    device = assignments[0].device
+    labels = torch.arange(h * w, device=device).view(1, h, w).expand(b, h, w)
+    for a in assignments:
+        hh, ww = a.shape[-2:]
+        _check_sizes((hh, ww), labels.shape[-2:])
+        n = a.argmax(dim=1)  # (B, H, W)
+        ys = torch.arange(hh, device=device).view(1, hh, 1) // 2 + n // 3 - 1
+        xs = torch.arange(ww, device=device).view(1, 1, ww) // 2 + n % 3 - 1
+        ch, cw = labels.shape[-2:]
+        # argmax never picks an invalid seed (weight 0 < valid weights); clamp for safety
+        ys, xs = ys.clamp(0, ch - 1), xs.clamp(0, cw - 1)
+        flat = labels.reshape(b, -1)
+        labels = torch.gather(flat, 1, (ys * cw + xs).reshape(b, -1)).view(b, hh, ww)
+    return labels

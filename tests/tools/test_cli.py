@@ -1,0 +1,54 @@
+"""tools/test.py's options (--out, --show-dir, --tta) and tools/train.py's --amp check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.runner import Runner
+from PIL import Image
+
+import segplug  # noqa: F401
+from segplug.engine import adapt_cfg
+from tests.helpers import PY, TEST, TRAIN, dump_cfg, run_tool, tiny_cfg
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    work = tmp_path_factory.mktemp('cli')
+    cfg = tiny_cfg(work, max_iters=2, ckpt_interval=2, n_val=2)
+    path = dump_cfg(cfg, work / 'cfg.py')
+    adapt_cfg(cfg)
+    Runner.from_cfg(cfg).train()
+    return path, str(work / 'iter_2.pth')
+
+
+def test_out_and_show_dir(tmp_path: Path, trained: tuple[str, str]) -> None:
+    cfg, ckpt = trained
+    out, show = tmp_path / 'preds', tmp_path / 'show'
+    run_tool([PY, TEST, cfg, ckpt, '--work-dir', str(tmp_path / 'w'), '--out', str(out),
+              '--show-dir', str(show)])
+    preds = sorted(out.glob('*.png'))
+    assert len(preds) == 2
+    pred = np.asarray(Image.open(preds[0]))
+    assert pred.shape == (90, 120) and pred.max() < 11  # label ids at the test size
+    painted = list((tmp_path / 'w').rglob('show/vis_data/vis_image/*.png'))
+    assert len(painted) == 2
+
+
+def test_tta(tmp_path: Path, trained: tuple[str, str]) -> None:
+    cfg, ckpt = trained
+    proc = run_tool([PY, TEST, cfg, ckpt, '--work-dir', str(tmp_path), '--tta'])
+    assert 'mIoU' in proc.stdout + proc.stderr
+
+
+def test_amp_without_gpu_is_a_clear_error(tmp_path: Path, trained: tuple[str, str]) -> None:
+    cfg, _ = trained
+    proc = run_tool([PY, TRAIN, cfg, '--amp', '--work-dir', str(tmp_path)], check=False)
+    assert proc.returncode != 0 and '--amp needs a GPU' in proc.stderr
+
+
+def test_missing_checkpoint_is_a_clear_error(trained: tuple[str, str]) -> None:
+    cfg, _ = trained
+    proc = run_tool([PY, TEST, cfg, '/no/such.pth'], check=False)
+    assert proc.returncode != 0 and 'checkpoint file not found: /no/such.pth' in proc.stderr
