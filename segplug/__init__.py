@@ -5,7 +5,7 @@ Importing this package registers every segplug module into MMSegmentation's own 
 ``custom_imports = dict(imports=['segplug'], allow_failed_imports=False)``.
 """
 from .version import __version__
-from . import datasets, engine, evaluation  # noqa: F401  (imported for their registrations)
+from . import datasets, engine, evaluation, models  # noqa: F401  (imported for their registrations)
 from .engine.checkpoint import allow_mmengine_checkpoints
 
 # MMEngine's checkpoints hold more than tensors; torch >= 2.6 refuses them by default.

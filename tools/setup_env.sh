@@ -35,8 +35,11 @@ pip_install() { "$py" -m pip install --disable-pip-version-check -q "$@"; }
 # 1. torch first: mmcv's build imports it.
 pip_install "$(req torch)" "$(req torchvision)" "$(req setuptools)" "$(req ninja)"
 
-# 2. Pure-Python and wheel dependencies.
-pip_install "$(req mmengine)" "$(req ftfy)" "$(req regex)" "$(req timm)" \
+# 2. Pure-Python and wheel dependencies. mmengine is installed without its declared deps
+# because it asks for opencv-python (any version: pip takes OpenCV 5), which would install a
+# second cv2 over the pinned headless one; its other deps are listed here.
+pip_install --no-deps "$(req mmengine)"
+pip_install rich "$(req ftfy)" "$(req regex)" "$(req timm)" \
   "$(req opencv-python-headless)" "$(req scipy)" "$(req scikit-image)" "$(req matplotlib)" \
   addict yapf termcolor prettytable packaging pillow pyyaml
 

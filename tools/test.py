@@ -47,6 +47,8 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
         raise ValueError("--show/--show-dir need default_hooks.visualization = "
                          "dict(type='SegVisualizationHook') in the config")
     hooks.visualization.draw = True
+    # MMSegmentation's hook paints every 50th image by default; --show-dir means all of them
+    hooks.visualization.interval = 1
     if args.show:
         hooks.visualization.show = True
         hooks.visualization.wait_time = args.wait_time

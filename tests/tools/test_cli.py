@@ -31,8 +31,8 @@ def test_out_and_show_dir(tmp_path: Path, trained: tuple[str, str]) -> None:
     preds = sorted(out.glob('*.png'))
     assert len(preds) == 2
     pred = np.asarray(Image.open(preds[0]))
-    assert pred.shape == (90, 120) and pred.max() < 11  # label ids at the test size
-    painted = list((tmp_path / 'w').rglob('show/vis_data/vis_image/*.png'))
+    assert pred.shape == (360, 480) and pred.max() < 11  # label ids at the original size
+    painted = list(show.rglob('vis_image/*.png'))
     assert len(painted) == 2
 
 

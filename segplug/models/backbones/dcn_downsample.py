@@ -1,0 +1,63 @@
+"""Modulated deformable convolution (DCNv2) as a drop-in for a strided convolution."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torchvision.ops
+from torch import Tensor
+
+
+class DCNv2Downsample(nn.Conv2d):
+    """DCNv2 (Zhu et al. 2019) with the parameters of ``nn.Conv2d`` (HC paper, App. A).
+
+    Offsets and modulation come from ``conv_offset``, a convolution with the same kernel,
+    stride and padding, initialised to zero. The modulation is ``2 * sigmoid(m)``, which is 1
+    at initialisation (plain DCNv2's ``sigmoid`` gives 0.5), so a module made from a
+    pretrained strided conv with :meth:`from_conv` outputs exactly that conv's output.
+
+    Args:
+        backend: ``'torchvision'`` (CPU and CUDA kernels, default) or ``'mmcv'``
+            (``mmcv.ops.modulated_deform_conv2d``; its CUDA kernel needs an mmcv built with
+            CUDA, see the README).
+        Other arguments as ``nn.Conv2d``.
+    """
+
+    def __init__(self, *args, backend: str = 'torchvision', **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if backend not in ('torchvision', 'mmcv'):
+            raise ValueError(f"backend must be 'torchvision' or 'mmcv', got {backend!r}")
+        if self.groups != 1:
+            raise ValueError('DCNv2Downsample supports groups=1 only')
+        self.backend = backend
+        kh, kw = self.kernel_size
+        self.conv_offset = nn.Conv2d(self.in_channels, 3 * kh * kw, self.kernel_size,
+                                     self.stride, self.padding, self.dilation, bias=True)
+        nn.init.zeros_(self.conv_offset.weight)
+        nn.init.zeros_(self.conv_offset.bias)
+
+    @classmethod
+    def from_conv(cls, conv: nn.Conv2d, backend: str = 'torchvision') -> 'DCNv2Downsample':
+        """A DCNv2 holding ``conv``'s weight and bias (same parameter names)."""
+        dcn = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
+                  conv.padding, conv.dilation, conv.groups, conv.bias is not None,
+                  backend=backend)
+        dcn = dcn.to(device=conv.weight.device, dtype=conv.weight.dtype)
+        with torch.no_grad():
+            dcn.weight.copy_(conv.weight)
+            if conv.bias is not None:
+                dcn.bias.copy_(conv.bias)
+        return dcn
+
+    def offset_and_mask(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, C, H, W) -> offsets (B, 2 k^2, H', W') and modulation (B, k^2, H', W')."""
+        o1, o2, m = self.conv_offset(x).chunk(3, dim=1)
+        return torch.cat([o1, o2], dim=1), 2 * torch.sigmoid(m)
+
+    def forward(self, x: Tensor) -> Tensor:
+        offset, mask = self.offset_and_mask(x)
+        if self.backend == 'mmcv':
+            from mmcv.ops import modulated_deform_conv2d
+            return modulated_deform_conv2d(x, offset, mask, self.weight, self.bias,
+                                           self.stride, self.padding, self.dilation, 1, 1)
+        return torchvision.ops.deform_conv2d(x, offset, self.weight, self.bias, self.stride,
+                                             self.padding, self.dilation, mask)

@@ -1,0 +1,3 @@
+from .hc_encoder_decoder import HCEncoderDecoder
+
+__all__ = ['HCEncoderDecoder']

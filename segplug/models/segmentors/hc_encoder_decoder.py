@@ -1,0 +1,67 @@
+"""EncoderDecoder whose heads' coarse predictions are decoded through the HC clusters."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch.nn as nn
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.utils import SampleList
+from torch import Tensor
+
+from ...ops import cluster_decode
+
+
+def decode_through_clusters(logits: Tensor, assignments: list[Tensor]) -> Tensor:
+    """Decode ``logits`` through every assignment whose seed map has their size (Eq. 3).
+
+    Args:
+        logits: (B, C, h, w) a head's prediction at any stride.
+        assignments: (B, 9, H_l, W_l) coarse to fine.
+    Returns:
+        (B, C, H, W) at the finest resolution reachable from (h, w); ``logits`` unchanged
+        when no assignment starts at its size (e.g. a head that already predicts finely).
+    """
+    for a in assignments:
+        hh, ww = a.shape[-2:]
+        if tuple(logits.shape[-2:]) == ((hh + 1) // 2, (ww + 1) // 2):
+            logits = cluster_decode(logits, a)
+    return logits
+
+
+@MODELS.register_module()
+class HCEncoderDecoder(EncoderDecoder):
+    """MMSegmentation's ``EncoderDecoder`` for a backbone that returns ``HCFeatures``.
+
+    Any unchanged decode head (and auxiliary heads) predicts at its usual stride; the
+    prediction is decoded through the clusters (Eq. 3) instead of being upsampled, in the
+    loss and in inference (``whole`` and ``slide``); the remaining factor to the input size
+    is bilinear, as in the paper. Heads' ``loss_by_feat`` / ``predict_by_feat`` are
+    MMSegmentation's own.
+    """
+
+    def _decoded_forward(self, head: nn.Module, x: Any) -> Tensor:
+        logits = head.forward(x)
+        return decode_through_clusters(logits, getattr(x, 'assignments', []))
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        x = self.extract_feat(inputs)
+        logits = self._decoded_forward(self.decode_head, x)
+        return self.decode_head.predict_by_feat(logits, batch_img_metas)
+
+    def _decode_head_forward_train(self, inputs: Any, data_samples: SampleList) -> dict:
+        losses = dict()
+        logits = self._decoded_forward(self.decode_head, inputs)
+        loss = self.decode_head.loss_by_feat(logits, data_samples)
+        losses.update({f'decode.{k}': v for k, v in loss.items()})
+        return losses
+
+    def _auxiliary_head_forward_train(self, inputs: Any, data_samples: SampleList) -> dict:
+        losses = dict()
+        heads = (self.auxiliary_head if isinstance(self.auxiliary_head, nn.ModuleList)
+                 else [self.auxiliary_head])
+        for idx, head in enumerate(heads):
+            loss = head.loss_by_feat(self._decoded_forward(head, inputs), data_samples)
+            prefix = f'aux_{idx}' if isinstance(self.auxiliary_head, nn.ModuleList) else 'aux'
+            losses.update({f'{prefix}.{k}': v for k, v in loss.items()})
+        return losses

@@ -1,0 +1,3 @@
+from .clustering import HCFeatures, SoftClustering
+
+__all__ = ['HCFeatures', 'SoftClustering']

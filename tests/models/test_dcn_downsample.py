@@ -1,0 +1,43 @@
+"""DCNv2 downsampling: equals its pretrained strided conv at init; backends agree."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn as nn
+
+from segplug.models.backbones import DCNv2Downsample
+
+
+def test_from_conv_equals_conv_at_init() -> None:
+    torch.manual_seed(0)
+    conv = nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False)
+    dcn = DCNv2Downsample.from_conv(conv)
+    x = torch.randn(2, 8, 13, 10)
+    torch.testing.assert_close(dcn(x), conv(x), atol=1e-5, rtol=1e-5)
+    assert set(conv.state_dict()) <= set(dcn.state_dict())  # checkpoints of the conv load
+
+
+def test_offsets_change_the_output() -> None:
+    torch.manual_seed(1)
+    dcn = DCNv2Downsample(4, 4, 3, stride=2, padding=1)
+    nn.init.normal_(dcn.conv_offset.weight, std=0.5)
+    conv = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+    conv.load_state_dict({k: v for k, v in dcn.state_dict().items() if 'offset' not in k})
+    x = torch.randn(1, 4, 9, 9)
+    assert (dcn(x) - conv(x)).abs().max() > 1e-3
+
+
+def test_torchvision_and_mmcv_agree_on_cpu() -> None:
+    torch.manual_seed(2)
+    tv = DCNv2Downsample(4, 6, 3, stride=2, padding=1, backend='torchvision')
+    nn.init.normal_(tv.conv_offset.weight, std=0.3)
+    nn.init.normal_(tv.conv_offset.bias, std=0.3)
+    mm = DCNv2Downsample(4, 6, 3, stride=2, padding=1, backend='mmcv')
+    mm.load_state_dict(tv.state_dict())
+    x = torch.randn(2, 4, 11, 8)
+    torch.testing.assert_close(tv(x), mm(x), atol=1e-5, rtol=1e-4)
+
+
+def test_bad_backend() -> None:
+    with pytest.raises(ValueError, match="backend must be 'torchvision' or 'mmcv'"):
+        DCNv2Downsample(4, 4, 3, backend='cuda')

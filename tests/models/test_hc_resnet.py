@@ -1,0 +1,51 @@
+"""HCResNet keeps ResNetV1c's feed-forward path and adds assignments at the chosen stages."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import segplug  # noqa: F401
+from mmseg.models.backbones import ResNetV1c
+from mmseg.registry import MODELS
+
+BASE = dict(depth=18, strides=(1, 2, 2, 2), dilations=(1, 1, 1, 1), out_indices=(0, 1, 2, 3))
+
+
+@pytest.mark.parametrize('branch', ['identity', 'residual', 'block'])
+@pytest.mark.parametrize('levels', [1, 2, 4])
+def test_features_unchanged_and_assignment_shapes(branch: str, levels: int) -> None:
+    torch.manual_seed(0)
+    hc = MODELS.build(dict(type='HCResNet', hc_levels=levels, sampling_branch=branch, **BASE))
+    ref = ResNetV1c(**BASE)
+    missing = ref.load_state_dict(hc.state_dict(), strict=False)
+    assert not missing.missing_keys  # the ResNet's own weights are all there
+    hc.eval(), ref.eval()
+    x = torch.randn(1, 3, 67, 93)  # not divisible by 32
+    feats = hc(x)
+    for a, b in zip(feats, ref(x)):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)  # DCN starts as the conv
+    # a stage clusters the pixels entering its downsampling: conv5_x's are at stride 16
+    # (5x6 for a 67x93 input), conv4_x's at 8, conv3_x's at 4, conv2_x's (stem) at 2
+    fine_size = {3: (5, 6), 2: (9, 12), 1: (17, 24), 0: (34, 47)}
+    assert [tuple(f.shape[-2:]) for f in feats] == [(17, 24), (9, 12), (5, 6), (3, 3)]
+    assert len(feats.assignments) == levels
+    for a, stage in zip(feats.assignments, range(3, 3 - levels, -1)):
+        assert a.shape == (1, 9, *fine_size[stage])
+        torch.testing.assert_close(a.sum(1), torch.ones(1, *fine_size[stage]))
+
+
+def test_backward_reaches_clustering() -> None:
+    hc = MODELS.build(dict(type='HCResNet', hc_levels=2, **BASE))
+    feats = hc(torch.randn(2, 3, 64, 64))
+    (feats[-1].mean() + sum(a[:, 4].mean() for a in feats.assignments)).backward()
+    assert all(p.grad is not None for n, p in hc.named_parameters() if 'clusterings' in n)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ValueError, match='hc_levels must be 1..4'):
+        MODELS.build(dict(type='HCResNet', hc_levels=5, **BASE))
+    with pytest.raises(ValueError, match='sampling_branch'):
+        MODELS.build(dict(type='HCResNet', sampling_branch='both', **BASE))
+    with pytest.raises(ValueError, match='strides=\\(1, 2, 2, 2\\)'):
+        MODELS.build(dict(type='HCResNet', depth=18, strides=(1, 2, 1, 1),
+                          dilations=(1, 1, 2, 4)))
