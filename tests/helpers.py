@@ -91,7 +91,8 @@ def dump_cfg(cfg: Config, path: Path) -> str:
 def run_tool(args: list[str], timeout: int = 600, check: bool = True,
              env: dict | None = None) -> subprocess.CompletedProcess:
     """Run a repository tool (``tools/...``) in a subprocess, like a user does."""
-    full_env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', **(env or {}))
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1',
+                    PYTHON=sys.executable, **(env or {}))
     proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     if check and proc.returncode != 0:

@@ -14,7 +14,8 @@ from mmseg.utils import register_all_modules
 from mmengine.structures import PixelData
 from tests.helpers import REPO
 
-CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)
+CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py')
+                 if '_base_' not in p.parts and not p.name.startswith('_'))
 MODEL_BASES = sorted((REPO / 'configs' / '_base_' / 'models').glob('*.py'))
 
 

@@ -10,7 +10,7 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 here="$(cd "$(dirname "$0")" && pwd)"
-PYTHONPATH="$here/..:${PYTHONPATH:-}" exec torchrun \
+PYTHONPATH="$here/..:${PYTHONPATH:-}" exec "${PYTHON:-python}" -m torch.distributed.run \
   --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
   --nproc_per_node="$GPUS" --master_port="$PORT" \
   "$here/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
