@@ -21,7 +21,6 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import benchmark  # noqa: E402
-
 from mmseg.registry import MODELS  # noqa: E402
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
@@ -74,6 +73,7 @@ def main() -> None:
     parser.add_argument('--json', help='write the table here too')
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
+
     import segplug  # noqa: F401
     register_all_modules()
     shape = tuple(args.shape)

@@ -4,9 +4,9 @@ Importing this package registers every segplug module into MMSegmentation's own 
 (``mmseg.registry``); configs load it with
 ``custom_imports = dict(imports=['segplug'], allow_failed_imports=False)``.
 """
-from .version import __version__
 from . import datasets, engine, evaluation, models  # noqa: F401  (imported for their registrations)
 from .engine.checkpoint import allow_mmengine_checkpoints
+from .version import __version__
 
 # MMEngine's checkpoints hold more than tensors; torch >= 2.6 refuses them by default.
 allow_mmengine_checkpoints()

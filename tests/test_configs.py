@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
-
-import segplug  # noqa: F401
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
-from mmengine.structures import PixelData
+
+import segplug  # noqa: F401
 from tests.helpers import REPO
 
 CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py')

@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import load_checkpoint
-
-import segplug  # noqa: F401  (registers segplug's modules)
 from mmseg.registry import MODELS, TRANSFORMS
 from mmseg.utils import register_all_modules
+
+import segplug  # noqa: F401  (registers segplug's modules)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_IMAGE = osp.join(REPO, 'data', 'camvid_demo', 'images', 'val', '0016E5_07959.jpg')

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import os.path as osp
 
 import torch
 from mmengine.config import Config, DictAction
@@ -16,7 +15,7 @@ from mmengine.runner import Runner
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
-from segplug.engine import adapt_cfg, init_cpu_distributed
+from segplug.engine import adapt_cfg, init_cpu_distributed, load_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,16 +49,7 @@ def check_cfg(cfg: Config) -> None:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher)
 
     if args.amp:
         if not torch.cuda.is_available():

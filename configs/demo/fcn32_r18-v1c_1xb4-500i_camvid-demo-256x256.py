@@ -4,7 +4,7 @@
 #   python tools/train.py configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py
 _base_ = [
     '../_base_/models/fcn32_r18-v1c.py', '../_base_/datasets/camvid.py',
-    '../_base_/segplug_runtime.py'
+    '../_base_/schedules/adamw_poly.py', '../_base_/segplug_runtime.py'
 ]
 crop_size = (256, 256)
 data_root = 'data/camvid_demo'
@@ -17,21 +17,9 @@ train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(data_root=data
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 max_iters = 500
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.01))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
     dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=50, end=max_iters, by_epoch=False),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-randomness = dict(seed=0)
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=100))

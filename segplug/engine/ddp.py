@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch.nn as nn
-from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
 from mmengine.logging import print_log
+from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
 from mmseg.registry import MODEL_WRAPPERS
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import os.path as osp
 from typing import Any
 
 import torch
@@ -9,6 +10,23 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 
 SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
+
+
+def load_cfg(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
+             launcher: str = 'none') -> Config:
+    """Load a config the way MMSegmentation's tools do: options merged, work_dir defaulted
+    to ``./work_dirs/{config name}``, launcher recorded."""
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
 
 
 def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmseg.registry import DATASETS
 from PIL import Image
 
 import segplug  # noqa: F401
-from mmseg.registry import DATASETS
 from segplug.datasets import DatasetCheckError, check_dataset, check_dataset_cfg
 from tests.helpers import PY, TRAIN, dump_cfg, run_tool, tiny_cfg
 

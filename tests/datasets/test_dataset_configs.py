@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mmengine.config import Config
+from mmseg.registry import DATASETS
+from mmseg.utils import register_all_modules
 from PIL import Image
 
 import segplug  # noqa: F401
-from mmseg.registry import DATASETS
-from mmseg.utils import register_all_modules
 from segplug.datasets import check_dataset
 from tests.helpers import REPO
 

@@ -53,8 +53,9 @@ def test_two_process_cpu_training_and_evaluation(tmp_path: Path) -> None:
 
 
 def _param_names(cfg) -> list:
-    import segplug  # noqa: F401
     from mmseg.registry import MODELS
     from mmseg.utils import register_all_modules
+
+    import segplug  # noqa: F401
     register_all_modules()
     return list(MODELS.build(cfg.model).named_parameters())

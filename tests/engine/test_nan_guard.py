@@ -8,9 +8,9 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from mmseg.registry import HOOKS
 
 import segplug  # noqa: F401
-from mmseg.registry import HOOKS
 from segplug.engine import adapt_cfg
 from segplug.engine.nan_guard_hook import NonFiniteLossError
 from tests.helpers import tiny_cfg

@@ -4,10 +4,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-
-import segplug  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
+
+import segplug  # noqa: F401
 from segplug.models.segmentors.hc_encoder_decoder import decode_through_clusters
 from segplug.ops import hierarchical_decode
 from tests.helpers import REPO

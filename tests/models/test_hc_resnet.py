@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-import segplug  # noqa: F401
 from mmseg.models.backbones import ResNetV1c
 from mmseg.registry import MODELS
+
+import segplug  # noqa: F401
 
 BASE = dict(depth=18, strides=(1, 2, 2, 2), dilations=(1, 1, 1, 1), out_indices=(0, 1, 2, 3))
 

@@ -7,8 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from segplug.ops import (cluster_decode, cluster_labels, hard_assign, hierarchical_decode,
-                         soft_assign)
+from segplug.ops import (
+    cluster_decode,
+    cluster_labels,
+    hard_assign,
+    hierarchical_decode,
+    soft_assign,
+)
 
 
 def dense_reference(feats: torch.Tensor, seeds: torch.Tensor, tau: float) -> torch.Tensor:
