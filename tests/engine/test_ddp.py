@@ -22,27 +22,37 @@ def miou(log: str) -> float:
     return float(found[-1])
 
 
-def test_two_process_cpu_training_and_evaluation(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path / 'work', max_iters=4, ckpt_interval=4, n_val=3)
+def train_two_ranks(cfg, tmp_path: Path) -> tuple[str, Path]:
+    """Train ``cfg`` with 2 CPU processes; check both ranks and the checkpoint agree.
+
+    Returns the dumped config's path and the work dir.
+    """
     cfg.custom_imports = dict(imports=['segplug', 'tests.plugins.hooks_for_tests'],
                               allow_failed_imports=False)
     cfg.custom_hooks.append(dict(type='DumpWeightsHook'))
-    cfg.model.decode_head.norm_cfg = dict(type='SyncBN', requires_grad=True)
     path = dump_cfg(cfg, tmp_path / 'cfg.py')
     env = {'PYTHONPATH': str(REPO), 'PORT': free_port()}
     train = run_tool(['bash', 'tools/dist_train.sh', path, '2'], env=env)
     assert 'reverted to BatchNorm for CPU DDP' in train.stdout + train.stderr
 
-    work = tmp_path / 'work'
+    work = Path(cfg.work_dir)
     rank0 = torch.load(work / 'rank0.pth')
     rank1 = torch.load(work / 'rank1.pth')
     params = {n for n, p in _param_names(cfg)}
     assert params, 'no parameters found'
     for name in params:
         assert torch.equal(rank0[name], rank1[name]), name
-    saved = torch.load(work / 'iter_4.pth', map_location='cpu')['state_dict']
+    last = cfg.train_cfg.max_iters
+    saved = torch.load(work / f'iter_{last}.pth', map_location='cpu')['state_dict']
     for name in params:  # the checkpoint holds what the ranks hold
         assert torch.equal(saved[name], rank0[name]), name
+    return path, work
+
+
+def test_two_process_cpu_training_and_evaluation(tmp_path: Path) -> None:
+    cfg = tiny_cfg(tmp_path / 'work', max_iters=4, ckpt_interval=4, n_val=3)
+    cfg.model.decode_head.norm_cfg = dict(type='SyncBN', requires_grad=True)
+    path, work = train_two_ranks(cfg, tmp_path)
 
     ckpt = str(work / 'iter_4.pth')
     one = run_tool([PY, TEST, path, ckpt, '--work-dir', str(tmp_path / 't1')],
