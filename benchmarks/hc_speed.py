@@ -92,8 +92,9 @@ def main() -> None:
           f'{rows[0]["device"]}, median of {args.iters} iterations')
     print(f'{"baseline":<26} {"HC model":<24} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
           f'{"FLOP x":>7} {"paper x":>8}')
-    for r in rows:
-        print(f'{r["baseline"][:-3]:<26} {r["hc"][:-3]:<24} {r["ms_baseline"]:>9.1f} '
+    for r in rows:  # model names without the config's default depth
+        print(f'{r["baseline"].split("_r18")[0]:<26} {r["hc"].split("_r18")[0]:<24} '
+              f'{r["ms_baseline"]:>9.1f} '
               f'{r["ms_hc"]:>9.1f} {r["time_ratio"]:>7.2f} {r["flop_ratio"]:>7.2f} '
               f'{r["paper_ratio"]:>8.2f}')
     if args.json:
