@@ -5,6 +5,13 @@ _base_ = [
     '../_base_/segplug_runtime.py'
 ]
 crop_size = (256, 256)
-train_dataloader = dict(batch_size=8)
+train_dataloader = dict(batch_size=4)
+max_iters = 600
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=50, end=max_iters, by_epoch=False),
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(checkpoint=dict(interval=200))
 val_evaluator = dict(type='PerClassIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

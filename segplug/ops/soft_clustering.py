@@ -3,9 +3,11 @@ into Fully Convolutional Networks"): assignments of pixels to the 9 neighbouring
 stride-2 downsampled map (Eq. 1, 4), and cluster-based decoding (Eq. 2-3).
 
 Conventions. A fine map at stride s has size (H, W); its seeds are the stride-2s map of size
-(h, w) = (ceil(H/2), ceil(W/2)), the size a stride-2 convolution with padding produces. Fine
-pixel (y, x) lies in cell (y // 2, x // 2); its 9 candidate seeds are that cell's seed and its
-8 neighbours, numbered n = 3 * (dy + 1) + (dx + 1) for offsets dy, dx in {-1, 0, 1}.
+(h, w) = (ceil(H/2), ceil(W/2)), the size a stride-2 convolution with padding produces, or
+(floor(H/2), floor(W/2)) in either dimension, the size of an unpadded 2x2 stride-2
+downsampling (ConvNeXt's); the missing last row or column of seeds then counts as outside.
+Fine pixel (y, x) lies in cell (y // 2, x // 2); its 9 candidate seeds are that cell's seed
+and its 8 neighbours, numbered n = 3 * (dy + 1) + (dx + 1) for offsets dy, dx in {-1, 0, 1}.
 Candidates outside the seed map get exactly zero weight (the paper's reference code pads
 them with zero features, which still receive exp(0 / tau) of the weight).
 """
@@ -18,11 +20,19 @@ from torch import Tensor
 NEIGHBOURS = 9
 
 
-def _check_sizes(fine: tuple[int, int], coarse: tuple[int, int]) -> None:
+def _check_sizes(fine: tuple[int, int], coarse: tuple[int, int]) -> tuple[int, int]:
+    """Validate a (fine, seed) size pair; return the cell grid size ceil(H/2), ceil(W/2)."""
     expected = ((fine[0] + 1) // 2, (fine[1] + 1) // 2)
-    if tuple(coarse) != expected:
+    if not all(c in (f // 2, e) for c, f, e in zip(coarse, fine, expected)):
         raise ValueError(f'seed map size {tuple(coarse)} does not match fine size '
-                         f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected}')
+                         f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected} '
+                         f'(or the floor, {(fine[0] // 2, fine[1] // 2)})')
+    return expected
+
+
+def _pad_to(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """Zero-pad the last two dims of ``x`` at the bottom and right up to ``size``."""
+    return F.pad(x, (0, size[1] - x.shape[-1], 0, size[0] - x.shape[-2]))
 
 
 def _neighbours(x: Tensor) -> Tensor:
@@ -31,9 +41,14 @@ def _neighbours(x: Tensor) -> Tensor:
     return F.unfold(x, kernel_size=3, padding=1).view(b, c, NEIGHBOURS, h, w)
 
 
-def neighbour_validity(h: int, w: int, device: torch.device | None = None) -> Tensor:
-    """(9, h, w) bool: whether candidate n of cell (i, j) lies inside the (h, w) seed map."""
-    ones = torch.ones(1, 1, h, w, device=device)
+def neighbour_validity(h: int, w: int, device: torch.device | None = None,
+                       grid: tuple[int, int] | None = None) -> Tensor:
+    """(9, H_c, W_c) bool: whether candidate n of cell (i, j) lies inside the (h, w) seed map.
+
+    ``grid`` is the cell grid (H_c, W_c), (h, w) by default; a larger grid's extra cells see
+    the real seeds only.
+    """
+    ones = _pad_to(torch.ones(1, 1, h, w, device=device), grid or (h, w))
     return _neighbours(ones)[0, 0] > 0
 
 
@@ -59,10 +74,9 @@ def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
     Returns:
         (B, 9, H, W) similarities in [-1, 1] (0 for candidates outside the seed map).
     """
-    _check_sizes(feats.shape[-2:], seeds.shape[-2:])
-    h, w = seeds.shape[-2:]
+    h, w = _check_sizes(feats.shape[-2:], seeds.shape[-2:])
     feats = F.normalize(feats, dim=1)
-    seeds = F.normalize(seeds, dim=1)
+    seeds = _pad_to(F.normalize(seeds, dim=1), (h, w))
     sim = torch.einsum('bkhpwq,bknhw->bnhpwq', _to_cells(feats, h, w), _neighbours(seeds))
     return _from_cells(sim, feats.shape[-2:])
 
@@ -78,8 +92,8 @@ def soft_assign(feats: Tensor, seeds: Tensor, tau: float | Tensor = 0.07) -> Ten
         (B, 9, H, W) weights summing to 1 over dim 1; seeds outside the image get 0.
     """
     sim = cosine_similarity_to_seeds(feats, seeds)
-    h, w = seeds.shape[-2:]
-    valid = neighbour_validity(h, w, sim.device)
+    grid = _check_sizes(feats.shape[-2:], seeds.shape[-2:])
+    valid = neighbour_validity(*seeds.shape[-2:], sim.device, grid)
     valid = valid.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, :sim.shape[2], :sim.shape[3]]
     logits = (sim / tau).masked_fill(~valid, float('-inf'))
     return logits.softmax(dim=1)
@@ -106,9 +120,9 @@ def cluster_decode(coarse: Tensor, assignment: Tensor) -> Tensor:
     Returns:
         (B, C, H, W): each pixel the assignment-weighted mean of its 9 candidate seeds.
     """
-    _check_sizes(assignment.shape[-2:], coarse.shape[-2:])
-    h, w = coarse.shape[-2:]
-    out = torch.einsum('bcnhw,bnhpwq->bchpwq', _neighbours(coarse),
+    h, w = _check_sizes(assignment.shape[-2:], coarse.shape[-2:])
+    # seeds missing from a floor-sized map have zero weight: their zero padding is inert
+    out = torch.einsum('bcnhw,bnhpwq->bchpwq', _neighbours(_pad_to(coarse, (h, w))),
                        _to_cells(assignment, h, w))
     return _from_cells(out, assignment.shape[-2:])
 

@@ -50,13 +50,20 @@ def to_dense(assignment: torch.Tensor, h: int, w: int) -> torch.Tensor:
 
 
 SIZES = [(8, 8), (7, 9), (1, 1), (2, 3), (5, 1)]
+# seed maps of floor size (an unpadded 2x2 stride-2 downsampling, as in ConvNeXt)
+FLOOR = [((7, 9), (3, 4)), ((5, 6), (2, 3)), ((9, 3), (5, 1))]
 
 
-@pytest.mark.parametrize('size', SIZES)
-def test_soft_assign_matches_dense_reference(size: tuple[int, int]) -> None:
+def seed_size(size: tuple[int, int]) -> tuple[int, int]:
+    return (size[0] + 1) // 2, (size[1] + 1) // 2
+
+
+@pytest.mark.parametrize('size,seeds', [(s, seed_size(s)) for s in SIZES] + FLOOR)
+def test_soft_assign_matches_dense_reference(size: tuple[int, int],
+                                             seeds: tuple[int, int]) -> None:
     torch.manual_seed(0)
     hh, ww = size
-    h, w = (hh + 1) // 2, (ww + 1) // 2
+    h, w = seeds
     feats, seeds = torch.randn(2, 6, hh, ww), torch.randn(2, 6, h, w)
     a = soft_assign(feats, seeds, tau=0.3)
     assert a.shape == (2, 9, hh, ww)
@@ -64,11 +71,11 @@ def test_soft_assign_matches_dense_reference(size: tuple[int, int]) -> None:
     torch.testing.assert_close(to_dense(a, h, w), dense_reference(feats, seeds, 0.3))
 
 
-@pytest.mark.parametrize('size', SIZES)
-def test_decode_matches_dense_product(size: tuple[int, int]) -> None:
+@pytest.mark.parametrize('size,seeds', [(s, seed_size(s)) for s in SIZES] + FLOOR)
+def test_decode_matches_dense_product(size: tuple[int, int], seeds: tuple[int, int]) -> None:
     torch.manual_seed(1)
     hh, ww = size
-    h, w = (hh + 1) // 2, (ww + 1) // 2
+    h, w = seeds
     a = soft_assign(torch.randn(1, 4, hh, ww), torch.randn(1, 4, h, w), tau=0.5)
     coarse = torch.randn(1, 3, h, w)
     want = (to_dense(a, h, w) @ coarse.flatten(2).transpose(1, 2)).transpose(1, 2)
@@ -117,3 +124,5 @@ def test_gradcheck_float64() -> None:
 def test_size_mismatch_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r'expected ceil\(H/2\), ceil\(W/2\) = \(4, 4\)'):
         soft_assign(torch.randn(1, 2, 8, 8), torch.randn(1, 2, 5, 4))
+    with pytest.raises(ValueError, match=r'or the floor, \(3, 4\)'):
+        cluster_decode(torch.randn(1, 2, 2, 4), torch.randn(1, 9, 7, 8))
