@@ -30,6 +30,7 @@ PAIRS = [
     ('atrousfcn_r18-v1c-d8.py', 'hcfcn32_r18-v1c.py', 296.7, 85.9),
     ('pspnet_r18-v1c-d8.py', 'hcpspnet_r18-v1c.py', 298.7, 87.0),
     ('deeplabv3_r18-v1c-d8.py', 'hcdeeplabv3_r18-v1c.py', 380.8, 93.2),
+    ('fpn_r18-v1c.py', 'hcfpn_r18-v1c.py', 82.0, 92.9),
 ]
 WIDTHS = {18: (512, 256), 50: (2048, 1024), 101: (2048, 1024)}
 
@@ -39,8 +40,15 @@ def model_cfg(name: str, depth: int, num_classes: int) -> Config:
     cfg = Config.fromfile(osp.join(MODELS_DIR, name))
     last, third = WIDTHS[depth]
     cfg.model.backbone.depth = depth
-    cfg.model.decode_head.in_channels = last
     cfg.model.decode_head.num_classes = num_classes
+    if 'neck' in cfg.model:  # FPN: the neck takes the four stages
+        cfg.model.neck.in_channels = [last // 8, last // 4, last // 2, last]
+        if depth > 18:
+            cfg.model.neck.out_channels = 256
+            cfg.model.decode_head.in_channels = [256] * 4
+            cfg.model.decode_head.channels = 128
+        return cfg
+    cfg.model.decode_head.in_channels = last
     cfg.model.auxiliary_head.in_channels = third
     cfg.model.auxiliary_head.num_classes = num_classes
     if depth > 18:

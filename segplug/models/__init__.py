@@ -1,3 +1,5 @@
-"""Registered models: backbones, segmentors, heads, losses."""
+"""Registered models: backbones, necks, heads, segmentors."""
 from .backbones import *  # noqa: F401,F403
+from .decode_heads import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .hc_fpn_head import HCFPNHead
+
+__all__ = ['HCFPNHead']

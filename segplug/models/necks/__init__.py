@@ -1,0 +1,3 @@
+from .hc_fpn import HCFPN
+
+__all__ = ['HCFPN']
