@@ -16,11 +16,11 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+from mmseg.utils import register_all_modules
 from skimage.segmentation import mark_boundaries
 
 import segplug  # noqa: F401  (registers segplug's modules)
-from mmseg.registry import MODELS
-from mmseg.utils import register_all_modules
 from segplug.ops import cluster_labels
 
 

@@ -27,17 +27,24 @@ def test_offsets_change_the_output() -> None:
     assert (dcn(x) - conv(x)).abs().max() > 1e-3
 
 
-def test_torchvision_and_mmcv_agree_on_cpu() -> None:
+@pytest.mark.parametrize('backend', ['mmcv', 'sampled', 'auto'])
+def test_backends_agree_with_torchvision_on_cpu(backend: str) -> None:
     torch.manual_seed(2)
     tv = DCNv2Downsample(4, 6, 3, stride=2, padding=1, backend='torchvision')
     nn.init.normal_(tv.conv_offset.weight, std=0.3)
     nn.init.normal_(tv.conv_offset.bias, std=0.3)
-    mm = DCNv2Downsample(4, 6, 3, stride=2, padding=1, backend='mmcv')
-    mm.load_state_dict(tv.state_dict())
-    x = torch.randn(2, 4, 11, 8)
-    torch.testing.assert_close(tv(x), mm(x), atol=1e-5, rtol=1e-4)
+    other = DCNv2Downsample(4, 6, 3, stride=2, padding=1, backend=backend)
+    other.load_state_dict(tv.state_dict())
+    x = torch.randn(2, 4, 11, 8, requires_grad=True)
+    out_tv, out = tv(x), other(x)
+    torch.testing.assert_close(out_tv, out, atol=1e-5, rtol=1e-4)
+    g = torch.randn_like(out)
+    grads_tv = torch.autograd.grad(out_tv, [x, *tv.parameters()], g)
+    grads = torch.autograd.grad(out, [x, *other.parameters()], g)
+    for a, b in zip(grads_tv, grads):  # input, weight, bias, offset conv (through offsets)
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-3)
 
 
 def test_bad_backend() -> None:
-    with pytest.raises(ValueError, match="backend must be 'torchvision' or 'mmcv'"):
+    with pytest.raises(ValueError, match='backend must be one of'):
         DCNv2Downsample(4, 4, 3, backend='cuda')

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from mmseg.registry import MODELS
 
 import segplug  # noqa: F401
-from mmseg.registry import MODELS
 from segplug.models.segmentors.hc_encoder_decoder import decode_through_clusters
 from segplug.ops import hierarchical_decode
 

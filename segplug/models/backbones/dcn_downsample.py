@@ -6,6 +6,8 @@ import torch.nn as nn
 import torchvision.ops
 from torch import Tensor
 
+from ...ops import deform_conv2d_sampled
+
 
 class DCNv2Downsample(nn.Conv2d):
     """DCNv2 (Zhu et al. 2019) with the parameters of ``nn.Conv2d`` (HC paper, App. A).
@@ -16,16 +18,21 @@ class DCNv2Downsample(nn.Conv2d):
     pretrained strided conv with :meth:`from_conv` outputs exactly that conv's output.
 
     Args:
-        backend: ``'torchvision'`` (CPU and CUDA kernels, default) or ``'mmcv'``
+        backend: ``'auto'`` (default: ``'sampled'`` on CPU, ``'torchvision'`` on CUDA),
+            ``'sampled'`` (:func:`segplug.ops.deform_conv2d_sampled`, grid_sample + matmul,
+            ~2.5x faster than torchvision's CPU kernel), ``'torchvision'``
+            (``torchvision.ops.deform_conv2d``, CPU and CUDA) or ``'mmcv'``
             (``mmcv.ops.modulated_deform_conv2d``; its CUDA kernel needs an mmcv built with
-            CUDA, see the README).
+            CUDA, see the README). All four compute the same function.
         Other arguments as ``nn.Conv2d``.
     """
 
-    def __init__(self, *args, backend: str = 'torchvision', **kwargs) -> None:
+    BACKENDS = ('auto', 'sampled', 'torchvision', 'mmcv')
+
+    def __init__(self, *args, backend: str = 'auto', **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if backend not in ('torchvision', 'mmcv'):
-            raise ValueError(f"backend must be 'torchvision' or 'mmcv', got {backend!r}")
+        if backend not in self.BACKENDS:
+            raise ValueError(f'backend must be one of {self.BACKENDS}, got {backend!r}')
         if self.groups != 1:
             raise ValueError('DCNv2Downsample supports groups=1 only')
         self.backend = backend
@@ -36,7 +43,7 @@ class DCNv2Downsample(nn.Conv2d):
         nn.init.zeros_(self.conv_offset.bias)
 
     @classmethod
-    def from_conv(cls, conv: nn.Conv2d, backend: str = 'torchvision') -> 'DCNv2Downsample':
+    def from_conv(cls, conv: nn.Conv2d, backend: str = 'auto') -> 'DCNv2Downsample':
         """A DCNv2 holding ``conv``'s weight and bias (same parameter names)."""
         dcn = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
                   conv.padding, conv.dilation, conv.groups, conv.bias is not None,
@@ -55,7 +62,13 @@ class DCNv2Downsample(nn.Conv2d):
 
     def forward(self, x: Tensor) -> Tensor:
         offset, mask = self.offset_and_mask(x)
-        if self.backend == 'mmcv':
+        backend = self.backend
+        if backend == 'auto':
+            backend = 'torchvision' if x.is_cuda else 'sampled'
+        if backend == 'sampled':
+            return deform_conv2d_sampled(x, offset, self.weight, self.bias, self.stride,
+                                         self.padding, self.dilation, mask)
+        if backend == 'mmcv':
             from mmcv.ops import modulated_deform_conv2d
             return modulated_deform_conv2d(x, offset, mask, self.weight, self.bias,
                                            self.stride, self.padding, self.dilation, 1, 1)

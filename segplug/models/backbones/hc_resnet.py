@@ -32,7 +32,8 @@ class HCResNet(ResNetV1c):
         sampling_branch: which map is the seed map of a stage (Table 1): ``'identity'``
             I(x), ``'residual'`` R(x), or ``'block'`` B(x) = I(x) + R(x) (default).
         use_dcn: make the clustered stages' strided 3x3 convs DCNv2 (App. A).
-        dcn_backend: ``'torchvision'`` or ``'mmcv'`` (see :class:`DCNv2Downsample`).
+        dcn_backend: ``'auto'``, ``'sampled'``, ``'torchvision'`` or ``'mmcv'`` (see
+            :class:`DCNv2Downsample`).
         cluster_dim, tau, learnable_tau: of :class:`SoftClustering`.
         Other arguments as MMSegmentation's ``ResNetV1c``; strides must be those of a
             stride-32 ResNet (1, 2, 2, 2) with no dilation, or the stages would not
@@ -40,7 +41,7 @@ class HCResNet(ResNetV1c):
     """
 
     def __init__(self, hc_levels: int = 2, sampling_branch: str = 'block',
-                 use_dcn: bool = True, dcn_backend: str = 'torchvision',
+                 use_dcn: bool = True, dcn_backend: str = 'auto',
                  cluster_dim: int = 64, tau: float = 0.07, learnable_tau: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
