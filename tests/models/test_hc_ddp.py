@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from tests.engine.test_ddp import train_two_ranks
 from tests.helpers import tiny_cfg
 
@@ -12,4 +14,10 @@ def test_hcfcn32_two_process_cpu(tmp_path: Path) -> None:
     cfg.model.type = 'HCEncoderDecoder'
     cfg.model.backbone.type = 'HCResNet'
     cfg.model.backbone.hc_levels = 2
-    train_two_ranks(cfg, tmp_path)
+    _, work = train_two_ranks(cfg, tmp_path)  # asserts the ranks hold identical parameters
+    rank0 = torch.load(work / 'rank0.pth')
+    rank1 = torch.load(work / 'rank1.pth')
+    clustering = [k for k in rank0 if 'clusterings' in k and k.endswith('weight')]
+    assert clustering, 'the HC clustering parameters were not trained under DDP'
+    for k in clustering:
+        assert torch.equal(rank0[k], rank1[k]), k
