@@ -6,10 +6,11 @@ from .soft_clustering import (
                               cosine_similarity_to_seeds,
                               hard_assign,
                               hierarchical_decode,
+                              is_seed_size,
                               neighbour_validity,
                               soft_assign,
 )
 
 __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'cosine_similarity_to_seeds', 'hard_assign', 'hierarchical_decode',
-           'neighbour_validity', 'soft_assign']
+           'is_seed_size', 'neighbour_validity', 'soft_assign']

@@ -20,10 +20,15 @@ from torch import Tensor
 NEIGHBOURS = 9
 
 
+def is_seed_size(coarse: tuple[int, int], fine: tuple[int, int]) -> bool:
+    """Whether a (h, w) map can be the seed map of a (H, W) one: ceil or floor of half."""
+    return all(c in (f // 2, (f + 1) // 2) for c, f in zip(coarse, fine))
+
+
 def _check_sizes(fine: tuple[int, int], coarse: tuple[int, int]) -> tuple[int, int]:
     """Validate a (fine, seed) size pair; return the cell grid size ceil(H/2), ceil(W/2)."""
     expected = ((fine[0] + 1) // 2, (fine[1] + 1) // 2)
-    if not all(c in (f // 2, e) for c, f, e in zip(coarse, fine, expected)):
+    if not is_seed_size(coarse, fine):
         raise ValueError(f'seed map size {tuple(coarse)} does not match fine size '
                          f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected} '
                          f'(or the floor, {(fine[0] // 2, fine[1] // 2)})')

@@ -8,6 +8,7 @@ from mmseg.models.utils import Upsample, resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...ops import is_seed_size
 from ..necks.hc_fpn import upsample_through_clusters
 
 
@@ -25,9 +26,7 @@ class HCFPNHead(FPNHead):
             y = x[i]
             for module in self.scale_heads[i]:
                 if isinstance(module, Upsample):
-                    target = (y.shape[-2] * 2, y.shape[-1] * 2)
-                    finer = [a for a in assignments if a.shape[-2] in (target[0] - 1, target[0])
-                             and a.shape[-1] in (target[1] - 1, target[1])]
+                    finer = [a for a in assignments if is_seed_size(y.shape[-2:], a.shape[-2:])]
                     y = (upsample_through_clusters(y, finer[0].shape[-2:], finer)
                          if finer else module(y))
                 else:

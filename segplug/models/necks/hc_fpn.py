@@ -8,7 +8,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...ops import cluster_decode
+from ...ops import cluster_decode, is_seed_size
 from ..utils import HCFeatures
 
 
@@ -17,10 +17,7 @@ def upsample_through_clusters(x: Tensor, size: tuple[int, int], assignments: lis
     """Bring (B, C, h, w) to ``size``: by Eq. 2 if an assignment goes from (h, w) to
     ``size`` (HC paper), else by ``resize`` (bilinear / nearest as configured)."""
     for a in assignments:
-        hh, ww = a.shape[-2:]
-        h, w = x.shape[-2:]
-        if (hh, ww) == tuple(size) and h in (hh // 2, (hh + 1) // 2) \
-                and w in (ww // 2, (ww + 1) // 2):
+        if tuple(a.shape[-2:]) == tuple(size) and is_seed_size(x.shape[-2:], size):
             return cluster_decode(x, a)
     return resize(x, size=size, **resize_kwargs)
 

@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ...ops import cluster_decode
+from ...ops import cluster_decode, is_seed_size
 
 
 def decode_through_clusters(logits: Tensor, assignments: list[Tensor]) -> Tensor:
@@ -23,9 +23,7 @@ def decode_through_clusters(logits: Tensor, assignments: list[Tensor]) -> Tensor
         when no assignment starts at its size (e.g. a head that already predicts finely).
     """
     for a in assignments:
-        hh, ww = a.shape[-2:]
-        h, w = logits.shape[-2:]
-        if h in (hh // 2, (hh + 1) // 2) and w in (ww // 2, (ww + 1) // 2):
+        if is_seed_size(logits.shape[-2:], a.shape[-2:]):
             logits = cluster_decode(logits, a)
     return logits
 
