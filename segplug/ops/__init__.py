@@ -1,4 +1,5 @@
 """Pure tensor functions (torch only; no registry, no config)."""
+from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale
 from .deform_conv import deform_conv2d_sampled
 from .soft_clustering import (
                               cluster_decode,
@@ -10,7 +11,12 @@ from .soft_clustering import (
                               neighbour_validity,
                               soft_assign,
 )
+from .soft_iou import (ExpectedIU, expected_intersection_union, iou_from_iu,
+                       soft_kl_divergence, uoi_from_iu)
 
 __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'cosine_similarity_to_seeds', 'hard_assign', 'hierarchical_decode',
-           'is_seed_size', 'neighbour_validity', 'soft_assign']
+           'is_seed_size', 'neighbour_validity', 'soft_assign',
+           'CPPPooled', 'cpp_output_size', 'cpp_pool', 'infer_cpp_scale',
+           'ExpectedIU', 'expected_intersection_union', 'iou_from_iu', 'soft_kl_divergence',
+           'uoi_from_iu']
