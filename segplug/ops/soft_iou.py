@@ -123,10 +123,10 @@ def uoi_from_iu(eiu: ExpectedIU, smooth: float = 1.0, classes: str = 'present') 
     if classes == 'all' and smooth <= 0:
         raise ValueError(f"classes='all' needs smooth > 0 (absent classes have E[I] = 0), "
                          f'got smooth={smooth}')
-    ratio = (eiu.union + smooth) / (eiu.intersection + smooth)
     if not mask.any():
         return eiu.union.sum() * 0
-    return ratio[mask].mean()
+    # Select before dividing: an unselected 0/0 would still send 0 * inf = nan backwards.
+    return ((eiu.union[mask] + smooth) / (eiu.intersection[mask] + smooth)).mean()
 
 
 def iou_from_iu(eiu: ExpectedIU, smooth: float = 1.0, classes: str = 'present') -> Tensor:
@@ -139,10 +139,10 @@ def iou_from_iu(eiu: ExpectedIU, smooth: float = 1.0, classes: str = 'present') 
     mask = _class_mask(eiu, classes)
     if smooth < 0:
         raise ValueError(f'smooth must be >= 0, got {smooth}')
-    ratio = (eiu.intersection + smooth) / (eiu.union + smooth).clamp(min=1e-12)
     if not mask.any():
         return eiu.union.sum() * 0
-    return ratio[mask].mean()
+    union = (eiu.union[mask] + smooth).clamp(min=1e-12)
+    return ((eiu.intersection[mask] + smooth) / union).mean()
 
 
 def soft_kl_divergence(logits: Tensor, target: Tensor) -> Tensor:
