@@ -1,6 +1,9 @@
 """Pure tensor functions (torch only; no registry, no config)."""
 from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale
 from .deform_conv import deform_conv2d_sampled
+from .guided_filter import box_mean, guided_filter
+from .metric_learning import (connected_instances, metric_learning_loss, pairwise_distances,
+                              sample_instance_pixels, sampled_metric_loss)
 from .soft_clustering import (
                               cluster_decode,
                               cluster_labels,
@@ -19,4 +22,6 @@ __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'is_seed_size', 'neighbour_validity', 'soft_assign',
            'CPPPooled', 'cpp_output_size', 'cpp_pool', 'infer_cpp_scale',
            'ExpectedIU', 'expected_intersection_union', 'iou_from_iu', 'soft_kl_divergence',
-           'uoi_from_iu']
+           'uoi_from_iu',
+           'box_mean', 'guided_filter', 'connected_instances', 'metric_learning_loss',
+           'pairwise_distances', 'sample_instance_pixels', 'sampled_metric_loss']
