@@ -1,5 +1,6 @@
-"""Registered models: backbones, necks, heads, segmentors."""
+"""Registered models: backbones, necks, heads, losses, segmentors."""
 from .backbones import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403

@@ -1,0 +1,116 @@
+"""What CPP-KL and UOI add to a training step: PSPNet-R18 on CamVid, against plain CE.
+
+    python benchmarks/cpp_uoi_step_overhead.py [--d8] [--batch 4] [--crop 256] [--iters 10]
+        [--threads 1] [--root ../shared/data/camvid]
+
+Models: the three configs of the CamVid comparison (configs/cpp/pspnet32_r18-v1c...: CE on
+both heads; configs/cpp/pspnet32-cpp_...: CPP-KL on the auxiliary head; configs/uoi/
+pspnet32-uoi_...: 0.7 UOI + 0.3 CE on the decode head), stride-32 ResNetV1c-18 as in the
+quality runs, or the published stride-8 PSPNet with ``--d8``. One batch of real CamVid
+train frames (fixed random crops), same initial weights; one training step = forward, loss,
+backward, AdamW step. The models take turns step by step (so a busy machine slows all
+alike); the median over ``--iters`` steps after 2 warm-up steps is reported, with the ratio
+to CE measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import register_all_modules
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+import segplug  # noqa: E402,F401
+
+CONFIGS = [('CE (baseline)', 'configs/cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py'),
+           ('CE + CPP-KL aux', 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py'),
+           ('0.7 UOI + 0.3 CE', 'configs/uoi/pspnet32-uoi_r18-v1c_1xb4-500i_camvid-256x256.py')]
+
+
+def camvid_batch(root: str, n: int, crop: int) -> dict:
+    rng = np.random.default_rng(0)
+    stems = [s.strip() for s in open(osp.join(root, 'train.txt')) if s.strip()][:n]
+    inputs, samples = [], []
+    for stem in stems:
+        img = cv2.imread(osp.join(root, 'images', 'train', stem + '.jpg'))
+        lab = cv2.imread(osp.join(root, 'labels', 'train', stem + '.png'), cv2.IMREAD_UNCHANGED)
+        if img is None or lab is None:
+            raise FileNotFoundError(f'CamVid frame {stem} not found under {root}')
+        y, x = rng.integers(0, img.shape[0] - crop), rng.integers(0, img.shape[1] - crop)
+        img, lab = img[y:y + crop, x:x + crop], lab[y:y + crop, x:x + crop].astype(np.int64)
+        lab[lab == 11] = 255  # Unlabelled -> ignore, as CamVidDataset does
+        inputs.append(torch.from_numpy(img).permute(2, 0, 1).contiguous())
+        s = SegDataSample(metainfo=dict(img_shape=(crop, crop), ori_shape=(crop, crop),
+                                        pad_shape=(crop, crop)))
+        s.gt_sem_seg = PixelData(data=torch.from_numpy(lab)[None])
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--d8', action='store_true', help='dilated stride-8 backbone (published)')
+    p.add_argument('--batch', type=int, default=4)
+    p.add_argument('--crop', type=int, default=256)
+    p.add_argument('--iters', type=int, default=10)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--root', default=osp.join(REPO, '..', 'shared', 'data', 'camvid'))
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    register_all_modules(init_default_scope=True)
+    batch = camvid_batch(args.root, args.batch, args.crop)
+    runs = []
+    state = None
+    for name, path in CONFIGS:
+        cfg = Config.fromfile(osp.join(REPO, path)).model
+        if args.d8:
+            cfg.backbone.update(dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1))
+        cfg.data_preprocessor.size = (args.crop, args.crop)
+        torch.manual_seed(0)
+        model = MODELS.build(cfg)
+        model.init_weights()
+        if state is None:
+            state = model.state_dict()
+        model.load_state_dict(state)  # same initial weights for every loss
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        data = model.data_preprocessor(batch, True)
+        runs.append(dict(name=name, model=model, opt=opt, data=data, times=[]))
+
+    def step(r: dict) -> float:
+        t0 = time.perf_counter()
+        losses = r['model'](**r['data'], mode='loss')
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        r['opt'].zero_grad()
+        total.backward()
+        r['opt'].step()
+        return time.perf_counter() - t0
+
+    for i in range(args.iters + 2):
+        for r in runs:
+            t = step(r)
+            if i >= 2:
+                r['times'].append(t)
+    base = float(np.median(runs[0]['times']))
+    kind = 'stride-8 (d8)' if args.d8 else 'stride-32'
+    print(f'PSPNet-R18 {kind}, CamVid batch {args.batch}x{args.crop}x{args.crop}, '
+          f'{args.threads} thread(s), median of {args.iters} training steps')
+    print('| losses | ms / step | vs CE |')
+    print('|---|---|---|')
+    for r in runs:
+        ms = 1000 * float(np.median(r['times']))
+        print(f'| {r["name"]} | {ms:.0f} | {ms / 1000 / base - 1:+.1%} |')
+
+
+if __name__ == '__main__':
+    main()
