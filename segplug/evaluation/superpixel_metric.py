@@ -1,0 +1,63 @@
+"""Superpixel quality (ASA, boundary recall/precision, UE, count) on BSDS500 as a metric."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmseg.registry import METRICS
+
+from segplug.datasets.bsds500 import load_bsds_groundtruth
+from segplug.ops.boundaries import check_tolerances
+from segplug.ops.superpixel_metrics import superpixel_scores_multi
+
+_KEYS = ('asa', 'boundary_recall', 'boundary_precision', 'undersegmentation_error',
+         'n_superpixels')
+
+
+@METRICS.register_module()
+class SuperpixelMetric(BaseMetric):
+    """Superpixel maps scored against every BSDS500 annotator (``segplug.ops.superpixel_metrics``).
+
+    Each data sample carries its superpixel ids (H, W) under ``pred_key`` (a dict with
+    ``data``, like ``pred_sem_seg``, or an array) and its ``.mat`` ground truth as
+    ``seg_map_path`` (what ``BSDS500Dataset`` gives). Per image the measures are averaged over
+    the annotators, then over images. Results: ``ASA``, ``BR``, ``BP`` (percent, at
+    ``tolerance`` pixels), ``UE`` (percent) and ``N`` (mean number of superpixels).
+
+    Args:
+        tolerance: boundary tolerance in pixels (2 is about 0.0025 of the BSDS500 diagonal,
+            the tolerance of Stutz et al.'s benchmark).
+        pred_key: the data-sample field holding the superpixel ids.
+    """
+
+    def __init__(self, tolerance: float = 2, pred_key: str = 'pred_superpixels',
+                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        (self.tolerance, ) = check_tolerances(tolerance, 'SuperpixelMetric tolerance')
+        self.pred_key = pred_key
+
+    def process(self, data_batch: dict | None, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            if self.pred_key not in sample:
+                raise ValueError(f'SuperpixelMetric: the data sample of '
+                                 f'{sample.get("img_path")} has no {self.pred_key!r}')
+            sp = sample[self.pred_key]
+            sp = sp['data'] if isinstance(sp, dict) else sp
+            sp = np.asarray(sp.cpu() if hasattr(sp, 'cpu') else sp).squeeze()
+            segs, _ = load_bsds_groundtruth(sample['seg_map_path'])
+            if sp.shape != segs.shape[1:]:
+                raise ValueError(f'SuperpixelMetric: superpixels {sp.shape} and ground truth '
+                                 f'{segs.shape[1:]} of {sample["seg_map_path"]} differ')
+            s = superpixel_scores_multi(sp, list(segs), self.tolerance)
+            self.results.append(np.array([s[k] for k in _KEYS]))
+
+    def compute_metrics(self, results: list) -> dict[str, float]:
+        mean = np.nanmean(np.stack(results), 0)
+        pct = dict(zip(_KEYS, mean))
+        return OrderedDict(ASA=round(pct['asa'] * 100, 2),
+                           BR=round(pct['boundary_recall'] * 100, 2),
+                           BP=round(pct['boundary_precision'] * 100, 2),
+                           UE=round(pct['undersegmentation_error'] * 100, 2),
+                           N=round(float(pct['n_superpixels']), 1))
