@@ -64,3 +64,19 @@ def test_config_builds_and_runs(path: Path) -> None:
 @pytest.mark.parametrize('path', MODEL_BASES, ids=lambda p: p.name)
 def test_model_base_builds_and_runs(path: Path) -> None:
     forward_backward(Config.fromfile(str(path)).model)
+
+
+METAFILES = sorted((REPO / 'configs').rglob('metafile.yaml'))
+
+
+@pytest.mark.parametrize('path', METAFILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_metafile_points_at_configs(path: Path) -> None:
+    """Each metafile entry names an existing config by its stem and states a paper number."""
+    import yaml
+    meta = yaml.safe_load(path.read_text())
+    assert meta['Models'], f'{path}: no models'
+    for m in meta['Models']:
+        config = REPO / m['Config']
+        assert config.is_file(), f'{path}: {m["Name"]} points at missing {config}'
+        assert config.stem == m['Name'], f'{path}: {m["Name"]} vs {config.name}'
+        assert all(r['Metrics'] for r in m['Results']), f'{path}: {m["Name"]} has no metric'

@@ -49,19 +49,26 @@ def cpp_output_size(height: int, width: int, scale: int) -> tuple[int, int]:
 def infer_cpp_scale(label_size: tuple[int, int], pred_size: tuple[int, int]) -> int:
     """The integer s with ``ceil(H / s), ceil(W / s) == (h, w)``; ValueError if there is none.
 
-    The smallest such s is returned (for tiny inputs several s can fit).
+    Several s can fit a ragged size (13 x 17 -> 2 x 3 fits s = 7 and s = 8). Network strides
+    are powers of two, so a fitting power of two is preferred, else the smallest fitting s;
+    pass the scale explicitly for anything else.
     """
     (hh, ww), (h, w) = label_size, pred_size
     if h < 1 or w < 1 or h > hh or w > ww:
         raise ValueError(f'prediction size {pred_size} cannot be a CPP pooling of a label '
                          f'map of size {label_size}')
+    fits = []
     for s in range(max(1, hh // h), hh + 1):
-        if cpp_output_size(hh, ww, s) == (h, w):
-            return s
         if -(-hh // s) < h:
             break
-    raise ValueError(f'no integer scale s maps labels of size {label_size} to a prediction '
-                     f'of size {pred_size} (ceil(H/s), ceil(W/s)); pass scale= explicitly')
+        if cpp_output_size(hh, ww, s) == (h, w):
+            fits.append(s)
+    if not fits:
+        raise ValueError(f'no integer scale s maps labels of size {label_size} to a '
+                         f'prediction of size {pred_size} (ceil(H/s), ceil(W/s)); pass scale= '
+                         'explicitly')
+    powers = [s for s in fits if s & (s - 1) == 0]
+    return powers[0] if powers else fits[0]
 
 
 def cpp_pool(labels: Tensor, num_classes: int, scale: int, ignore_index: int | None = 255,

@@ -94,8 +94,9 @@ def test_in_loss_decode_with_mmseg_cross_entropy():
     uoi, iou = direct(up.detach(), onehot, labels != 255, smooth=1.0)
     assert math.isclose(float(losses['loss_uoi']), 0.7 * uoi, rel_tol=1e-4)
     assert math.isclose(float(losses['loss_iou']), 0.1 * (1 - iou), rel_tol=1e-4)
-    torch.testing.assert_close(losses['loss_ce'],
-                               0.3 * F.cross_entropy(up, labels, ignore_index=255))
+    # MMSegmentation's CE (avg_non_ignore=False) averages over all pixels, ignore included
+    ce = F.cross_entropy(up, labels, ignore_index=255, reduction='none').mean()
+    torch.testing.assert_close(losses['loss_ce'], 0.3 * ce)
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     assert head.conv_seg.weight.grad.abs().sum() > 0
 

@@ -107,6 +107,8 @@ def test_bad_shapes_and_dtypes_raise():
 def test_infer_scale():
     assert infer_cpp_scale((64, 64), (8, 8)) == 8
     assert infer_cpp_scale((13, 9), (4, 3)) == 4  # ragged border: ceil sizes
+    assert infer_cpp_scale((13, 17), (2, 3)) == 8  # s = 7 fits too: the power of two wins
+    assert infer_cpp_scale((12, 12), (4, 4)) == 3  # only 3 fits
     assert infer_cpp_scale((256, 256), (256, 256)) == 1
     with pytest.raises(ValueError, match='no integer scale'):
         infer_cpp_scale((64, 64), (8, 9))
