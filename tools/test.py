@@ -1,16 +1,25 @@
 """Test (and evaluate) a segmentor: MMSegmentation's ``tools/test.py`` command line.
 
     python tools/test.py CONFIG CHECKPOINT [--out DIR] [--show-dir DIR] [--tta]
+                         [--report-dir DIR [--boundary-tolerances 1 2 3 4 5]]
     bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [same options]
+
+``--report-dir`` adds per-class IoU / accuracy, boundary F (``BoundaryMetric``) and a
+confusion matrix to the test evaluator, prints the per-class table and writes
+``metrics.json``, ``per_class.csv``, ``confusion_matrix.png`` and ``confusion_matrix.csv``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import os.path as osp
 
+import numpy as np
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
+from prettytable import PrettyTable
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
@@ -28,6 +37,13 @@ def parse_args() -> argparse.Namespace:
                                            '(under work_dir/timestamp/)')
     parser.add_argument('--wait-time', type=float, default=2, help='interval of --show (s)')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--report-dir',
+                        help='print per-class IoU, accuracy and boundary F and save them '
+                             '(metrics.json, per_class.csv) with a confusion matrix '
+                             '(confusion_matrix.png/.csv) in this directory')
+    parser.add_argument('--boundary-tolerances', type=float, nargs='+',
+                        default=[1, 2, 3, 4, 5],
+                        help='pixel tolerances of the boundary F in --report-dir')
     parser.add_argument('--no-checks', action='store_true',
                         help="skip segplug's up-front data checks")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -57,6 +73,56 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def add_report_metrics(cfg: Config, report_dir: str, tolerances: list[float]) -> None:
+    """Per-class IoU, boundary F and a confusion matrix in ``cfg.test_evaluator``.
+
+    An ``IoUMetric`` becomes ``PerClassIoUMetric`` (same arguments; it also returns the
+    per-class values), a ``BoundaryMetric`` is added or told to return per-class values.
+    """
+    evaluator = cfg.test_evaluator
+    metrics = list(evaluator) if isinstance(evaluator, (list, tuple)) else [evaluator]
+    types = [m.get('type') for m in metrics]
+    for m in metrics:
+        if m.get('type') == 'IoUMetric':
+            m['type'] = 'PerClassIoUMetric'
+    if 'PerClassIoUMetric' not in [m.get('type') for m in metrics]:
+        metrics.append(dict(type='PerClassIoUMetric', iou_metrics=['mIoU']))
+    if 'BoundaryMetric' in types:
+        for m in metrics:
+            if m.get('type') == 'BoundaryMetric':
+                m['per_class'] = True
+    else:
+        metrics.append(dict(type='BoundaryMetric', tolerances=tolerances, per_class=True))
+    metrics.append(dict(type='ConfusionMatrixMetric', out_dir=report_dir))
+    cfg.test_evaluator = metrics
+
+
+def write_report(metrics: dict, classes: list[str], report_dir: str) -> str:
+    """Print the per-class table and write ``metrics.json`` and ``per_class.csv``."""
+    os.makedirs(report_dir, exist_ok=True)
+    # MMSegmentation's IoUMetric returns numpy scalars, which json does not take
+    metrics = {k: float(v) if isinstance(v, (int, float, np.number)) else v
+               for k, v in metrics.items()}
+    with open(osp.join(report_dir, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=1)
+    bf_cols = [k.split('.', 1)[0] for k in metrics
+               if k.startswith('BF@') and k.endswith('.' + classes[0])]
+    columns = ['IoU', 'Acc'] + bf_cols
+    table = PrettyTable(['Class'] + columns)
+    lines = [','.join(['class'] + columns)]
+    for name in classes:
+        row = [metrics.get(f'{col}.{name}', float('nan')) for col in columns]
+        table.add_row([name] + row)
+        lines.append(','.join([name] + [str(v) for v in row]))
+    path = osp.join(report_dir, 'per_class.csv')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('per-class report (%):\n' + table.get_string(), flush=True)
+    print(f'report written to {report_dir}: metrics.json, per_class.csv, '
+          'confusion_matrix.png, confusion_matrix.csv', flush=True)
+    return path
+
+
 def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
@@ -77,12 +143,17 @@ def main() -> None:
             if isinstance(ev, (dict, ConfigDict)) and ev.get('type') == 'IoUMetric':
                 ev['output_dir'] = args.out
                 ev['keep_results'] = True
+    if args.report_dir:
+        add_report_metrics(cfg, args.report_dir, args.boundary_tolerances)
     adapt_cfg(cfg, add_hooks=not args.no_checks)
     if not args.no_checks:
         check_dataset_cfg(cfg.test_dataloader.dataset, 'test_dataloader.dataset')
     init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.report_dir and is_main_process():
+        write_report(metrics, list(runner.test_dataloader.dataset.metainfo['classes']),
+                     args.report_dir)
 
 
 if __name__ == '__main__':
