@@ -1,17 +1,24 @@
 """HC models against their baselines: ms/image and FLOPs of each pair, measured in one run.
 
-    python benchmarks/hc_speed.py [--depth 101] [--shape 512 1024] [--iters 3] [--device cpu]
+    python benchmarks/hc_speed.py [--depth 101] [--shape 512 1024] [--rounds 5] [--iters 2]
+                                  [--device cpu]
 
-For each pair (same backbone depth, same input, same head) it runs ``tools/benchmark.py``'s
-timing and MMEngine's FLOP counter, then prints ms/image, the measured time ratio and the
-FLOP ratio side by side. The paper's Table 3 (ResNet-101, 1024x2048, RTX 8000) is printed
-beside them for reference.
+For each pair (same backbone depth, same input, same head) it times ``model.test_step`` with
+``tools/benchmark.py``'s step and counts FLOPs with MMEngine's ``FlopAnalyzer``, then prints
+ms/image, the measured time ratio and the FLOP ratio side by side. The paper's Table 3
+(ResNet-101, 1024x2048, RTX 8000) is printed beside them for reference.
+
+All models are built first and then timed in interleaved rounds (every model ``--iters``
+times per round, the order reversed every other round), so a load that comes and goes on a
+shared machine falls on baseline and HC model alike; the ratio of the medians over all rounds
+is reported with the spread of the per-round ratios.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os.path as osp
+import statistics
 import sys
 
 import torch
@@ -63,21 +70,23 @@ def flops(cfg: Config, shape: tuple[int, int]) -> float:
         return FlopAnalyzer(model, torch.randn(1, 3, *shape)).total()
 
 
-def time_ms(cfg: Config, args: argparse.Namespace) -> dict:
+def build_step(cfg: Config, args: argparse.Namespace):
     path = f'/tmp/hc_speed_{osp.basename(cfg.filename)}'
     cfg.dump(path)
-    return benchmark.run(benchmark.parse_args(
-        [path, '--shape', *map(str, args.shape), '--warmup', '1', '--iters', str(args.iters),
-         '--repeat', '1', '--device', args.device]))
+    bargs = benchmark.parse_args([path, '--shape', *map(str, args.shape), '--device',
+                                  args.device])
+    return benchmark.build_step(bargs)[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--depth', type=int, default=101, choices=sorted(WIDTHS))
     parser.add_argument('--shape', type=int, nargs=2, default=(512, 1024))
-    parser.add_argument('--iters', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=5, help='interleaved timing rounds')
+    parser.add_argument('--iters', type=int, default=2, help='timed iterations per round')
     parser.add_argument('--classes', type=int, default=19)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--pairs', nargs='+', help='only these HC models (e.g. hcfcn32)')
     parser.add_argument('--json', help='write the table here too')
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
@@ -85,25 +94,40 @@ def main() -> None:
     import segplug  # noqa: F401
     register_all_modules()
     shape = tuple(args.shape)
-    rows, cache = [], {}
-    for base, hc, paper_base, paper_hc in PAIRS:
-        for name in (base, hc):
-            if name not in cache:
-                cfg = model_cfg(name, args.depth, args.classes)
-                r = time_ms(cfg, args)
-                cache[name] = (r['ms_per_image_median'], flops(cfg, shape), r['device'])
-        (tb, fb, dev), (th, fh, _) = cache[base], cache[hc]
-        rows.append(dict(baseline=base, hc=hc, ms_baseline=tb, ms_hc=th, time_ratio=tb / th,
-                         flop_ratio=fb / fh, gflops_baseline=fb / 1e9, gflops_hc=fh / 1e9,
-                         paper_ratio=paper_base / paper_hc, device=dev))
+    pairs = [p for p in PAIRS if not args.pairs or p[1].split('_r18')[0] in args.pairs]
+    names = list(dict.fromkeys(n for p in pairs for n in p[:2]))
+    cfgs = {n: model_cfg(n, args.depth, args.classes) for n in names}
+    gflops = {n: flops(cfgs[n], shape) / 1e9 for n in names}
+    steps = {n: build_step(cfgs[n], args) for n in names}
+    times: dict[str, list[list[float]]] = {n: [] for n in names}
+    for r in range(args.rounds):
+        order = names if r % 2 == 0 else names[::-1]
+        for n in order:
+            times[n].append(benchmark.time_step(steps[n], 1 if r == 0 else 0, args.iters))
+        print(f'round {r + 1}/{args.rounds}: ' + ', '.join(
+            f'{n.split("_r18")[0]} {statistics.median(times[n][-1]):.0f}' for n in names),
+            flush=True)
+    med = {n: statistics.median(t for rnd in times[n] for t in rnd) for n in names}
+    device = benchmark.device_name(args.device)
+    rows = []
+    for base, hc, paper_base, paper_hc in pairs:
+        per_round = [statistics.median(b) / statistics.median(h)
+                     for b, h in zip(times[base], times[hc])]
+        rows.append(dict(baseline=base, hc=hc, ms_baseline=med[base], ms_hc=med[hc],
+                         time_ratio=med[base] / med[hc], round_ratio_min=min(per_round),
+                         round_ratio_max=max(per_round),
+                         flop_ratio=gflops[base] / gflops[hc], gflops_baseline=gflops[base],
+                         gflops_hc=gflops[hc], paper_ratio=paper_base / paper_hc,
+                         device=device))
     print(f'\nResNet-{args.depth}, input {shape[0]}x{shape[1]}, {args.classes} classes, '
-          f'{rows[0]["device"]}, median of {args.iters} iterations')
-    print(f'{"baseline":<26} {"HC model":<24} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
-          f'{"FLOP x":>7} {"paper x":>8}')
+          f'{device}, median of {args.rounds} interleaved rounds x {args.iters} iterations')
+    print(f'{"baseline":<14} {"HC model":<12} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
+          f'{"rounds":>11} {"GFLOPs":>15} {"FLOP x":>7} {"paper x":>8}')
     for r in rows:  # model names without the config's default depth
-        print(f'{r["baseline"].split("_r18")[0]:<26} {r["hc"].split("_r18")[0]:<24} '
-              f'{r["ms_baseline"]:>9.1f} '
-              f'{r["ms_hc"]:>9.1f} {r["time_ratio"]:>7.2f} {r["flop_ratio"]:>7.2f} '
+        print(f'{r["baseline"].split("_r18")[0]:<14} {r["hc"].split("_r18")[0]:<12} '
+              f'{r["ms_baseline"]:>9.1f} {r["ms_hc"]:>9.1f} {r["time_ratio"]:>7.2f} '
+              f'{r["round_ratio_min"]:>5.2f}-{r["round_ratio_max"]:<5.2f} '
+              f'{r["gflops_baseline"]:>7.0f}/{r["gflops_hc"]:<7.0f} {r["flop_ratio"]:>7.2f} '
               f'{r["paper_ratio"]:>8.2f}')
     if args.json:
         with open(args.json, 'w') as f:

@@ -17,7 +17,7 @@ import resource
 import statistics
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -81,8 +81,12 @@ def device_name(device: str) -> str:
     return f'{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads'
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Benchmark and return the results (also printed)."""
+def build_step(args: argparse.Namespace) -> tuple[Callable[[], None], tuple[int, int]]:
+    """Build the model of ``args.config`` and return a closure running one ``test_step``.
+
+    Returns ``(step, (H, W))``; ``step()`` runs preprocessing, forward and the resize of the
+    logits on ``args.batch_size`` copies of ``args.image``, synchronising CUDA if needed.
+    """
     register_all_modules(init_default_scope=True)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
@@ -109,19 +113,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if cuda:
             torch.cuda.synchronize()
 
+    return step, shape
+
+
+def time_step(step: Callable[[], None], warmup: int, iters: int,
+              batch_size: int = 1) -> list[float]:
+    """``warmup`` untimed calls of ``step``, then ``iters`` timed ones: ms per image each."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000 / batch_size)
+    return times
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Benchmark and return the results (also printed)."""
+    step, shape = build_step(args)
+    cuda = args.device.startswith('cuda')
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    repeats = []
-    for _ in range(args.repeat):
-        for _ in range(args.warmup):
-            step()
-        times = []
-        for _ in range(args.iters):
-            t0 = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - t0) * 1000 / args.batch_size)
-        repeats.append(times)
+    repeats = [time_step(step, args.warmup, args.iters, args.batch_size)
+               for _ in range(args.repeat)]
     all_ms = [t for r in repeats for t in r]
     medians = [statistics.median(r) for r in repeats]
     med = statistics.median(all_ms)

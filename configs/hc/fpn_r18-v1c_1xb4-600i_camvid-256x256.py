@@ -1,0 +1,2 @@
+_base_ = ['../_base_/models/fpn_r18-v1c.py', './_camvid_schedule.py']
+model = dict(data_preprocessor=dict(size=(256, 256)), decode_head=dict(num_classes=11))
