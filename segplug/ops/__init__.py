@@ -1,4 +1,6 @@
 """Pure tensor functions (torch only; no registry, no config)."""
+from .boundaries import (BoundaryCounts, boundary_counts, boundary_errors, boundary_scores,
+                         label_edges)
 from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale
 from .deform_conv import deform_conv2d_sampled
 from .guided_filter import box_mean, guided_filter
@@ -16,6 +18,7 @@ from .soft_clustering import (
 )
 from .soft_iou import (ExpectedIU, expected_intersection_union, iou_from_iu,
                        soft_kl_divergence, uoi_from_iu)
+from .superpixel_metrics import superpixel_scores, superpixel_scores_multi
 
 __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'cosine_similarity_to_seeds', 'hard_assign', 'hierarchical_decode',
@@ -24,4 +27,6 @@ __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'ExpectedIU', 'expected_intersection_union', 'iou_from_iu', 'soft_kl_divergence',
            'uoi_from_iu',
            'box_mean', 'guided_filter', 'connected_instances', 'metric_learning_loss',
-           'pairwise_distances', 'sample_instance_pixels', 'sampled_metric_loss']
+           'pairwise_distances', 'sample_instance_pixels', 'sampled_metric_loss',
+           'BoundaryCounts', 'boundary_counts', 'boundary_errors', 'boundary_scores',
+           'label_edges', 'superpixel_scores', 'superpixel_scores_multi']
