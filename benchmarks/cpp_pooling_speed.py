@@ -12,6 +12,7 @@ same labels (fixed seed; 5% of pixels ignore = 255) and are checked to agree.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -48,8 +49,12 @@ def make_labels(args: argparse.Namespace) -> torch.Tensor:
 
 
 def worker(args: argparse.Namespace) -> None:
-    sys.path.insert(0, REPO)
-    from segplug.ops.cpp_pooling import cpp_pool
+    # the op file alone (torch only): runs where MMSegmentation is not installed, e.g. a GPU box
+    spec = importlib.util.spec_from_file_location(
+        'cpp_pooling', os.path.join(REPO, 'segplug', 'ops', 'cpp_pooling.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cpp_pool = mod.cpp_pool
     torch.set_num_threads(args.threads)
     labels = make_labels(args)
     cuda = args.device == 'cuda'
