@@ -49,3 +49,27 @@ def test_bad_options() -> None:
     with pytest.raises(ValueError, match='strides=\\(1, 2, 2, 2\\)'):
         MODELS.build(dict(type='HCResNet', depth=18, strides=(1, 2, 1, 1),
                           dilations=(1, 1, 2, 4)))
+
+
+@pytest.mark.parametrize('depth', [18, 50])
+def test_loads_resnetv1c_checkpoint_from_a_local_file(depth: int, tmp_path) -> None:
+    """A ResNetV1c checkpoint (BasicBlock and Bottleneck) loads into HCResNet through
+    ``init_cfg=Pretrained`` from a local file, and the loaded model computes what the
+    ResNetV1c computes (its DCNs start as the loaded strided convs)."""
+    torch.manual_seed(depth)
+    cfg = dict(BASE, depth=depth)
+    ref = ResNetV1c(**cfg)
+    for m in ref.modules():  # non-trivial BN statistics, so a missed buffer shows
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    path = tmp_path / f'resnet{depth}_v1c.pth'
+    torch.save(dict(state_dict=ref.state_dict()), path)
+    hc = MODELS.build(dict(type='HCResNet', hc_levels=2, **cfg,
+                           init_cfg=dict(type='Pretrained', checkpoint=str(path))))
+    hc.init_weights()
+    hc.eval(), ref.eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        for a, b in zip(hc(x), ref(x)):
+            torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
