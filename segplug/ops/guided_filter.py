@@ -4,7 +4,7 @@ Semantic Soft Segmentation filters every one of its 128 feature channels with th
 filter, guided by the image, before the per-image PCA (supplement, Sec. 1.1 and Fig. 2).
 ``cv2.ximgproc.guidedFilter`` would do it, but it lives in opencv-contrib, and installing
 contrib beside the pinned opencv-python-headless puts a second ``cv2`` over the first; so the
-filter is written here from box filters (summed-area tables), following He et al.'s
+filter is written here from box filters (running sums), following He et al.'s
 reference: windows are clipped at the image border and every mean divides by the number of
 pixels actually in the window.
 """
@@ -14,24 +14,48 @@ import torch
 from torch import Tensor
 
 
+def _window_sum(x: Tensor, radius: int, dim: int) -> Tensor:
+    """Sums over [i - r, i + r] along ``dim``, clipped at the ends, from one cumulative sum.
+
+    The cumulative sum is extended by r + 1 zeros in front and r copies of its last value
+    behind, so every window sum is a difference of two shifted slices (no gather).
+    """
+    n = x.shape[dim]
+    c = x.cumsum(dim)
+    front = torch.zeros_like(c.narrow(dim, 0, 1)).expand(
+        *[radius + 1 if i == dim % x.dim() else s for i, s in enumerate(c.shape)])
+    back = c.narrow(dim, n - 1, 1).expand(
+        *[radius if i == dim % x.dim() else s for i, s in enumerate(c.shape)])
+    ext = torch.cat([front, c, back], dim)
+    return ext.narrow(dim, 2 * radius + 1, n) - ext.narrow(dim, 0, n)
+
+
 def box_mean(x: Tensor, radius: int) -> Tensor:
     """Mean over the (2r+1)^2 window around each pixel, clipped at the border.
+
+    Separable: window sums along H, then along W, divided by the number of in-image pixels.
 
     Args:
         x: (..., H, W).
     Returns:
-        (..., H, W) window means (sums divided by the in-image window size).
+        (..., H, W) window means.
     """
     h, w = x.shape[-2:]
-    # summed-area table with a zero row / column in front: window sums in O(1) per pixel
-    sat = torch.nn.functional.pad(x.cumsum(-2).cumsum(-1), (1, 0, 1, 0))
-    ys, xs = torch.arange(h, device=x.device), torch.arange(w, device=x.device)
-    y0, y1 = (ys - radius).clamp(0, h), (ys + radius + 1).clamp(0, h)
-    x0, x1 = (xs - radius).clamp(0, w), (xs + radius + 1).clamp(0, w)
-    rows1, rows0 = sat[..., y1, :], sat[..., y0, :]
-    total = rows1[..., x1] - rows1[..., x0] - rows0[..., x1] + rows0[..., x0]
-    count = (y1 - y0)[:, None] * (x1 - x0)[None, :]
-    return total / count.to(x.dtype)
+    total = _window_sum(_window_sum(x, radius, -2), radius, -1)
+    ones = torch.ones(1, dtype=x.dtype, device=x.device)
+    count_y = _window_sum(ones.expand(h), radius, 0)
+    count_x = _window_sum(ones.expand(w), radius, 0)
+    return total / (count_y[:, None] * count_x[None, :])
+
+
+def _inverse3(m: Tensor) -> Tensor:
+    """Inverse of a field of 3x3 matrices (3, 3, H, W) by cofactors / determinant."""
+    cof = torch.stack([
+        torch.stack([m[(i + 1) % 3, (j + 1) % 3] * m[(i + 2) % 3, (j + 2) % 3]
+                     - m[(i + 1) % 3, (j + 2) % 3] * m[(i + 2) % 3, (j + 1) % 3]
+                     for j in range(3)]) for i in range(3)])  # cof[i, j] = C_ij
+    det = (m[0] * cof[0]).sum(0)
+    return cof.transpose(0, 1) / det  # adj = C^T
 
 
 def guided_filter(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor:
@@ -78,9 +102,11 @@ def guided_filter(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor
         raise ValueError(f'guide must have 1 or 3 channels, got {g}')
     corr_ii = box_mean(guide[:, None] * guide[None, :], radius)  # (3, 3, H, W)
     sigma = corr_ii - mean_i[:, None] * mean_i[None, :]
-    sigma = sigma.permute(2, 3, 0, 1) + eps * torch.eye(3, dtype=sigma.dtype)  # (H, W, 3, 3)
-    rhs = cov_ip.permute(2, 3, 1, 0)  # (H, W, 3, C): one 3x3 solve per pixel, all channels
-    a = torch.linalg.solve(sigma, rhs).permute(3, 2, 0, 1)  # (C, 3, H, W)
+    sigma = sigma + eps * torch.eye(3, dtype=sigma.dtype)[:, :, None, None]
+    # (Sigma + eps U)^-1 by its adjugate, all pixels at once: cheaper on CPU than a
+    # batched LAPACK solve of H x W tiny systems
+    inv = _inverse3(sigma)  # (3, 3, H, W)
+    a = torch.einsum('ijhw,cjhw->cihw', inv, cov_ip)  # (C, 3, H, W)
     b = mean_p - (a * mean_i[None]).sum(1)
     out = (box_mean(a, radius) * guide[None]).sum(1) + box_mean(b, radius)
     return out.to(dtype)
