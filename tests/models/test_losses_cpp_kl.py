@@ -132,3 +132,20 @@ def test_single_loss_and_same_name_accumulates():
                             num_classes=4, norm_cfg=dict(type='BN'),
                             loss_decode=dict(type='CPPKLLoss')))
     assert set(one.loss(feats, samples(labels), train_cfg=dict())) == {'loss_cpp_kl', 'acc_seg'}
+
+
+def test_mmseg_kldiv_loss_is_not_kl():
+    """MMSegmentation's KLDivLoss hands F.kl_div probabilities where it wants
+    log-probabilities; ours equals F.kl_div used correctly (and the formula, tests/ops)."""
+    from mmseg.models.losses.kldiv_loss import KLDivLoss
+
+    from segplug.ops import soft_kl_divergence
+    g = torch.Generator().manual_seed(4)
+    logits = torch.randn(2, 5, 3, 3, generator=g, dtype=torch.float64)
+    target = torch.rand(2, 5, 3, 3, generator=g, dtype=torch.float64).softmax(1)
+    ours = soft_kl_divergence(logits, target)
+    right = F.kl_div(F.log_softmax(logits, 1), target, reduction='none').sum(1)
+    torch.testing.assert_close(ours, right)
+    theirs = KLDivLoss(reduction='none')(logits, target.log()).sum(1)  # softmax(log t) = t
+    assert (theirs - ours).abs().max() > 0.1
+    assert (theirs < 0).any()  # not even a divergence
