@@ -12,7 +12,8 @@ unlabelled. Writes ``DIR/{stem}_panels.png`` per image:
 * boundary errors at ``--tolerance`` pixels (``segplug.ops.boundaries``), drawn with
   MMEngine's visualizer: green = true predicted edges, red = false edges (no ground-truth
   edge within the tolerance), blue = missed ground-truth edges;
-* for HC models, the finest cluster boundaries over the image (``tools/show_clusters.py``).
+* for HC models, the finest cluster boundaries over the image (``tools/show_clusters.py``);
+  for models whose predictions carry ``pred_superpixels``, their boundaries (magenta).
 """
 from __future__ import annotations
 
@@ -129,6 +130,11 @@ def panels(model, vis: SegLocalVisualizer, img_path: str, label: np.ndarray | No
         out.append((f'HC clusters ({len(np.unique(clusters))})',
                     (over * 255).astype(np.uint8)))
         summary += f', {len(np.unique(clusters))} clusters'
+    if 'pred_superpixels' in result:  # a model that predicts superpixel ids (H, W)
+        sp = np.asarray(result.pred_superpixels.data).squeeze()
+        over = mark_boundaries(image / 255.0, sp, color=(1, 0, 1))
+        out.append((f'superpixels ({len(np.unique(sp))})', (over * 255).astype(np.uint8)))
+        summary += f', {len(np.unique(sp))} superpixels'
     return out, summary
 
 
