@@ -2,39 +2,78 @@
 from __future__ import annotations
 
 import importlib.util
-import re
+import json
+import subprocess
 from pathlib import Path
 
+import pytest
 import torch
+from mmengine.runner import Runner
 
-from tests.helpers import PY, REPO, dump_cfg, run_tool, tiny_cfg
+from tests.helpers import REPO, tiny_cfg
 
 _spec = importlib.util.spec_from_file_location('multi_seed', REPO / 'tools' / 'multi_seed.py')
 multi_seed = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(multi_seed)
-summary = multi_seed.summary
 
 
-def test_same_seed_repeats_exactly_and_summary(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path / 'cfg', max_iters=3, ckpt_interval=3)
-    cfg.model.auxiliary_head.type = 'CPPFCNHead'
-    cfg.model.auxiliary_head.loss_decode = dict(type='CPPKLLoss', loss_weight=0.6)
-    path = dump_cfg(cfg, tmp_path / 'cpp_tiny.py')
-    work = tmp_path / 'runs'
-    proc = run_tool([PY, str(REPO / 'tools' / 'multi_seed.py'), path, '--same-seed', '7',
-                     '--runs', '2', '--work-dir', str(work)])
-    mious = [float(m) for m in re.findall(r'mIoU (\d+\.\d+)', proc.stdout)]
-    assert len(mious) == 2 and mious[0] == mious[1]
-    row = proc.stdout.strip().splitlines()[-1]
-    assert row.startswith(f'| {mious[0]:.2f} | {mious[0]:.2f} | {mious[0]:.2f} | 0.0000 |')
-    # the weights themselves, not only the metric, are equal bit for bit
-    a, b = (torch.load(work / f'run{i}_seed7' / 'iter_3.pth', map_location='cpu',
-                       weights_only=False)['state_dict'] for i in (0, 1))
+def test_same_seed_repeats_exactly(tmp_path: Path) -> None:
+    """Two CPU runs of a CPP-KL model with one seed end with bit-equal weights."""
+    states = []
+    for i in range(2):
+        cfg = tiny_cfg(tmp_path / f'run{i}', max_iters=3, ckpt_interval=3, n_train=6)
+        cfg.model.auxiliary_head.type = 'CPPFCNHead'
+        cfg.model.auxiliary_head.loss_decode = dict(type='CPPKLLoss', loss_weight=0.6)
+        cfg.randomness = dict(seed=9802)
+        # no validation: the weights themselves are compared
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
+        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=3)
+        cfg.custom_hooks = []
+        cfg.experiment_name = f'repeat{i}'
+        cfg.visualizer.name = f'repeat_vis{i}'
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        states.append({k: v.clone() for k, v in runner.model.state_dict().items()})
+    a, b = states
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(v, torch.zeros_like(v)) for v in a.values())
+
+
+def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The script trains once per seed with randomness.seed set and reads each run's last
+    validation mIoU from MMEngine's scalars.json (runs faked here)."""
+    fake_miou = {3: 40.0, 5: 41.0, 8: 42.5}
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        work = Path(cmd[cmd.index('--work-dir') + 1])
+        seed = int(next(o for o in cmd if o.startswith('randomness.seed=')).split('=')[1])
+        scalars = work / '20261122_000000' / 'vis_data' / 'scalars.json'
+        scalars.parent.mkdir(parents=True)
+        scalars.write_text(json.dumps(dict(loss=1.0, step=1)) + '\n' +
+                           json.dumps(dict(mIoU=0.0, step=1)) + '\n' +
+                           json.dumps(dict(mIoU=fake_miou[seed], step=2)) + '\n')
+        return subprocess.CompletedProcess(cmd, 0, '', '')
+
+    monkeypatch.setattr(multi_seed.subprocess, 'run', fake_run)
+    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py', '--seeds', '3', '5', '8',
+                                     '--work-dir', str(tmp_path), '--deterministic',
+                                     '--cfg-options', 'train_cfg.max_iters=7'])
+    multi_seed.main()
+    assert len(calls) == 3
+    assert all('randomness.deterministic=True' in c and 'train_cfg.max_iters=7' in c
+               for c in calls)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1] == '| 40.00 | 42.50 | 41.17 | 1.0556 | 1.0274 |'
+    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py'])
+    with pytest.raises(ValueError, match='--seeds'):
+        multi_seed.main()
 
 
 def test_summary_statistics() -> None:
-    s = summary([77.38, 77.80, 77.58])
+    s = multi_seed.summary([77.38, 77.80, 77.58])
     assert (s['min'], s['max']) == (77.38, 77.80)
     assert abs(s['mean'] - 77.5866667) < 1e-6
     assert abs(s['var'] - ((0.2066667 ** 2 + 0.2133333 ** 2 + 0.0066667 ** 2) / 3)) < 1e-6
