@@ -75,7 +75,9 @@ def compose(affines: Sequence[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
 
 
 def transparent_affine(widths: Sequence[int], generator: torch.Generator | None = None,
-                       dtype: torch.dtype = torch.float64) -> list[tuple[Tensor, Tensor]]:
+                       dtype: torch.dtype = torch.float64,
+                       compute_dtype: torch.dtype = torch.float64
+                       ) -> list[tuple[Tensor, Tensor]]:
     """Random affine maps ``A_1 ... A_k`` composing to the identity (supplementary C-D).
 
     ``A_i`` ~ N(0, 1/m_i), ``b_i`` ~ N(0, 1) for i < k; ``A_k`` = right-inverse of their
@@ -83,6 +85,9 @@ def transparent_affine(widths: Sequence[int], generator: torch.Generator | None 
 
     Args:
         widths: ``[m_0, ..., m_k]`` with ``m_k = m_0 <= m_i`` (checked, Theorem 1).
+        dtype: of the returned maps.
+        compute_dtype: of the composition and right-inverse (float32 only to show what
+            float64 buys, ``tools/analysis/ti_tables.py``).
     Returns:
         k pairs ``(A_i (m_{i-1}, m_i), b_i (m_i,))`` in ``dtype`` (row-vector convention).
     """
@@ -91,7 +96,7 @@ def transparent_affine(widths: Sequence[int], generator: torch.Generator | None 
     for m_in, m_out in zip(widths[:-2], widths[1:-1]):
         a = torch.randn(m_in, m_out, generator=generator, dtype=torch.float64) / math.sqrt(m_out)
         b = torch.randn(m_out, generator=generator, dtype=torch.float64)
-        affines.append((a, b))
+        affines.append((a.to(compute_dtype), b.to(compute_dtype)))
     mat, bias = compose(affines)
     inv = right_inverse(mat)
     affines.append((inv, -bias @ inv))
@@ -127,7 +132,8 @@ def expand_for_activation(affines: Sequence[tuple[Tensor, Tensor]], c: float = 1
 
 
 def transparent_weights(widths: Sequence[int], activation: str | None = 'relu',
-                        negative_slope: float = 0.01, generator: torch.Generator | None = None
+                        negative_slope: float = 0.01, generator: torch.Generator | None = None,
+                        compute_dtype: torch.dtype = torch.float64
                         ) -> list[tuple[Tensor, Tensor]]:
     """TI weights in torch layout (float64) for a stack with ``activation`` between layers.
 
@@ -138,10 +144,11 @@ def transparent_weights(widths: Sequence[int], activation: str | None = 'relu',
             see-through form ``(x sigma, x sigma - x)`` of supplementary G, any sigma; hidden
             widths doubled).
         negative_slope: LeakyReLU's slope (for c = 1 + slope).
+        compute_dtype: of the right-inverse (see ``transparent_affine``).
     Returns:
         k pairs ``(weight (out, in), bias (out,))``.
     """
-    affines = transparent_affine(widths, generator)
+    affines = transparent_affine(widths, generator, compute_dtype=compute_dtype)
     if activation is None:
         return [(a.mT.contiguous(), b) for a, b in affines]
     if activation == 'general':

@@ -60,12 +60,20 @@ class TransparentLayers(nn.Module):
         conv: 1x1 ``nn.Conv2d`` on (B, C, H, W) if True, else ``nn.Linear`` on (..., C).
         negative_slope: LeakyReLU's slope.
         seed: seed of the TI draw (None: torch's global generator).
+        precision: ``'float32'`` or ``'float64'``: the dtype of the parameters and of the
+            forward pass (the input is cast, the output cast back, autocast off). In float32
+            the identity error is set by the forward's own rounding (about 2e-6 |x| for the
+            42-64-64-42 ReLU stack); float64 removes it (Table 3,
+            ``tools/analysis/ti_tables.py``) at twice the memory of the hidden maps.
     """
 
     def __init__(self, widths: Sequence[int], activation: str | None = 'relu',
                  see_through: bool = False, conv: bool = True, negative_slope: float = 0.01,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, precision: str = 'float32') -> None:
         super().__init__()
+        if precision not in ('float32', 'float64'):
+            raise ValueError(f'precision={precision!r}: expected "float32" or "float64"')
+        self.precision = precision
         self.widths = check_widths(widths)
         if activation is not None and activation not in ACTIVATIONS:
             raise ValueError(f'activation={activation!r}: expected None or one of '
@@ -87,6 +95,8 @@ class TransparentLayers(nn.Module):
                 act = ACTIVATIONS[activation](negative_slope)
                 self.acts.append(SeeThroughActivation(act, 1 if conv else -1)
                                  if see_through else act)
+        if precision == 'float64':
+            self.double()
         self.reset_parameters()
 
     @torch.no_grad()
@@ -108,6 +118,13 @@ class TransparentLayers(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, m_0, H, W) (conv) or (..., m_0) (Linear) -> same shape; x at initialisation."""
+        if self.precision == 'float32':
+            return self._stack(x)
+        # autocast would run the convolutions in half precision again
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self._stack(x.double()).to(x.dtype)
+
+    def _stack(self, x: Tensor) -> Tensor:
         for layer, act in zip(self.layers[:-1], self.acts):
             x = act(layer(x))
         return self.layers[-1](x)
@@ -126,19 +143,20 @@ class TIFusionHead(nn.Module):
         hidden: hidden widths m_1..m_{k-1}, each >= N_l + N_sp (Theorem 1; None means
             N_l + N_sp). The paper uses 3 layers on VOC / Context (two hidden widths) and 2 on
             ADE20K (one).
-        activation, see_through, negative_slope: as ``TransparentLayers``.
+        activation, see_through, negative_slope, seed, precision: as ``TransparentLayers``.
     """
 
     def __init__(self, num_classes: int, superpixel_channels: int = 9,
                  hidden: Sequence[int | None] = (None, None), activation: str | None = 'relu',
                  see_through: bool = False, negative_slope: float = 0.01,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, precision: str = 'float32') -> None:
         super().__init__()
         m0 = num_classes + superpixel_channels
         hidden = [m0 if h is None else int(h) for h in hidden]
         self.num_classes = num_classes
         self.ti = TransparentLayers([m0, *hidden, m0], activation, see_through, conv=True,
-                                    negative_slope=negative_slope, seed=seed)
+                                    negative_slope=negative_slope, seed=seed,
+                                    precision=precision)
 
     def init_weights(self) -> None:
         self.ti.reset_parameters()
