@@ -23,7 +23,7 @@ def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None 
         superpixels: (B, H, W) integer superpixel ids in ``[0, num_superpixels)``, per image.
         valid: optional (B, H, W) bool, pixels that enter the means (e.g. not ignore_index).
             Left-out pixels still receive their superpixel's mean; a superpixel without any
-            valid pixel keeps its pixels' own logits.
+            valid pixel takes the mean of all its pixels (so it is consistent too).
         num_superpixels: N_s, ids' upper bound (default: max id + 1, a device sync).
     Returns:
         (B, N_l, H, W) consistent logits, differentiable w.r.t. ``logits``.
@@ -42,22 +42,22 @@ def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None 
         num_superpixels = int(superpixels.max()) + 1 if superpixels.numel() else 1
     ids = superpixels.reshape(b, 1, h * w).long()
     flat = logits.reshape(b, c, h * w)
-    if valid is not None:
-        # left-out pixels go to a trash bin N_s that is never gathered from
-        keep = valid.reshape(b, 1, h * w)
-        scatter_ids = torch.where(keep, ids, num_superpixels)
-    else:
-        scatter_ids = ids
-    n = num_superpixels + (valid is not None)
+    n = num_superpixels
+    # left-out pixels are summed into bins N_s..2 N_s - 1, so that a superpixel without valid
+    # pixels can fall back to the mean of all its pixels: one scatter, and no per-pixel
+    # torch.where (which would cost two more N_l x N_p tensors in the backward)
+    scatter_ids = ids if valid is None else ids + n * (~valid).reshape(b, 1, h * w)
+    bins = n if valid is None else 2 * n
     # expand() is a view: the index costs N_p, not N_l N_p
-    sums = flat.new_zeros(b, c, n).scatter_add_(2, scatter_ids.expand(b, c, h * w), flat)
-    counts = flat.new_zeros(b, 1, n).scatter_add_(
+    sums = flat.new_zeros(b, c, bins).scatter_add_(2, scatter_ids.expand(b, c, h * w), flat)
+    counts = flat.new_zeros(b, 1, bins).scatter_add_(
         2, scatter_ids, torch.ones_like(scatter_ids, dtype=flat.dtype))
+    if valid is not None:
+        has_valid = counts[..., :n] > 0
+        sums = torch.where(has_valid, sums[..., :n], sums[..., :n] + sums[..., n:])
+        counts = torch.where(has_valid, counts[..., :n], counts[..., n:])
     means = sums / counts.clamp(min=1)
     out = means.gather(2, ids.expand(b, c, h * w))
-    if valid is not None:
-        empty = counts.gather(2, ids) == 0  # (B, 1, N_p): superpixel without valid pixels
-        out = torch.where(empty, flat, out)
     return out.view(b, c, h, w)
 
 

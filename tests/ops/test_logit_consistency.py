@@ -15,9 +15,10 @@ def reference(logits: torch.Tensor, sp: torch.Tensor, valid: torch.Tensor | None
         for s in sp[i].unique():
             members = sp[i] == s
             use = members if valid is None else members & valid[i]
-            if use.any():
-                mean = logits[i][:, use].mean(1, keepdim=True)
-                out[i][:, members] = mean.expand(-1, int(members.sum()))
+            if not use.any():  # no valid pixel: the mean of all of them
+                use = members
+            mean = logits[i][:, use].mean(1, keepdim=True)
+            out[i][:, members] = mean.expand(-1, int(members.sum()))
     return out
 
 
@@ -44,11 +45,14 @@ def test_ignore_pixels_left_out_of_mean() -> None:
     valid = torch.rand(sp.shape, generator=torch.Generator().manual_seed(3)) > 0.4
     valid[0, :3] = False
     sp[0, :3] = 5  # superpixel 5 of image 0: whatever else it holds, its top rows are ignored
-    sp[1, 0, 0] = 7  # a superpixel with only an ignored pixel keeps its logits
+    sp[1, 0, 0] = 7  # a one-pixel superpixel, ignored, keeps its logits
     valid[1, 0, 0] = False
+    sp[1, -1, -2:] = 8  # two ignored pixels: their own mean
+    valid[1, -1, -2:] = False
     out = logit_consistency(logits, sp, valid)
     torch.testing.assert_close(out, reference(logits, sp, valid))
     torch.testing.assert_close(out[1, :, 0, 0], logits[1, :, 0, 0])
+    torch.testing.assert_close(out[1, :, -1, -1], logits[1, :, -1, -2:].mean(1))
     # changing an ignored pixel's logits changes nothing else
     logits2 = logits.clone()
     logits2[0, :, 0, 0] += 100
@@ -56,10 +60,10 @@ def test_ignore_pixels_left_out_of_mean() -> None:
     torch.testing.assert_close(out2, out)
 
 
-def test_all_ignored_returns_input() -> None:
+def test_all_ignored_is_plain_mean() -> None:
     logits, sp = random_case(seed=4)
     out = logit_consistency(logits, sp, torch.zeros_like(sp, dtype=torch.bool))
-    torch.testing.assert_close(out, logits)
+    torch.testing.assert_close(out, logit_consistency(logits, sp))
 
 
 def test_one_pixel_superpixels_are_identity() -> None:
