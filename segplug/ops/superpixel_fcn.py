@@ -1,0 +1,185 @@
+"""Superpixel FCN operations (Yang et al., "Superpixel Segmentation with Fully Convolutional
+Networks", CVPR 2020; Eq. 1 of the joint superpixel paper): the association map of every
+pixel to its 9 neighbouring grid cells, pooling pixel features to superpixels and back, the
+loss, and hard superpixel labels.
+
+Conventions. Cells of ``cell_size`` S pixels tile the image from its top-left corner; the
+grid has (h, w) = (ceil(H/S), ceil(W/S)) cells, the last row / column possibly partial, so
+any image size and any S work (the reference code needs H, W divisible by 16 and S = 16).
+Pixel (y, x) lies in cell (y // S, x // S); its 9 candidate superpixels are that cell and its
+8 neighbours, numbered n = 3 (dy + 1) + (dx + 1) as in ``soft_clustering`` (whose
+``neighbour_validity`` gives which candidates exist). Candidates outside the grid get zero
+association. Superpixel ids are cell indices ``i * w + j``.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .soft_clustering import NEIGHBOURS, neighbour_validity
+
+
+def grid_size(size: tuple[int, int], cell_size: int) -> tuple[int, int]:
+    """(ceil(H/S), ceil(W/S)): the superpixel grid of an (H, W) image."""
+    if int(cell_size) < 1:
+        raise ValueError(f'cell_size={cell_size}: must be a positive number of pixels')
+    return (-(-size[0] // cell_size), -(-size[1] // cell_size))
+
+
+def _to_cells(x: Tensor, grid: tuple[int, int], s: int) -> Tensor:
+    """(B, C, H, W) -> (B, C, h, S, w, S), zero-padded at the bottom and right."""
+    b, c, hh, ww = x.shape
+    h, w = grid
+    return F.pad(x, (0, w * s - ww, 0, h * s - hh)).view(b, c, h, s, w, s)
+
+
+def _from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
+    b, c, h, s, w, _ = x.shape
+    return x.reshape(b, c, h * s, w * s)[:, :, :size[0], :size[1]]
+
+
+def pixel_validity(size: tuple[int, int], cell_size: int,
+                   device: torch.device | None = None) -> Tensor:
+    """(9, H, W) bool: whether candidate n of pixel (y, x) is a cell inside the grid."""
+    grid = grid_size(size, cell_size)
+    valid = neighbour_validity(*grid, device=device)  # (9, h, w)
+    valid = valid.repeat_interleave(cell_size, 1).repeat_interleave(cell_size, 2)
+    return valid[:, :size[0], :size[1]]
+
+
+def association(logits: Tensor, cell_size: int) -> Tensor:
+    """Softmax over the 9 candidate superpixels, zero outside the grid.
+
+    Args:
+        logits: (B, 9, H, W) the network's scores.
+    Returns:
+        (B, 9, H, W) association map q, summing to 1 over dim 1.
+    """
+    if logits.shape[1] != NEIGHBOURS:
+        raise ValueError(f'association logits need {NEIGHBOURS} channels, got shape '
+                         f'{tuple(logits.shape)}')
+    valid = pixel_validity(logits.shape[-2:], cell_size, logits.device)
+    return logits.masked_fill(~valid, float('-inf')).softmax(dim=1)
+
+
+def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int,
+                        eps: float = 1e-8) -> Tensor:
+    """Superpixel features u_s = sum_p f(p) q_s(p) / sum_p q_s(p) (Eq. 1, second line).
+
+    Args:
+        feats: (B, C, H, W) pixel properties f.
+        assoc: (B, 9, H, W) association map q.
+    Returns:
+        (B, C, h, w) one vector per grid cell (superpixel).
+    """
+    s = cell_size
+    grid = grid_size(feats.shape[-2:], s)
+    if assoc.shape[-2:] != feats.shape[-2:] or assoc.shape[1] != NEIGHBOURS:
+        raise ValueError(f'association {tuple(assoc.shape)} does not fit features '
+                         f'{tuple(feats.shape)}: expected (B, 9, H, W)')
+    h, w = grid
+    # a ones channel gives the normaliser sum_p q_s(p) in the same pass
+    f = _to_cells(torch.cat([feats, torch.ones_like(feats[:, :1])], 1), grid, s)
+    q = _to_cells(assoc, grid, s)
+    acc = f.new_zeros(f.shape[0], f.shape[1], h + 2, w + 2)
+    for n in range(NEIGHBOURS):
+        dy, dx = n // 3, n % 3  # offset + 1: the target cell in the padded grid
+        # contribution of cell (i, j)'s pixels to superpixel (i + dy - 1, j + dx - 1)
+        part = (f * q[:, n:n + 1]).sum((3, 5))
+        acc[:, :, dy:dy + h, dx:dx + w] += part
+    acc = acc[:, :, 1:h + 1, 1:w + 1]
+    return acc[:, :-1] / acc[:, -1:].clamp(min=eps)
+
+
+def unpool_from_superpixels(sp_feats: Tensor, assoc: Tensor, cell_size: int) -> Tensor:
+    """Pixel features f'(p) = sum_{s in N_p} u_s q_s(p) (Eq. 1, third line).
+
+    Args:
+        sp_feats: (B, C, h, w) superpixel features on the grid.
+        assoc: (B, 9, H, W) association map, grid (h, w) = ceil(H/S, W/S).
+    Returns:
+        (B, C, H, W).
+    """
+    s = cell_size
+    size = assoc.shape[-2:]
+    h, w = grid_size(size, s)
+    if tuple(sp_feats.shape[-2:]) != (h, w):
+        raise ValueError(f'superpixel features {tuple(sp_feats.shape)} do not match the '
+                         f'grid {(h, w)} of a {tuple(size)} image with cell_size={s}')
+    padded = F.pad(sp_feats, (1, 1, 1, 1))
+    q = _to_cells(assoc, (h, w), s)
+    out = sum(padded[:, :, n // 3:n // 3 + h, n % 3:n % 3 + w, None].unsqueeze(3)
+              * q[:, n:n + 1] for n in range(NEIGHBOURS))
+    return _from_cells(out, size)
+
+
+def pixel_coordinates(size: tuple[int, int], device: torch.device | None = None,
+                      dtype: torch.dtype = torch.float32) -> Tensor:
+    """(2, H, W) pixel coordinates c(p) = (y, x) in pixels."""
+    ys = torch.arange(size[0], device=device, dtype=dtype)
+    xs = torch.arange(size[1], device=device, dtype=dtype)
+    return torch.stack(torch.meshgrid(ys, xs, indexing='ij'))
+
+
+def one_hot_labels(labels: Tensor, num_classes: int, ignore_index: int = 255) -> Tensor:
+    """(B, H, W) class ids -> (B, num_classes, H, W) float one-hot; ignored pixels all zero
+    (so they add nothing to the reconstruction term)."""
+    keep = labels != ignore_index
+    if bool(((labels < 0) | (labels >= num_classes))[keep].any()):
+        raise ValueError(f'labels outside [0, {num_classes}) other than '
+                         f'ignore_index={ignore_index}')
+    onehot = F.one_hot(labels.where(keep, 0).long(), num_classes).permute(0, 3, 1, 2)
+    return onehot.float() * keep.unsqueeze(1)
+
+
+def superpixel_loss(assoc: Tensor, props: Tensor, cell_size: int, m: float = 0.003,
+                    distance: str = 'ce', eps: float = 1e-8) -> tuple[Tensor, Tensor]:
+    """The superpixel FCN loss (Eq. 1), per pixel: reconstruction of the pixel properties
+    plus ``m / S`` times the position reconstruction error.
+
+    Eq. 1 sums over pixels; this returns means over pixels and images (Eq. 1 / N_p averaged
+    over the batch), so its scale does not depend on the image size.
+
+    Args:
+        assoc: (B, 9, H, W) association map q.
+        props: (B, K, H, W) pixel properties f: one-hot labels (``distance='ce'``,
+            E = -sum_k f_k log f'_k) or e.g. CIELAB colour (``distance='l2'``,
+            E = ||f - f'||_2).
+        cell_size: S, the superpixel sampling interval (the paper's D).
+        m: compactness weight; positions c are in pixels and the term is
+            m / S * ||c - c'||_2 (the reference code's ``pos_weight``, 0.003 by default).
+    Returns:
+        ``(reconstruction, position)`` 0-d tensors; the loss is their sum.
+    """
+    if distance not in ('ce', 'l2'):
+        raise ValueError(f'distance={distance!r}: expected "ce" or "l2"')
+    coords = pixel_coordinates(props.shape[-2:], props.device, props.dtype)
+    coords = coords.unsqueeze(0).expand(props.shape[0], -1, -1, -1)
+    feats = torch.cat([props, coords], 1)
+    recon = unpool_from_superpixels(pool_to_superpixels(feats, assoc, cell_size, eps),
+                                    assoc, cell_size)
+    f_rec, c_rec = recon[:, :-2], recon[:, -2:]
+    if distance == 'ce':
+        e = -(props * torch.log(f_rec + eps)).sum(1)
+    else:
+        e = (props - f_rec).norm(dim=1)
+    pos = (coords - c_rec).norm(dim=1)
+    return e.mean(), m / cell_size * pos.mean()
+
+
+def hard_superpixels(assoc: Tensor, cell_size: int) -> Tensor:
+    """Hard superpixel labels: each pixel takes its most associated candidate cell.
+
+    Args:
+        assoc: (B, 9, H, W) association map (or its logits with invalid candidates -inf).
+    Returns:
+        (B, H, W) long ids ``i * w + j`` in [0, h * w), (h, w) the grid.
+    """
+    size = assoc.shape[-2:]
+    h, w = grid_size(size, cell_size)
+    n = assoc.argmax(dim=1)
+    ys = torch.arange(size[0], device=assoc.device).view(1, -1, 1) // cell_size + n // 3 - 1
+    xs = torch.arange(size[1], device=assoc.device).view(1, 1, -1) // cell_size + n % 3 - 1
+    # argmax never picks an outside candidate (q = 0 < valid ones); clamp for safety
+    return ys.clamp(0, h - 1) * w + xs.clamp(0, w - 1)
