@@ -58,40 +58,95 @@ def _normaliser(n: int, reduction: str) -> float:
     return 1.0
 
 
-class _PairwiseMetricLoss(torch.autograd.Function):
-    """Eq. 1 with a hand-written backward that keeps no (N, N) tensor between the passes.
+MAX_LABEL_BLOCKS = 16
 
-    Autograd through :func:`pair_terms` would store about six (N, N) intermediates per
-    sampling; with N = 3 x 1000 and R = 10 repetitions per image that is ~2 GB per image.
-    Here only F (N, d) and the labels are saved and the distances are recomputed in backward.
-    With ``t = ||f_p - f_q|| / d`` and ``g = dL/dt`` (sigmoid(t) for same-label pairs,
-    -1 / (2 e^t + 1) for different-label pairs), ``dL/df_p = sum_q 2 w_pq (f_p - f_q)`` with
-    ``w = g / (d ||f_p - f_q||)``: in matrix form ``2 (diag(W 1) F - W F)``.
+
+def _block_terms(fa: Tensor, fb: Tensor, same: bool | Tensor, diagonal: bool,
+                 eps: float) -> tuple[Tensor, Tensor]:
+    """Eq. 1 summed over the pairs (p in a, q in b), and ``w = (dL/dt) / (d ||f_p - f_q||)``.
+
+    Both terms through one exponential: with ``c = k e^{-t}`` (k = 1 for same-label pairs,
+    1/2 otherwise) the term is ``log1p(c) + s (t - log 2)`` and its derivative ``s - c/(1+c)``
+    (s = [l_p = l_q]); ``softplus(t) - log 2`` and ``log1p(e^{-t}/2)`` otherwise cost two
+    exponentials and two logarithms per pair. In-place where possible: each (n_a, n_b)
+    temporary is a full pass over memory.
+    """
+    d = fa.shape[1]
+    raw = torch.mm(fa, fb.t()).mul_(-2.0)
+    raw.add_(fa.pow(2).sum(1)[:, None]).add_(fb.pow(2).sum(1)[None, :])
+    raw.clamp_(min=eps).sqrt_()
+    if diagonal:
+        raw.diagonal().zero_()  # p == q: exactly 0, so its term is exactly 0
+    t = raw / d
+    c = torch.exp(-t)
+    if isinstance(same, Tensor):
+        c.mul_(torch.where(same, 1.0, 0.5))
+        s = same.to(t.dtype)
+        total = torch.log1p(c).sum() + (s * (t - _LOG2)).sum()
+        g = s - c / (1.0 + c)
+    else:
+        if not same:
+            c.mul_(0.5)
+        total = torch.log1p(c).sum()
+        if same:
+            total = total + (t.sum() - _LOG2 * t.numel())
+        g = (1.0 - c / (1.0 + c)) if same else (c / (1.0 + c)).neg_()
+    # coincident features (p == q, a pixel drawn twice): the norm's subgradient 0
+    w = torch.where(raw > math.sqrt(eps) * 10, g.div_(raw * d), 0.0)
+    return total, w
+
+
+class _PairwiseMetricLoss(torch.autograd.Function):
+    """Eq. 1 with a hand-written backward.
+
+    Samples are sorted by label, so the pairs fall into blocks (label a, label b) in which
+    l_p = l_q is one constant; only the blocks a <= b are computed (the distance matrix is
+    symmetric), each with the one term it needs. Autograd through :func:`pair_terms` would
+    keep about six (N, N) intermediates per sampling (~2 GB per image for N = 3 x 1000 and
+    R = 10); here one (n_a, n_b) weight block per label pair is kept. With
+    ``t = ||f_p - f_q|| / d`` and ``w = (dL/dt) / (d ||f_p - f_q||)``,
+    ``dL/df_p = 2 sum_q w_pq (f_p - f_q)``: in matrix form ``2 (diag(W 1) F - W F)``, applied
+    block by block (both orders of an off-diagonal block). More than ``MAX_LABEL_BLOCKS``
+    labels fall back to one masked (N, N) block.
     """
 
     @staticmethod
     def forward(ctx, feats: Tensor, labels: Tensor, scale: float, eps: float) -> Tensor:
-        dist = pairwise_distances(feats, eps) / feats.shape[1]
-        same = labels[:, None] == labels[None, :]
-        terms = pair_terms(dist, same)
-        terms.diagonal().zero_()  # p == q: 0 in exact arithmetic, clamped eps otherwise
-        ctx.save_for_backward(feats, labels)
-        ctx.scale, ctx.eps = scale, eps
-        return terms.sum() / scale
+        order = torch.argsort(labels, stable=True)
+        f = feats[order]
+        _, counts = torch.unique_consecutive(labels[order], return_counts=True)
+        if len(counts) > MAX_LABEL_BLOCKS:
+            lab = labels[order]
+            total, w = _block_terms(f, f, lab[:, None] == lab[None, :], True, eps)
+            blocks = [(0, 0, w)]
+            bounds = [(0, len(lab))]
+        else:
+            bounds = [(int(s), int(s + n)) for s, n in
+                      zip(torch.cumsum(counts, 0) - counts, counts)]
+            total, blocks = feats.new_zeros(()), []
+            for a, (sa, ea) in enumerate(bounds):
+                for b in range(a, len(bounds)):
+                    sb, eb = bounds[b]
+                    part, w = _block_terms(f[sa:ea], f[sb:eb], a == b, a == b, eps)
+                    total = total + (part if a == b else 2.0 * part)
+                    blocks.append((a, b, w))
+        ctx.save_for_backward(f, order)
+        ctx.blocks, ctx.bounds, ctx.scale = blocks, bounds, scale
+        return total / scale
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
-        feats, labels = ctx.saved_tensors
-        d = feats.shape[1]
-        raw = pairwise_distances(feats, ctx.eps)
-        t = raw / d
-        same = labels[:, None] == labels[None, :]
-        g = torch.where(same, torch.sigmoid(t), -1.0 / (2.0 * torch.exp(t) + 1.0))
-        # coincident features (the diagonal, a pixel drawn twice): the norm's subgradient 0
-        w = torch.where(raw > math.sqrt(ctx.eps) * 10, g / (raw * d), torch.zeros_like(g))
-        w.diagonal().zero_()
-        grad = 2.0 * (w.sum(1, keepdim=True) * feats - w @ feats)
-        return grad * (grad_out / ctx.scale), None, None, None
+        f, order = ctx.saved_tensors
+        grad_sorted = torch.zeros_like(f)
+        for a, b, w in ctx.blocks:
+            (sa, ea), (sb, eb) = ctx.bounds[a], ctx.bounds[b]
+            fa, fb = f[sa:ea], f[sb:eb]
+            grad_sorted[sa:ea] += w.sum(1, keepdim=True) * fa - w @ fb
+            if a != b:
+                grad_sorted[sb:eb] += w.sum(0)[:, None] * fb - w.t() @ fa
+        grad = torch.empty_like(grad_sorted)
+        grad[order] = grad_sorted * (2.0 * grad_out / ctx.scale)
+        return grad, None, None, None
 
 
 def metric_learning_loss(feats: Tensor, labels: Tensor, reduction: str = 'pixels',

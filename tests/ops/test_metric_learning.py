@@ -37,10 +37,13 @@ def test_pairwise_distances_matrix_form() -> None:
 
 
 @pytest.mark.parametrize('reduction', ['pixels', 'pairs', 'sum'])
-def test_loss_equals_direct_eq1_value_and_gradient(reduction: str) -> None:
+@pytest.mark.parametrize('n, num_labels', [(13, 3), (13, 1), (25, 20)])
+def test_loss_equals_direct_eq1_value_and_gradient(reduction: str, n: int,
+                                                   num_labels: int) -> None:
+    """Label blocks (few labels, shuffled order) and the masked fallback (> 16 labels)."""
     torch.manual_seed(0)
-    f = (torch.randn(13, 6, dtype=torch.float64) * 3).requires_grad_()
-    labels = torch.randint(0, 3, (13,))
+    f = (torch.randn(n, 6, dtype=torch.float64) * 3).requires_grad_()
+    labels = torch.randint(0, num_labels, (n,))
     loss = metric_learning_loss(f, labels, reduction)
     (g,) = torch.autograd.grad(loss, f)
     f2 = f.detach().clone().requires_grad_()
@@ -64,6 +67,11 @@ def test_gradcheck_and_duplicate_pixels_finite() -> None:
     f = torch.randn(7, 4, dtype=torch.float64, requires_grad=True)
     labels = torch.tensor([0, 0, 1, 1, 2, 0, 1])
     assert torch.autograd.gradcheck(lambda x: metric_learning_loss(x, labels, 'pairs'), (f,))
+    many = torch.arange(7) * 3  # 7 labels; and the masked path with 20 labels below
+    assert torch.autograd.gradcheck(lambda x: metric_learning_loss(x, many, 'sum'), (f,))
+    g20 = torch.randn(22, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda x: metric_learning_loss(x, torch.arange(22) % 20, 'sum'), (g20,))
     # the same pixel drawn twice (sampling with replacement): finite loss and gradient
     dup = torch.cat([f.detach(), f.detach()[:2]]).requires_grad_()
     loss = metric_learning_loss(dup, torch.cat([labels, labels[:2]]))
