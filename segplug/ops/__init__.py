@@ -4,6 +4,7 @@ from .boundaries import (BoundaryCounts, boundary_counts, boundary_errors, bound
 from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale
 from .deform_conv import deform_conv2d_sampled
 from .guided_filter import box_mean, guided_filter
+from .logit_consistency import logit_consistency, logit_consistency_sparse
 from .metric_learning import (connected_instances, metric_learning_loss, pairwise_distances,
                               sample_instance_pixels, sampled_metric_loss)
 from .soft_clustering import (
@@ -18,7 +19,10 @@ from .soft_clustering import (
 )
 from .soft_iou import (ExpectedIU, expected_intersection_union, iou_from_iu,
                        soft_kl_divergence, uoi_from_iu)
+from .superpixel_fcn import (association, hard_superpixels, pool_to_superpixels,
+                             superpixel_loss, unpool_from_superpixels)
 from .superpixel_metrics import superpixel_scores, superpixel_scores_multi
+from .transparent_init import check_widths, transparent_affine, transparent_weights
 
 __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'cosine_similarity_to_seeds', 'hard_assign', 'hierarchical_decode',
@@ -29,4 +33,7 @@ __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',
            'box_mean', 'guided_filter', 'connected_instances', 'metric_learning_loss',
            'pairwise_distances', 'sample_instance_pixels', 'sampled_metric_loss',
            'BoundaryCounts', 'boundary_counts', 'boundary_errors', 'boundary_scores',
-           'label_edges', 'superpixel_scores', 'superpixel_scores_multi']
+           'label_edges', 'superpixel_scores', 'superpixel_scores_multi',
+           'logit_consistency', 'logit_consistency_sparse', 'association', 'hard_superpixels',
+           'pool_to_superpixels', 'superpixel_loss', 'unpool_from_superpixels', 'check_widths',
+           'transparent_affine', 'transparent_weights']

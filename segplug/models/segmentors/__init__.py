@@ -1,4 +1,7 @@
 from .feature_segmentor import FeatureEncoderDecoder
 from .hc_encoder_decoder import HCEncoderDecoder
+from .joint_superpixel_segmentor import (BSDSRegionLabels, JointSuperpixelSegmentor,
+                                         SuperpixelNetSegmentor)
 
-__all__ = ['HCEncoderDecoder', 'FeatureEncoderDecoder']
+__all__ = ['HCEncoderDecoder', 'FeatureEncoderDecoder', 'BSDSRegionLabels',
+           'JointSuperpixelSegmentor', 'SuperpixelNetSegmentor']

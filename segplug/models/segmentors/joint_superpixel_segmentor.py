@@ -1,0 +1,211 @@
+"""Joint semantic segmentation and superpixel learning (the joint superpixel paper, Fig. 2):
+a semantic segmentation network and the superpixel FCN joined by a TI fusion head, with
+logit consistency over the predicted superpixels; and the superpixel FCN alone, for its
+pretraining on BSDS500.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS, TRANSFORMS
+from mmseg.utils import SampleList, add_prefix
+from torch import Tensor
+
+from ...ops.logit_consistency import logit_consistency
+from ...ops.superpixel_fcn import grid_size, hard_superpixels, one_hot_labels, superpixel_loss
+
+
+def _gt_labels(data_samples: SampleList) -> Tensor:
+    return torch.stack([s.gt_sem_seg.data[0] for s in data_samples]).long()
+
+
+def _superpixel_losses(assoc: Tensor, labels: Tensor, num_classes: int, cell_size: int,
+                       cfg: dict, ignore_index: int) -> dict:
+    """Eq. 1 with one-hot semantic labels as the property (``cfg``: weight, m)."""
+    props = one_hot_labels(labels, num_classes, ignore_index).to(assoc.dtype)
+    rec, pos = superpixel_loss(assoc, props, cell_size, m=cfg.get('m', 0.003), distance='ce')
+    w = cfg.get('loss_weight', 1.0)
+    return dict(loss_recon=w * rec, loss_pos=w * pos)
+
+
+def _attach_superpixels(assoc: Tensor, cell_size: int, data_samples: SampleList) -> None:
+    """Hard superpixels at each sample's original size, as ``pred_superpixels``."""
+    labels = hard_superpixels(assoc, cell_size)
+    for lab, sample in zip(labels, data_samples):
+        h, w = sample.metainfo.get('img_shape', lab.shape)
+        lab = lab[:h, :w]
+        ori = sample.metainfo.get('ori_shape', lab.shape)
+        if tuple(ori) != tuple(lab.shape):
+            lab = resize(lab[None, None].float(), size=tuple(ori), mode='nearest')[0, 0].long()
+        sample.set_data(dict(pred_superpixels=PixelData(data=lab[None])))
+
+
+@MODELS.register_module()
+class JointSuperpixelSegmentor(EncoderDecoder):
+    """``EncoderDecoder`` + superpixel FCN + TI fusion + logit consistency (Eq. 13-14).
+
+    The decode head's logits are upsampled to the input size, concatenated with the
+    superpixel FCN's association map and passed through the fusion head (TI: the identity at
+    step 0); then every pixel takes the mean logit of its hard superpixel. The decode loss is
+    the head's own ``loss_by_feat``; the superpixel FCN is trained jointly with Eq. 1 on
+    one-hot semantic labels. Any MMSegmentation decode head (and auxiliary heads) works.
+
+    Args:
+        superpixel_net: config of the superpixel network (``SuperpixelFCN``).
+        fusion: config of the fusion head (``TIFusionHead``; ``num_classes`` and
+            ``superpixel_channels`` filled in), or None to join without fusion layers (the
+            paper's "SP" row).
+        consistency: apply logit consistency (train and test).
+        exclude_ignored: in training, leave pixels labelled ``ignore_index`` (padding, void)
+            out of the superpixel means.
+        superpixel_loss: ``dict(loss_weight=1.0, m=0.003)`` for Eq. 1, or None for no loss.
+        **kwargs: ``EncoderDecoder``'s.
+    """
+
+    def __init__(self, superpixel_net: dict, fusion: dict | None = None,
+                 consistency: bool = True, exclude_ignored: bool = True,
+                 superpixel_loss: dict | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.superpixel_net = MODELS.build(superpixel_net)
+        self.cell_size = self.superpixel_net.cell_size
+        self.fusion = None
+        if fusion is not None:
+            fusion = dict(fusion)
+            fusion.setdefault('num_classes', self.num_classes)
+            fusion.setdefault('superpixel_channels', 9)
+            self.fusion = MODELS.build(fusion)
+        self.consistency = consistency
+        self.exclude_ignored = exclude_ignored
+        self.superpixel_loss_cfg = superpixel_loss
+
+    def joint_logits(self, inputs: Tensor, feats: list[Tensor],
+                     valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Fused, consistent logits (B, N_l, H, W) and the association map (B, 9, H, W)."""
+        logits = resize(self.decode_head.forward(feats), size=inputs.shape[2:],
+                        mode='bilinear', align_corners=self.align_corners)
+        assoc = self.superpixel_net(inputs)
+        if self.fusion is not None:
+            logits = self.fusion(logits, assoc)
+        if self.consistency:
+            h, w = grid_size(inputs.shape[2:], self.cell_size)
+            # hard labels are piecewise constant: no gradient flows through the argmax, the
+            # superpixel FCN learns through the fusion input and Eq. 1
+            sp = hard_superpixels(assoc.detach(), self.cell_size)
+            logits = logit_consistency(logits, sp, valid, num_superpixels=h * w)
+        return logits, assoc
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        logits, _ = self.joint_logits(inputs, self.extract_feat(inputs))
+        return self.decode_head.predict_by_feat(logits, batch_img_metas)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        feats = self.extract_feat(inputs)
+        labels = _gt_labels(data_samples)
+        ignore = self.decode_head.ignore_index
+        valid = labels != ignore if self.exclude_ignored else None
+        if valid is not None and valid.shape[-2:] != inputs.shape[-2:]:
+            valid = None  # labels at another size: no mask (mmseg pads both to one size)
+        logits, assoc = self.joint_logits(inputs, feats, valid)
+        losses = add_prefix(self.decode_head.loss_by_feat(logits, data_samples), 'decode')
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(feats, data_samples))
+        if self.superpixel_loss_cfg is not None:
+            losses.update(add_prefix(_superpixel_losses(
+                assoc, labels, self.num_classes, self.cell_size, self.superpixel_loss_cfg,
+                ignore), 'superpixel'))
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:
+        samples = super().predict(inputs, data_samples)
+        if self.test_cfg.get('mode', 'whole') == 'whole':
+            with torch.no_grad():
+                _attach_superpixels(self.superpixel_net(inputs), self.cell_size, samples)
+        return samples
+
+
+@MODELS.register_module()
+class SuperpixelNetSegmentor(BaseSegmentor):
+    """The superpixel FCN alone, trained with Eq. 1 on one-hot region labels (its BSDS500
+    pretraining). Predictions carry ``pred_superpixels`` (for ``SuperpixelMetric``) and, as
+    ``pred_sem_seg``, the same ids.
+
+    Args:
+        superpixel_net: ``SuperpixelFCN`` config.
+        num_labels: one-hot size of the region labels (50 in the reference; larger region
+            ids are ignored).
+        m: Eq. 1's compactness weight.
+        ignore_index: label left out of the property term.
+    """
+
+    def __init__(self, superpixel_net: dict, num_labels: int = 50, m: float = 0.003,
+                 ignore_index: int = 255, data_preprocessor: dict | None = None,
+                 init_cfg: dict | None = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.superpixel_net = MODELS.build(superpixel_net)
+        self.cell_size = self.superpixel_net.cell_size
+        self.num_labels, self.m, self.ignore_index = num_labels, m, ignore_index
+
+    @property
+    def num_classes(self) -> int:
+        return self.num_labels
+
+    @property
+    def decode_head(self) -> SimpleNamespace:
+        """What tools read of a segmentor's head (``num_classes``); there is no head."""
+        return SimpleNamespace(num_classes=self.num_labels, ignore_index=self.ignore_index)
+
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        return self.superpixel_net(inputs)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        return self.superpixel_net(inputs)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        assoc = self.superpixel_net(inputs)
+        return _superpixel_losses(assoc, _gt_labels(data_samples), self.num_labels,
+                                  self.cell_size, dict(m=self.m), self.ignore_index)
+
+    def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:
+        assoc = self.superpixel_net(inputs)
+        if data_samples is None:
+            from mmseg.structures import SegDataSample
+            data_samples = [SegDataSample(metainfo=dict(img_shape=inputs.shape[2:],
+                                                        ori_shape=inputs.shape[2:]))
+                            for _ in range(inputs.shape[0])]
+        _attach_superpixels(assoc, self.cell_size, data_samples)
+        for s in data_samples:
+            s.set_data(dict(pred_sem_seg=PixelData(data=s.pred_superpixels.data)))
+        return data_samples
+
+    def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
+        return self.superpixel_net(inputs)
+
+
+@TRANSFORMS.register_module()
+class BSDSRegionLabels(BaseTransform):
+    """After ``LoadBSDSAnnotations``: one annotator's regions as ``gt_seg_map``, the property
+    of the superpixel FCN's BSDS500 training (region id r -> label r - 1; ids beyond
+    ``num_labels`` -> ``ignore_index``).
+
+    Args:
+        annotator: index, or None for a random annotator per sample (the reference trains on
+            every annotator's map).
+    """
+
+    def __init__(self, annotator: int | None = None, num_labels: int = 50,
+                 ignore_index: int = 255) -> None:
+        self.annotator, self.num_labels, self.ignore_index = annotator, num_labels, ignore_index
+
+    def transform(self, results: dict) -> dict:
+        segs = results['gt_segmentations']
+        k = np.random.randint(len(segs)) if self.annotator is None else self.annotator
+        regions = segs[k].astype(np.int64) - 1
+        regions[(regions < 0) | (regions >= self.num_labels)] = self.ignore_index
+        results['gt_seg_map'] = regions.astype(np.uint8)
+        return results
