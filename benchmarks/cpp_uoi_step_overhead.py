@@ -110,6 +110,37 @@ def main() -> None:
     for r in runs:
         ms = 1000 * float(np.median(r['times']))
         print(f'| {r["name"]} | {ms:.0f} | {ms / 1000 / base - 1:+.1%} |')
+    loss_table(runs, batch, args.iters)
+
+
+def loss_table(runs: list, batch: dict, iters: int) -> None:
+    """The loss terms alone (forward + backward on the heads' real output sizes)."""
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in batch['data_samples']])
+    model = runs[0]['model']
+    with torch.no_grad():
+        feats = model.extract_feat(runs[0]['data']['inputs'])
+        sizes = dict(decode=model.decode_head.forward(feats).shape,
+                     aux=model.auxiliary_head.forward(feats).shape)
+    terms = [('aux CE 0.4 (upsampled)', 'aux', dict(type='CrossEntropyLoss', loss_weight=0.4),
+              True),
+             ('aux CPP-KL 0.6 (native)', 'aux', dict(type='CPPKLLoss'), False),
+             ('decode CE (upsampled)', 'decode', dict(type='CrossEntropyLoss'), True),
+             ('decode UOI (upsampled)', 'decode', dict(type='UOILoss'), True)]
+    print(f'\nloss terms alone, forward + backward, median of {3 * iters} '
+          f'(heads: decode {tuple(sizes["decode"])}, aux {tuple(sizes["aux"])})')
+    print('| term | ms |')
+    print('|---|---|')
+    for name, head, cfg, upsample in terms:
+        loss = MODELS.build(cfg)
+        times = []
+        for _ in range(3 * iters):
+            logits = torch.randn(sizes[head], requires_grad=True)
+            t0 = time.perf_counter()
+            x = (torch.nn.functional.interpolate(logits, labels.shape[1:], mode='bilinear',
+                                                 align_corners=False) if upsample else logits)
+            loss(x, labels, ignore_index=255).backward()
+            times.append(time.perf_counter() - t0)
+        print(f'| {name} | {1000 * float(np.median(times)):.1f} |')
 
 
 if __name__ == '__main__':

@@ -77,7 +77,8 @@ def expected_intersection_union(probs: Tensor, target: Tensor, valid: Tensor | N
             0, lab.view(-1), p_true.reshape(-1))
         gt_mass = torch.bincount(lab.view(-1), weights=keep_f.reshape(-1).double(),
                                  minlength=c).to(probs.dtype)
-        pred_mass = (probs * keep_f[:, None]).sum(dim=(0, 2, 3))
+        # a (C, HW) x (HW,) product per image: no masked (B, C, H, W) copy (half the cost)
+        pred_mass = torch.einsum('bchw,bhw->c', probs, keep_f)
     elif target.dim() == 4:
         if target.shape != probs.shape:
             raise ValueError(f'soft target shape {tuple(target.shape)} does not match probs '
