@@ -1,7 +1,7 @@
 """Every paper config (each config a ``metafile.yaml`` names) trains one iteration and
 evaluates on real frames laid out as its dataset's native layout.
 
-Real data: the Cityscapes frame and the CamVid frames are used as they are; no ADE20K, PASCAL
+Real data: the Cityscapes frame, the CamVid frames and BSDS500 are used as they are; no ADE20K, PASCAL
 VOC / Context or NYU-Depth-v2 frames exist here, so their layouts are built from
 MMSegmentation's real sample frames (``mmseg_testdata/pseudo_dataset``, ids 0..2), as
 ``tests/datasets/test_dataset_configs.py`` does. Models keep their real backbones and heads;
@@ -67,7 +67,8 @@ def roots(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[s
     for split in ('train', 'test'):
         _frames(nyu / 'images' / split, nyu / 'annotations' / split)
     return {'cityscapes': city, 'ADEChallengeData2016': ade, 'VOC2012': voc,
-            'VOC2010': ctx, 'nyu': nyu, 'camvid': DEMO_DATA}
+            'VOC2010': ctx, 'nyu': nyu, 'camvid': DEMO_DATA,
+            'bsds500': shared_data / 'bsds500'}
 
 
 def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:
