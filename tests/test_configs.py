@@ -71,7 +71,7 @@ METAFILES = sorted((REPO / 'configs').rglob('metafile.yaml'))
 
 @pytest.mark.parametrize('path', METAFILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_metafile_points_at_configs(path: Path) -> None:
-    """Each metafile entry names an existing config by its stem and states a paper number."""
+    """Each metafile entry names an existing config by its stem; results state a metric."""
     import yaml
     meta = yaml.safe_load(path.read_text())
     assert meta['Models'], f'{path}: no models'
@@ -79,4 +79,5 @@ def test_metafile_points_at_configs(path: Path) -> None:
         config = REPO / m['Config']
         assert config.is_file(), f'{path}: {m["Name"]} points at missing {config}'
         assert config.stem == m['Name'], f'{path}: {m["Name"]} vs {config.name}'
-        assert all(r['Metrics'] for r in m['Results']), f'{path}: {m["Name"]} has no metric'
+        for r in m.get('Results', []):  # CamVid-only rows have no paper number
+            assert r['Metrics'], f'{path}: {m["Name"]} lists a result without a metric'
