@@ -1,7 +1,7 @@
 """Tables 2 and 3 of the joint superpixel paper: Transparent Initialization against random,
 Xavier and Net2Net initialisation, and TI's identity error at four input magnitudes.
 
-    python tools/analysis/ti_tables.py [--size 512] [--batch 4] [--seed 0]
+    python tools/analysis/ti_tables.py [--size 512] [--batch 4] [--seed 0] [--rows 100000]
 
 Table 2: three fully connected layers 42 -> 64 -> 64 -> 42 (Net2Net, square only: 42 -> 42
 three times). "Init. rate": share of parameters with |p| > 1e-4; "recovery rate": share of
@@ -58,9 +58,9 @@ def rates(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
             100 * ((y - x).abs() < EPS).double().mean().item())
 
 
-def table2(seed: int) -> None:
+def table2(seed: int, rows: int) -> None:
     torch.manual_seed(seed)
-    x = torch.empty(100_000, 42).uniform_(-10, 10)
+    x = torch.empty(rows, 42).uniform_(-10, 10)
     print('Table 2: 3 FC layers 42->64->64->42, inputs U[-10, 10], eps = 1e-4 '
           '(measured | paper)')
     print('| Init. | init. rate % | recovery w/o act. % | recovery w/ ReLU % | non-square |')
@@ -119,8 +119,9 @@ def main() -> None:
     parser.add_argument('--size', type=int, default=512)
     parser.add_argument('--batch', type=int, default=4)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--rows', type=int, default=100_000, help='Table 2 input vectors')
     args = parser.parse_args()
-    table2(args.seed)
+    table2(args.seed, args.rows)
     table3(args.seed, args.batch, args.size)
 
 

@@ -4,7 +4,7 @@
 #   superpixel_net.init_cfg: the BSDS500 superpixel checkpoint (prefix superpixel_net.).
 # Learning rates: the paper's 1e-6 / 1e-7 are for fine-tuning a converged model; our
 # 400-iteration base is far from converged, so both are scaled up 100x (lr_mult kept).
-_base_ = ['./deeplabv3plus_r18-v1c-d8_1xb4-400i_camvid-256x256.py', './_joint.py']
+_base_ = ['./deeplabv3plus_r18-v1c_1xb4-400i_camvid-256x256.py', './_joint.py']
 max_iters = 200
 model = dict(
     type='JointSuperpixelSegmentor',
