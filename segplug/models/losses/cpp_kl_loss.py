@@ -1,7 +1,8 @@
 """CPP-KL: KL divergence between CPP-pooled ground truth and a head's own-resolution output."""
 from __future__ import annotations
 
-import torch
+import logging
+
 from mmengine.logging import print_log
 from mmseg.registry import MODELS
 from torch import Tensor, nn
@@ -65,7 +66,7 @@ class CPPKLLoss(nn.Module):
             print_log('CPPKLLoss got logits at label resolution: CPP pooling is a no-op and '
                       'the loss is cross-entropy. Put it in CPPFCNHead (or a head made by '
                       'native_resolution_head) to see the head\'s own output.',
-                      logger='current', level=30)
+                      logger='current', level=logging.WARNING)
             self._warned = True
         pooled = cpp_pool(label, cls_score.shape[1], scale, ignore_index=ignore_index,
                           max_ignore_ratio=self.max_ignore_ratio)
