@@ -113,3 +113,16 @@ def test_leaky_relu_constant_is_one_plus_slope() -> None:
 
     torch.testing.assert_close(run(1 + slope), x)
     assert (run(1 / (1 + slope)) - x).abs().max() > 0.1
+
+
+def test_float64_precision_returns_input_dtype() -> None:
+    """precision='float64': float64 parameters and forward, the caller's dtype back; the
+    identity then holds to float32 rounding of the output even at large magnitudes."""
+    ti = TransparentLayers([6, 9, 9, 6], 'relu', conv=True, seed=0, precision='float64')
+    assert all(p.dtype == torch.float64 for p in ti.parameters())
+    x = torch.empty(2, 6, 5, 4).uniform_(-1e3, 1e3)
+    y = ti(x)
+    assert y.dtype == torch.float32
+    torch.testing.assert_close(y, x, rtol=1e-7, atol=1e-9)
+    with pytest.raises(ValueError, match="precision='half'"):
+        TransparentLayers([3, 3, 3], precision='half')
