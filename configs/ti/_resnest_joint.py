@@ -11,7 +11,6 @@ model = dict(
                   avg_down_stride=True, depth=101),
     superpixel_net={{_base_.superpixel_net}},
     superpixel_loss=dict(loss_weight=1.0, m=0.003))
-train_dataloader = dict(batch_size=2)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-6, momentum=0.9, weight_decay=5e-4),
@@ -19,6 +18,5 @@ optim_wrapper = dict(
 param_scheduler = []
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                 dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
-test_evaluator = val_evaluator
+# set by the dataset configs' children (bases may not share keys): batch 2 per GPU,
+# IoUMetric + BoundaryMetric, as in ti-resnest_*.py

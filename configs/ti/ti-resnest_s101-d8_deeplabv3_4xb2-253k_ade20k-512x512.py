@@ -10,6 +10,10 @@ model = dict(
     auxiliary_head=dict(num_classes=150),
     fusion=dict(type='TIFusionHead', hidden=(None, )),  # 2 layers: 159 -> 159 -> 159
     test_cfg=dict(mode='whole'))
+train_dataloader = dict(batch_size=2)
+val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
+                 dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
+test_evaluator = val_evaluator
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False,
                                      interval=max_iters // 10))
