@@ -32,7 +32,8 @@ train_dataloader = dict(
     dataset=dict(type='ConcatDataset', datasets=train_sets))
 val_dataloader = dict(batch_size=1, num_workers=2, persistent_workers=True,
                       sampler=dict(type='DefaultSampler', shuffle=False),
-                      dataset=dict(type='BSDS500Dataset', data_root=data_root, pipeline=test_pipeline,
+                      dataset=dict(type='BSDS500Dataset', data_root=data_root,
+                                   pipeline=test_pipeline,
                                    data_prefix=dict(img_path='images/val',
                                                     seg_map_path='groundTruth/val')))
 test_dataloader = val_dataloader

@@ -37,7 +37,8 @@ def test_layers_are_identity(widths: list[int], activation: str | None, see_thro
     torch.manual_seed(0)
     ti = TransparentLayers(widths, activation, see_through, conv=conv, negative_slope=0.2)
     m0 = widths[0]
-    x = torch.empty(3, m0, 4, 5).uniform_(-10, 10) if conv else torch.empty(2, 7, m0).uniform_(-10, 10)
+    shape = (3, m0, 4, 5) if conv else (2, 7, m0)
+    x = torch.empty(shape).uniform_(-10, 10)
     y = ti(x)
     torch.testing.assert_close(y, x, rtol=0, atol=2e-4)
     # the weights are dense and random, not a disguised identity (Net2Net)
