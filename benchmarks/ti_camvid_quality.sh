@@ -3,7 +3,7 @@
 # BSDS500 train+val, scored on BSDS500 val (ASA, boundary recall) beside SLIC at about the
 # same number of superpixels; (2) the base DeepLabV3+ R-18 trained from scratch; (3) the two
 # joined (TI fusion + logit consistency) and fine-tuned jointly. mIoU and boundary F of (2)
-# and (3) on the 101 CamVid val frames.
+# and (3) on the 101 CamVid val frames, with a fine-tuning control and step 0 of (3).
 #   bash benchmarks/ti_camvid_quality.sh [CAMVID_ROOT] [WORK_ROOT] [SP_ITERS] [BASE_ITERS] [JOINT_ITERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,24 @@ python tools/train.py configs/ti/deeplabv3plus_r18-v1c_1xb4-400i_camvid-256x256.
   --work-dir "$work/base" --cfg-options $data train_cfg.max_iters=$base_iters \
   train_cfg.val_interval=$base_iters default_hooks.checkpoint.interval=$base_iters \
   param_scheduler.1.end=$base_iters 2>&1 | grep -E "Iter\(val\)|Error" | tail -1
+# (2b) control: (2) fine-tuned as (3) is, without superpixels
+python tools/train.py configs/ti/ft-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py \
+  --work-dir "$work/control" --cfg-options $data train_cfg.max_iters=$joint_iters \
+  train_cfg.val_interval=$joint_iters default_hooks.checkpoint.interval=$joint_iters \
+  load_from="$work/base/iter_$base_iters.pth" 2>&1 | grep -E "Iter\(val\)|Error" | tail -1
+# (2c) step 0 of (3): (2) + (1) joined by TI, with logit consistency, before any update
+python - "$work" "$base_iters" "$sp_iters" <<'PY'
+import sys, torch
+work, base_iters, sp_iters = sys.argv[1:]
+base = torch.load(f'{work}/base/iter_{base_iters}.pth', map_location='cpu', weights_only=False)
+sp = torch.load(f'{work}/bsds/iter_{sp_iters}.pth', map_location='cpu', weights_only=False)
+state = dict(base['state_dict'])
+state.update({k: v for k, v in sp['state_dict'].items() if k.startswith('superpixel_net.')})
+torch.save(dict(state_dict=state), f'{work}/base_plus_spfcn.pth')
+PY
+python tools/test.py configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py \
+  "$work/base_plus_spfcn.pth" --work-dir "$work/step0" --cfg-options $data \
+  2>&1 | grep -E "Iter\(test\)|Error" | tail -1
 # (3) joint fine-tuning from (1) and (2)
 python tools/train.py configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py \
   --work-dir "$work/joint" --cfg-options $data train_cfg.max_iters=$joint_iters \

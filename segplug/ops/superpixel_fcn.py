@@ -133,6 +133,25 @@ def one_hot_labels(labels: Tensor, num_classes: int, ignore_index: int = 255) ->
     return onehot.float() * keep.unsqueeze(1)
 
 
+def rgb_to_lab(rgb: Tensor) -> Tensor:
+    """CIELAB colour (D65), the superpixel FCN's colour property, as scikit-image's rgb2lab.
+
+    Args:
+        rgb: (B, 3, H, W) sRGB in [0, 1].
+    Returns:
+        (B, 3, H, W) L in [0, 100], a, b roughly in [-128, 127].
+    """
+    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    m = rgb.new_tensor([[0.412453, 0.357580, 0.180423],
+                        [0.212671, 0.715160, 0.072169],
+                        [0.019334, 0.119193, 0.950227]])
+    xyz = torch.einsum('ij,bjhw->bihw', m, linear)
+    xyz = xyz / rgb.new_tensor([0.95047, 1.0, 1.08883]).view(1, 3, 1, 1)
+    f = torch.where(xyz > 0.008856, xyz.clamp(min=1e-12) ** (1 / 3), 7.787 * xyz + 16 / 116)
+    return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]),
+                        200 * (f[:, 1] - f[:, 2])], 1)
+
+
 def superpixel_loss(assoc: Tensor, props: Tensor, cell_size: int, m: float = 0.003,
                     distance: str = 'ce', eps: float = 1e-8) -> tuple[Tensor, Tensor]:
     """The superpixel FCN loss (Eq. 1), per pixel: reconstruction of the pixel properties

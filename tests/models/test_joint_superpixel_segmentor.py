@@ -126,10 +126,11 @@ def test_superpixel_fcn_any_size(size: tuple[int, int]) -> None:
 
 def test_superpixel_net_segmentor_trains_and_predicts() -> None:
     cfg = dict(type='SuperpixelNetSegmentor', superpixel_net=SPNET, num_labels=NUM_CLASSES,
-               m=0.1, data_preprocessor=BASE['data_preprocessor'])
+               m=0.1, colour_weight=0.01, data_preprocessor=BASE['data_preprocessor'])
     model = build(cfg)
     data = batch()
     losses = losses_of(model, data)
+    assert set(losses) == {'loss_recon', 'loss_pos', 'loss_colour'}
     sum(losses.values()).backward()
     assert all(torch.isfinite(v) for v in losses.values())
     model.eval()

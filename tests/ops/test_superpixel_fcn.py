@@ -7,7 +7,7 @@ import torch
 
 from segplug.ops.superpixel_fcn import (association, grid_size, hard_superpixels,
                                         one_hot_labels, pixel_validity, pool_to_superpixels,
-                                        superpixel_loss, unpool_from_superpixels)
+                                        rgb_to_lab, superpixel_loss, unpool_from_superpixels)
 
 CASES = [((7, 11), 3), ((8, 8), 4), ((5, 9), 2), ((6, 5), 7), ((1, 1), 2)]
 
@@ -120,3 +120,13 @@ def test_bad_input_raises() -> None:
         superpixel_loss(random_assoc(1, (4, 4), 2), torch.zeros(1, 2, 4, 4), 2, distance='kl')
     with pytest.raises(ValueError, match='labels outside'):
         one_hot_labels(torch.tensor([[[0, 5]]]), 4)
+
+
+def test_rgb_to_lab_matches_skimage() -> None:
+    from skimage.color import rgb2lab
+    rgb = torch.rand(2, 3, 5, 6, dtype=torch.float64)
+    rgb[0, :, 0, 0] = 0.0  # black and white, the ends of the piecewise curves
+    rgb[0, :, 0, 1] = 1.0
+    expected = torch.stack([torch.from_numpy(rgb2lab(im.permute(1, 2, 0).numpy()))
+                            .permute(2, 0, 1) for im in rgb])
+    torch.testing.assert_close(rgb_to_lab(rgb), expected, atol=1e-3, rtol=1e-4)

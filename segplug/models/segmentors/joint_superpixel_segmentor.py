@@ -18,7 +18,8 @@ from mmseg.utils import SampleList, add_prefix
 from torch import Tensor
 
 from ...ops.logit_consistency import logit_consistency
-from ...ops.superpixel_fcn import grid_size, hard_superpixels, one_hot_labels, superpixel_loss
+from ...ops.superpixel_fcn import (grid_size, hard_superpixels, one_hot_labels, rgb_to_lab,
+                                   superpixel_loss)
 
 
 def _gt_labels(data_samples: SampleList) -> Tensor:
@@ -141,15 +142,19 @@ class SuperpixelNetSegmentor(BaseSegmentor):
             ids are ignored).
         m: Eq. 1's compactness weight.
         ignore_index: label left out of the property term.
+        colour_weight: weight of a second property term, the L2 reconstruction of CIELAB
+            colour (Eq. 1 with the colour property; 0 = labels only, as the reference's
+            BSDS500 training).
     """
 
     def __init__(self, superpixel_net: dict, num_labels: int = 50, m: float = 0.003,
-                 ignore_index: int = 255, data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 ignore_index: int = 255, colour_weight: float = 0.0,
+                 data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.superpixel_net = MODELS.build(superpixel_net)
         self.cell_size = self.superpixel_net.cell_size
         self.num_labels, self.m, self.ignore_index = num_labels, m, ignore_index
+        self.colour_weight = colour_weight
 
     @property
     def num_classes(self) -> int:
@@ -168,8 +173,18 @@ class SuperpixelNetSegmentor(BaseSegmentor):
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         assoc = self.superpixel_net(inputs)
-        return _superpixel_losses(assoc, _gt_labels(data_samples), self.num_labels,
-                                  self.cell_size, dict(m=self.m), self.ignore_index)
+        losses = _superpixel_losses(assoc, _gt_labels(data_samples), self.num_labels,
+                                    self.cell_size, dict(m=self.m), self.ignore_index)
+        if self.colour_weight > 0:
+            losses['loss_colour'] = self.colour_weight * superpixel_loss(
+                assoc, self._lab(inputs), self.cell_size, m=0.0, distance='l2')[0]
+        return losses
+
+    def _lab(self, inputs: Tensor) -> Tensor:
+        """CIELAB of the (normalised, RGB-ordered) inputs: undo the preprocessor's scaling."""
+        dp = self.data_preprocessor
+        rgb = inputs * dp.std + dp.mean if getattr(dp, '_enable_normalize', False) else inputs
+        return rgb_to_lab((rgb / 255).clamp(0, 1))
 
     def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:
         assoc = self.superpixel_net(inputs)
