@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import re
+import runpy
+import sys
 
-from tests.helpers import PY, run_tool
+import pytest
+
+from tests.helpers import REPO
 
 
-def test_ti_tables_small() -> None:
-    out = run_tool([PY, 'tools/analysis/ti_tables.py', '--size', '8', '--batch', '1',
-                    '--rows', '2000'],
-                   timeout=300).stdout
+def test_ti_tables_small(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+                         ) -> None:
+    # in-process (runpy) rather than a subprocess: re-importing mmseg costs more than the run
+    monkeypatch.setattr(sys, 'argv', ['ti_tables.py', '--size', '8', '--batch', '1',
+                                      '--rows', '2000'])
+    runpy.run_path(str(REPO / 'tools' / 'analysis' / 'ti_tables.py'), run_name='__main__')
+    out = capsys.readouterr().out
     rows = {m.group(1).strip(): m.group(2) for m in re.finditer(r'^\| ([A-Za-z ()2]+) \|(.*)$',
                                                                out, re.M)}
     measured = lambda row: [float(c.split('/')[0]) for c in row.split('|')[:3]]  # noqa: E731
