@@ -19,7 +19,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ...ops.metric_learning import REDUCTIONS, sampled_metric_loss
+from ...ops.metric_learning import REDUCTIONS, connected_instances, sampled_metric_loss
 
 
 @MODELS.register_module()
@@ -86,7 +86,6 @@ class PixelMetricLoss(nn.Module):
             if not bool((lab != self.ignore_index).any()):
                 continue
             if inst is None:
-                from ...ops.metric_learning import connected_instances
                 inst = torch.from_numpy(
                     connected_instances(lab, self.ignore_index, self.connectivity))
             losses.append(sampled_metric_loss(
