@@ -17,4 +17,6 @@ test_evaluator = val_evaluator
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False,
                                      interval=max_iters // 10))
-load_from = 'checkpoints/resnest_s101-d8_deeplabv3_ade20k.pth'
+# the pretrained semantic model, a local file (no model hub), e.g.
+#   --cfg-options load_from=checkpoints/resnest_s101-d8_deeplabv3_ade20k.pth
+load_from = None
