@@ -11,7 +11,8 @@ import torch
 from tests.helpers import DEMO_DATA, REPO, run_tool
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-from eval_features import accuracies, distance_ratio, knn_predict, linear_probe  # noqa: E402
+from eval_features import (accuracies, distance_ratio, knn_predict, linear_probe,  # noqa: E402
+                           main)
 
 CONFIG = 'configs/sssfeat/sssfeat-only_r18-v1c_1xb2-400i_camvid-256x256.py'
 
@@ -78,10 +79,13 @@ def test_tool_on_real_frames(tmp_path: Path) -> None:
     assert '| features |' in proc.stdout
 
 
-def test_tool_rejects_bad_options(tmp_path: Path) -> None:
-    proc = run_tool([sys.executable, 'tools/analysis/eval_features.py', CONFIG,
-                     '--data-root', str(tmp_path), '--pixels', '0'], check=False)
-    assert proc.returncode != 0 and '--pixels' in proc.stderr
-    proc = run_tool([sys.executable, 'tools/analysis/eval_features.py', CONFIG,
-                     '--data-root', str(tmp_path)], check=False)
-    assert proc.returncode != 0 and 'split file not found' in proc.stderr
+def test_tool_rejects_bad_options(tmp_path: Path, monkeypatch) -> None:
+    # in-process (no model is built before these checks)
+    monkeypatch.setattr(sys, 'argv', ['eval_features.py', CONFIG, '--data-root',
+                                      str(tmp_path), '--pixels', '0'])
+    with pytest.raises(ValueError, match='--pixels'):
+        main()
+    monkeypatch.setattr(sys, 'argv', ['eval_features.py', CONFIG, '--data-root',
+                                      str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match='split file not found'):
+        main()
