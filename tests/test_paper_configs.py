@@ -94,6 +94,7 @@ def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:
 def test_paper_config_trains_and_evaluates(config: str, roots: dict[str, Path],
                                            tmp_path: Path) -> None:
     cfg = Config.fromfile(str(REPO / config))
+    assert 'segplug' in cfg.custom_imports['imports']
     model = cfg.model
     model.pop('pretrained', None)
     model.backbone.pop('init_cfg', None)
