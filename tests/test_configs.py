@@ -86,3 +86,11 @@ def test_metafile_points_at_configs(path: Path) -> None:
         assert config.stem == m['Name'], f'{path}: {m["Name"]} vs {config.name}'
         for r in m.get('Results', []):  # CamVid-only rows have no paper number
             assert r['Metrics'], f'{path}: {m["Name"]} lists a result without a metric'
+
+
+def test_every_paper_row_is_in_the_reproduction_guide() -> None:
+    """docs/reproduce.md has a line for every config a metafile names
+    (regenerate its tables with tools/analysis/paper_rows.py)."""
+    guide = (REPO / 'docs' / 'reproduce.md').read_text()
+    missing = sorted(p.stem for p in PAPER if f'{p.stem}`' not in guide)
+    assert not missing, f'docs/reproduce.md lacks {missing}'
