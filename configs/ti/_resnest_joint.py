@@ -1,8 +1,8 @@
 # Joint fine-tuning of ResNeSt-101 (DeepLabV3 head, as PyTorch-Encoding's ResNeSt models)
 # with the superpixel FCN (paper, Sec. 4.2, Tables 5-6): SGD, momentum 0.9, weight decay
 # 5e-4, LR 1e-6 for the networks and 1e-9 for the TI layers, batch 8, 100 epochs.
-_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/segplug_runtime.py',
-          './_joint.py']
+_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', 'mmseg::_base_/schedules/schedule_160k.py',
+          '../_base_/segplug_runtime.py', './_joint.py']
 model = dict(
     type='JointSuperpixelSegmentor',
     pretrained=None,

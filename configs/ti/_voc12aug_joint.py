@@ -3,7 +3,7 @@
 # 1e-7 (TI) for 20 epochs (10,582 images, batch 16: 13.2k iterations).
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py', '../_base_/datasets/pascal_voc12_aug.py',
-    '../_base_/segplug_runtime.py', './_joint.py'
+    'mmseg::_base_/schedules/schedule_40k.py', '../_base_/segplug_runtime.py', './_joint.py'
 ]
 model = dict(
     type='JointSuperpixelSegmentor',
