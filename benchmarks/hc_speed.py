@@ -39,6 +39,11 @@ PAIRS = [
     ('deeplabv3_r18-v1c-d8.py', 'hcdeeplabv3_r18-v1c.py', 380.8, 93.2),
     ('fpn_r18-v1c.py', 'hcfpn_r18-v1c.py', 82.0, 92.9),
 ]
+# the ceiling of what HC can save: the dilated model over the same head on a plain stride-32
+# ResNet (no clustering), measured in the same run
+CEILINGS = [('atrousfcn_r18-v1c-d8.py', 'fcn32_r18-v1c.py'),
+            ('pspnet_r18-v1c-d8.py', 'pspnet32_r18-v1c.py'),
+            ('deeplabv3_r18-v1c-d8.py', 'deeplabv3-32_r18-v1c.py')]
 WIDTHS = {18: (512, 256), 50: (2048, 1024), 101: (2048, 1024)}
 
 
@@ -95,7 +100,9 @@ def main() -> None:
     register_all_modules()
     shape = tuple(args.shape)
     pairs = [p for p in PAIRS if not args.pairs or p[1].split('_r18')[0] in args.pairs]
-    names = list(dict.fromkeys(n for p in pairs for n in p[:2]))
+    ceilings = [c for c in CEILINGS if any(c[0] == p[0] for p in pairs)]
+    names = list(dict.fromkeys([n for p in pairs for n in p[:2]] +
+                               [n for c in ceilings for n in c]))
     cfgs = {n: model_cfg(n, args.depth, args.classes) for n in names}
     gflops = {n: flops(cfgs[n], shape) / 1e9 for n in names}
     steps = {n: build_step(cfgs[n], args) for n in names}
@@ -129,6 +136,15 @@ def main() -> None:
               f'{r["round_ratio_min"]:>5.2f}-{r["round_ratio_max"]:<5.2f} '
               f'{r["gflops_baseline"]:>7.0f}/{r["gflops_hc"]:<7.0f} {r["flop_ratio"]:>7.2f} '
               f'{r["paper_ratio"]:>8.2f}')
+    for dilated, plain in ceilings:
+        hc = next(p[1] for p in pairs if p[0] == dilated)
+        ceiling = med[dilated] / med[plain]
+        print(f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
+              f'{ceiling:.2f}x time ({gflops[dilated] / gflops[plain]:.2f}x FLOPs); '
+              f'{hc.split("_r18")[0]} reaches {med[dilated] / med[hc] / ceiling:.0%} of it')
+        rows.append(dict(baseline=dilated, plain=plain, ceiling_time_ratio=ceiling,
+                         ceiling_flop_ratio=gflops[dilated] / gflops[plain],
+                         hc=hc, fraction_of_ceiling=med[dilated] / med[hc] / ceiling))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=2)
