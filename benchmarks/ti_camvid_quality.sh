@@ -15,8 +15,8 @@ joint_iters=${5:-100}
 data="train_dataloader.dataset.data_root=$root val_dataloader.dataset.data_root=$root
       test_dataloader.dataset.data_root=$root"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-# (1) superpixel FCN on BSDS500 (batch 4, 128x128 crops); --no-checks: see the config
-python tools/train.py configs/ti/spixelfcn_1xb8-1k_bsds500-208x208.py --no-checks \
+# (1) superpixel FCN on BSDS500 (batch 4, 128x128 crops)
+python tools/train.py configs/ti/spixelfcn_1xb8-1k_bsds500-208x208.py \
   --work-dir "$work/bsds" --cfg-options train_cfg.max_iters=$sp_iters \
   train_cfg.val_interval=$sp_iters default_hooks.checkpoint.interval=$sp_iters \
   param_scheduler.1.end=$sp_iters train_dataloader.batch_size=4 \

@@ -42,6 +42,9 @@ class BSDS500Dataset(BaseSegDataset):
     """
 
     METAINFO = dict(classes=('background', 'boundary'), palette=[[0, 0, 0], [255, 255, 255]])
+    # seg_map_path is a .mat of region annotations, not a map of class ids: segplug's data
+    # check (DataCheckHook) opens the images only and compares no head with these classes
+    label_maps = False
 
     def __init__(self, img_suffix: str = '.jpg', seg_map_suffix: str = '.mat',
                  **kwargs) -> None:

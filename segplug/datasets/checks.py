@@ -104,13 +104,13 @@ def check_dataset_cfg(cfg: Mapping, option: str = 'train_dataloader.dataset') ->
         raise DatasetCheckError(f'dataset config {option}', problems)
 
 
-def _leaf_datasets(dataset: Any) -> Iterator[Any]:
+def leaf_datasets(dataset: Any) -> Iterator[Any]:
     """Yield the datasets holding files, unwrapping MMEngine's dataset wrappers."""
     if hasattr(dataset, 'datasets'):
         for sub in dataset.datasets:
-            yield from _leaf_datasets(sub)
+            yield from leaf_datasets(sub)
     elif hasattr(dataset, 'dataset'):
-        yield from _leaf_datasets(dataset.dataset)
+        yield from leaf_datasets(dataset.dataset)
     else:
         yield dataset
 
@@ -208,7 +208,7 @@ def check_dataset(dataset: Any, name: str = 'dataset', decode_images: bool = Tru
     """
     problems: list[DataProblem] = []
     workers = num_workers or min(8, os.cpu_count() or 1)
-    for leaf in _leaf_datasets(dataset):
+    for leaf in leaf_datasets(dataset):
         what = f'{name} ({type(leaf).__name__}, data_root={getattr(leaf, "data_root", None)!r})'
         infos = _data_infos(leaf)
         if len(infos) == 0:
@@ -216,6 +216,8 @@ def check_dataset(dataset: Any, name: str = 'dataset', decode_images: bool = Tru
             continue
         num_classes = len(leaf.metainfo['classes'])
         ignore_index = getattr(leaf, 'ignore_index', 255)
+        if not getattr(leaf, 'label_maps', True):  # e.g. BSDS500's .mat files: images only
+            infos = [{**info, 'seg_map_path': None} for info in infos]
         with ThreadPoolExecutor(workers) as pool:
             for found in pool.map(lambda i: _check_sample(i, num_classes, ignore_index,
                                                           decode_images), infos):

@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from ..datasets.checks import check_dataset
+from ..datasets.checks import check_dataset, leaf_datasets
 
 
 def head_class_counts(model: nn.Module) -> dict[str, int]:
@@ -32,8 +32,13 @@ def head_class_counts(model: nn.Module) -> dict[str, int]:
 
 
 def check_num_classes(model: nn.Module, dataset: Any, name: str) -> None:
-    """Raise ``ValueError`` when a head's ``num_classes`` disagrees with the dataset's."""
-    classes = dataset.metainfo.get('classes')
+    """Raise ``ValueError`` when a head's ``num_classes`` disagrees with the dataset's.
+
+    Datasets whose labels are not class maps (``label_maps = False``, e.g. BSDS500's region
+    annotations) are not compared.
+    """
+    leaves = [d for d in leaf_datasets(dataset) if getattr(d, 'label_maps', True)]
+    classes = leaves[0].metainfo.get('classes') if leaves else None
     if not classes:
         return
     for option, n in head_class_counts(model).items():

@@ -50,3 +50,32 @@ def test_missing_mat_is_named(shared_data: Path, tmp_path: Path) -> None:
 def test_bad_annotator_is_named(shared_data: Path) -> None:
     with pytest.raises(ValueError, match='annotator=40'):
         bsds_val(shared_data / 'bsds500', annotator=40)[0]
+
+
+def test_data_check_opens_images_and_compares_no_head(shared_data: Path,
+                                                      tmp_path: Path) -> None:
+    """segplug's data check accepts BSDS500 (its labels are .mat files, not class maps)
+    whatever a head's num_classes, and still reports a broken image by its path."""
+    import torch.nn as nn
+
+    from segplug.datasets import DatasetCheckError, check_dataset
+    from segplug.engine.data_check_hook import check_num_classes
+    root = tmp_path / 'bsds500'
+    for sub in ('images/val', 'groundTruth/val'):
+        (root / sub).mkdir(parents=True)
+    stems = sorted(p.stem for p in (shared_data / 'bsds500' / 'images' / 'val').glob('*.jpg'))
+    for stem in stems[:3]:
+        shutil.copy(shared_data / 'bsds500' / 'images' / 'val' / f'{stem}.jpg',
+                    root / 'images' / 'val')
+        shutil.copy(shared_data / 'bsds500' / 'groundTruth' / 'val' / f'{stem}.mat',
+                    root / 'groundTruth' / 'val')
+    ds = bsds_val(root)
+    check_dataset(ds, 'val')  # .mat labels are not opened as label maps
+
+    class Model(nn.Module):
+        decode_head = nn.Module()
+    Model.decode_head.num_classes = 50
+    check_num_classes(Model(), ds, 'val')  # 50 region labels vs 2 classes: not compared
+    (root / 'images' / 'val' / f'{stems[0]}.jpg').write_bytes(b'not a jpeg')
+    with pytest.raises(DatasetCheckError, match=f'{stems[0]}.jpg: image cannot be decoded'):
+        check_dataset(ds, 'val')
