@@ -87,7 +87,7 @@ def guided_filter(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor
     dtype = src.dtype
     # float64 for the moments: E[I p] - E[I] E[p] cancels badly in float32
     guide, src = guide.double(), src.double()
-    g, (h, w) = guide.shape[0], guide.shape[1:]
+    g = guide.shape[0]
     mean_i = box_mean(guide, radius)  # (G, H, W)
     mean_p = box_mean(src, radius)  # (C, H, W)
     corr_ip = box_mean(guide[None] * src[:, None], radius)  # (C, G, H, W)
