@@ -10,6 +10,6 @@ setup(
     # The pinned, tested stack is in requirements.txt and is installed by tools/setup_env.sh
     # (mmcv needs a patched source build there); these are the loose lower bounds.
     install_requires=['torch>=2.1', 'torchvision', 'mmengine>=0.10', 'mmsegmentation>=1.2',
-                      'timm>=1.0', 'scipy', 'scikit-image', 'matplotlib'],
+                      'timm>=1.0', 'scipy', 'h5py', 'scikit-image', 'matplotlib'],
     include_package_data=True,
 )

@@ -104,3 +104,55 @@ def run_tool(args: list[str], timeout: int = 600, check: bool = True,
 PY = sys.executable
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 TEST = osp.join(REPO, 'tools', 'test.py')
+
+
+NYU_SAMPLE = 'bookstore_0001d_00001'
+
+
+def make_nyu_release(shared_data: Path, root: Path, train: tuple[int, ...] = (1, 2),
+                     test: tuple[int, ...] = (3,)) -> dict[str, Path]:
+    """NYU-Depth-v2's labelled release in its official file formats, three frames small.
+
+    No labelled NYU file is in ``../shared``; its one real NYU frame (MMSegmentation's
+    ``pseudo_nyu_dataset``, 120x160 with its depth map) is used instead: frame 1 is that
+    image, frames 2 and 3 its left-right and up-down mirrors. The *labels are not NYU's*:
+    raw class ids are the depth in 12 mm bins (0 where depth is missing), which spreads them
+    over 0..833 of the 894 raw classes. ``nyu_depth_v2_labeled.mat`` is written as MATLAB
+    v7.3 writes it (HDF5 behind a 512-byte MATLAB header, arrays transposed, ``names`` as
+    object references); ``splits.mat`` and ``classMapping40.mat`` (``mapClass`` = raw id * 7
+    mod 40 + 1) as MATLAB v5 files, as distributed. Returns the three paths and the frames
+    and raw labels written, in MATLAB's (H, W, ...) order.
+    """
+    import h5py
+    import numpy as np
+    from PIL import Image
+    from scipy.io import savemat
+
+    src = shared_data / 'mmseg_testdata' / 'pseudo_nyu_dataset'
+    img = np.asarray(Image.open(src / 'images' / f'{NYU_SAMPLE}.jpg').convert('RGB'))
+    depth = np.asarray(Image.open(src / 'annotations' / f'{NYU_SAMPLE}.png')).astype(np.int64)
+    raw = np.where(depth > 0, depth // 12, 0).astype(np.uint16)
+    images = np.stack([img, img[:, ::-1], img[::-1]], axis=-1)      # (H, W, 3, N)
+    labels = np.stack([raw, raw[:, ::-1], raw[::-1]], axis=-1)       # (H, W, N)
+    root.mkdir(parents=True, exist_ok=True)
+    labeled = root / 'nyu_depth_v2_labeled.mat'
+    with h5py.File(labeled, 'w', userblock_size=512) as f:
+        f['images'] = images.T                                        # (N, 3, W, H)
+        f['labels'] = labels.T                                        # (N, W, H)
+        refs = f.create_group('#refs#')
+        names = f.create_dataset('names', (1, 894), dtype=h5py.ref_dtype)
+        for i in range(894):
+            refs[f'n{i}'] = np.frombuffer(f'class{i + 1}'.encode(), np.uint8)[:, None]
+            names[0, i] = refs[f'n{i}'].ref
+    header = b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: segplug test. HDF5 schema 1.00 .'
+    with open(labeled, 'r+b') as fh:
+        fh.write(header.ljust(116) + b'\0' * 8 + b'\x00\x02IM')
+    splits = root / 'splits.mat'
+    savemat(splits, {'trainNdxs': np.array(train, float)[:, None],
+                     'testNdxs': np.array(test, float)[:, None]})
+    mapping = root / 'classMapping40.mat'
+    map_class = (np.arange(1, 895) * 7 % 40 + 1).astype(float)[None]
+    savemat(mapping, {'mapClass': map_class,
+                      'className': np.array([[f'c{i}' for i in range(1, 41)]], object)})
+    return dict(labeled=labeled, splits=splits, mapping=mapping, images=images,
+                labels=labels, map_class=map_class[0])

@@ -1,14 +1,16 @@
 """Every paper config (each config a ``metafile.yaml`` names) trains one iteration and
 evaluates on real frames laid out as its dataset's native layout.
 
-Real data: the Cityscapes frame, the CamVid frames and BSDS500 are used as they are; no ADE20K, PASCAL
-VOC / Context or NYU-Depth-v2 frames exist here, so their layouts are built from
-MMSegmentation's real sample frames (``mmseg_testdata/pseudo_dataset``, ids 0..2), as
-``tests/datasets/test_dataset_configs.py`` does. Models keep their real backbones and heads;
-only crops, test sizes and the data roots are shrunk or redirected. What this catches: a
-config that no longer builds, a data layout or split it reads that is wrong, label values
-its ``num_classes`` cannot hold (segplug's data check runs), a loss that cannot back-propagate
-and an evaluator that does not evaluate.
+Real data: the Cityscapes frame, the CamVid frames and BSDS500 are used as they are; no ADE20K
+or PASCAL VOC / Context frames exist here, so their layouts are built from MMSegmentation's
+real sample frames (``mmseg_testdata/pseudo_dataset``, ids 0..2), as
+``tests/datasets/test_dataset_configs.py`` does. NYU-Depth-v2's layout is written by segplug's
+converter from the official file formats around MMSegmentation's real NYU frame
+(``tests.helpers.make_nyu_release``; its labels are not NYU's). Models keep their real
+backbones and heads; only crops, test sizes and the data roots are shrunk or redirected.
+What this catches: a config that no longer builds, a data layout or split it reads that is
+wrong, label values its ``num_classes`` cannot hold (segplug's data check runs), a loss that
+cannot back-propagate and an evaluator that does not evaluate.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from PIL import Image
 
 import segplug  # noqa: F401
 from segplug.engine import adapt_cfg
-from tests.helpers import DEMO_DATA, REPO, SHARED_DATA
+from tests.helpers import DEMO_DATA, PY, REPO, SHARED_DATA, make_nyu_release, run_tool
 
 PAPER_CONFIGS = sorted({m['Config'] for f in (REPO / 'configs').rglob('metafile.yaml')
                         for m in yaml.safe_load(f.read_text())['Models']})
@@ -63,9 +65,11 @@ def roots(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[s
     (ctx / 'ImageSets' / 'SegmentationContext').mkdir(parents=True)
     for name in ('train', 'val'):
         (ctx / 'ImageSets' / 'SegmentationContext' / f'{name}.txt').write_text('\n'.join(STEMS))
+    # NYU: the official file formats around the real NYU frame, through segplug's converter
+    release = make_nyu_release(shared_data, tmp / 'nyu_release')
     nyu = tmp / 'nyu'
-    for split in ('train', 'test'):
-        _frames(nyu / 'images' / split, nyu / 'annotations' / split)
+    run_tool([PY, 'tools/dataset_converters/nyu_depth_v2.py', str(release['labeled']),
+              str(release['splits']), str(nyu), '--mapping', str(release['mapping'])])
     return {'cityscapes': city, 'ADEChallengeData2016': ade, 'VOC2012': voc,
             'VOC2010': ctx, 'nyu': nyu, 'camvid': DEMO_DATA,
             'bsds500': shared_data / 'bsds500'}

@@ -40,7 +40,8 @@ pip_install "$(req torch)" "$(req torchvision)" "$(req setuptools)" "$(req ninja
 # second cv2 over the pinned headless one; its other deps are listed here.
 pip_install --no-deps "$(req mmengine)"
 pip_install rich "$(req ftfy)" "$(req regex)" "$(req timm)" \
-  "$(req opencv-python-headless)" "$(req scipy)" "$(req scikit-image)" "$(req matplotlib)" \
+  "$(req opencv-python-headless)" "$(req scipy)" "$(req h5py)" "$(req scikit-image)" \
+  "$(req matplotlib)" \
   addict yapf termcolor prettytable packaging pillow pyyaml
 
 # 3. mmcv with compiled ops, from a cached wheel when there is one.

@@ -2,7 +2,8 @@
 # labelled frames, 795 train / 654 test), 640x480 frames. MMSegmentation 1.2.2's NYUDataset
 # is its depth-estimation dataset (depth maps, no classes), so this uses BaseSegDataset.
 # Layout: data/nyu/images/{train,test}/*.jpg, data/nyu/annotations/{train,test}/*.png with
-# 0 = unlabelled and 1..40 the classes below (reduce_zero_label maps 0 -> 255 = ignore).
+# 0 = unlabelled and 1..40 the classes below (reduce_zero_label maps 0 -> 255 = ignore), as
+# tools/dataset_converters/nyu_depth_v2.py writes it (see docs/datasets.md).
 dataset_type = 'BaseSegDataset'
 data_root = 'data/nyu'
 metainfo = dict(classes=(

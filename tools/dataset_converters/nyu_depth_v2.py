@@ -1,0 +1,114 @@
+"""Convert NYU-Depth-v2's 1,449 labelled frames to 40 classes in MMSegmentation's layout.
+
+    python tools/dataset_converters/nyu_depth_v2.py nyu_depth_v2_labeled.mat splits.mat \\
+        data/nyu --mapping classMapping40.mat
+    python tools/dataset_converters/nyu_depth_v2.py nyu_depth_v2_labeled.mat splits.mat \\
+        data/nyu --labels40 labels40.mat
+
+Inputs: the official labelled file (MATLAB v7.3, read with h5py), the official split
+(``splits.mat``: 795 train / 654 test) and Gupta et al.'s 40 classes, either as the 894 -> 40
+mapping (``classMapping40.mat``) or as the mapped labels (``labels40.mat``).
+Writes ``OUT/images/{train,test}/NNNN.jpg`` (JPEG quality 95) and
+``OUT/annotations/{train,test}/NNNN.png`` (grey, 0 = unlabelled, 1..40 the classes of
+``configs/_base_/datasets/nyu_depth_v2.py``, which sets ``reduce_zero_label=True``), where NNNN is
+the frame's 1-based number in the labelled file, as in ``splits.mat``.
+
+Every input's structure is checked before anything is written (variables, shapes, split
+indices, mapping values), and the error names the file. A frame whose raw labels lie outside
+the mapping is reported and not written; frames in neither split are reported. The exit
+status is 1 when a frame was skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from segplug.datasets.nyu import (NYU40_CLASSES, NYULabeledMat, load_nyu40_lut,
+                                  load_nyu_splits, read_mat_variable)
+
+
+def load_labels40(path: str, reader: NYULabeledMat) -> np.ndarray:
+    """``labels40.mat`` as (H, W, N) uint8, checked against the labelled file."""
+    arr = read_mat_variable(path, 'labels40')
+    expected = (*reader.size, reader.num_frames)
+    if arr.shape != expected:
+        raise ValueError(f'{path}: labels40 has shape {arr.shape}, expected {expected} '
+                         '(H, W, N) to match the labelled file')
+    if arr.min() < 0 or arr.max() > len(NYU40_CLASSES):
+        raise ValueError(f'{path}: labels40 values span {arr.min()}..{arr.max()}, '
+                         'expected 0..40')
+    return arr.astype(np.uint8)
+
+
+def convert(labeled: str, splits: str, out_dir: str, mapping: str | None = None,
+            labels40: str | None = None) -> tuple[dict[str, int], list[str]]:
+    """Convert both splits; return (frames written per split, problems)."""
+    if (mapping is None) == (labels40 is None):
+        raise ValueError('give exactly one of --mapping (classMapping40.mat) and '
+                         '--labels40 (labels40.mat)')
+    out = Path(out_dir)
+    problems: list[str] = []
+    with NYULabeledMat(labeled) as reader:
+        # every check that reads only metadata runs before the first file is written
+        split_idx = load_nyu_splits(splits, reader.num_frames)
+        lut = load_nyu40_lut(mapping, reader.num_raw_classes) if mapping else None
+        mapped = load_labels40(labels40, reader) if labels40 else None
+        unused = np.setdiff1d(np.arange(reader.num_frames),
+                              np.concatenate(list(split_idx.values())))
+        if unused.size:
+            problems.append(f'{splits}: {unused.size} frames are in neither split and were '
+                            f'not converted (first: {(unused[:5] + 1).tolist()})')
+        done = {}
+        for split, frames in split_idx.items():
+            (out / 'images' / split).mkdir(parents=True, exist_ok=True)
+            (out / 'annotations' / split).mkdir(parents=True, exist_ok=True)
+            done[split] = 0
+            for k in frames:
+                name = f'{k + 1:04d}'
+                if lut is not None:
+                    raw = reader.raw_labels(k)
+                    if raw.max() >= len(lut):
+                        bad = np.unique(raw[raw >= len(lut)])
+                        problems.append(f'{labeled}: frame {k + 1} has raw class ids '
+                                        f'{bad[:5].tolist()} beyond the mapping\'s '
+                                        f'{len(lut) - 1}: skipped')
+                        continue
+                    ann = lut[raw]
+                else:
+                    ann = mapped[:, :, k]
+                Image.fromarray(reader.image(k)).save(
+                    out / 'images' / split / f'{name}.jpg', quality=95)
+                Image.fromarray(ann).save(out / 'annotations' / split / f'{name}.png')
+                done[split] += 1
+    return done, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('labeled', help='nyu_depth_v2_labeled.mat (MATLAB v7.3)')
+    parser.add_argument('splits', help='splits.mat (trainNdxs, testNdxs)')
+    parser.add_argument('out_dir', help='output root, e.g. data/nyu')
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument('--mapping', help='classMapping40.mat (mapClass: 894 -> 40)')
+    group.add_argument('--labels40', help='labels40.mat (labels40: H x W x N, 0..40)')
+    args = parser.parse_args(argv)
+    try:
+        done, problems = convert(args.labeled, args.splits, args.out_dir, args.mapping,
+                                 args.labels40)
+    except (FileNotFoundError, ValueError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    print(f'converted {done.get("train", 0)} train and {done.get("test", 0)} test frames '
+          f'into {args.out_dir}')
+    if problems:
+        print(f'{len(problems)} problem(s):', *problems, sep='\n  ')
+    skipped = any('skipped' in p for p in problems)
+    return 1 if skipped else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
