@@ -127,7 +127,9 @@ class NYULabeledMat:
             raise ValueError(f'{self.path}: not a MATLAB v7.3 (HDF5) file; the official '
                              'nyu_depth_v2_labeled.mat is one (re-saved copies must keep '
                              "MATLAB's -v7.3 format)")
-        self._f = h5py.File(self.path, 'r')
+        # MATLAB writes v7.3 arrays in compressed chunks that may span frames: a 256 MiB
+        # chunk cache keeps frame-by-frame reads from decompressing a chunk again per frame
+        self._f = h5py.File(self.path, 'r', rdcc_nbytes=256 * 2**20, rdcc_nslots=100003)
         missing = [k for k in ('images', 'labels') if k not in self._f]
         if missing:
             found = sorted(self._f.keys())

@@ -67,6 +67,14 @@ def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys)
                for c in calls)
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1] == '| 40.00 | 42.50 | 41.17 | 1.0556 | 1.0274 |'
+    assert calls[0][1].endswith('tools/train.py') and calls[0][2] == 'cfg.py'
+    # --gpus: each run goes through dist_train.sh with the same options
+    calls.clear()
+    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py', '--seeds', '3', '--gpus', '8',
+                                     '--work-dir', str(tmp_path / 'dist')])
+    multi_seed.main()
+    assert calls[0][:4] == ['bash', str(REPO / 'tools' / 'dist_train.sh'), 'cfg.py', '8']
+    assert 'randomness.seed=3' in calls[0]
     monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py'])
     with pytest.raises(ValueError, match='--seeds'):
         multi_seed.main()
