@@ -36,15 +36,8 @@ python tools/train.py configs/ti/ft-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x2
   train_cfg.val_interval=$joint_iters default_hooks.checkpoint.interval=$joint_iters \
   load_from="$work/base/iter_$base_iters.pth" 2>&1 | grep -E "Iter\(val\)|Error" | tail -1
 # (2c) step 0 of (3): (2) + (1) joined by TI, with logit consistency, before any update
-python - "$work" "$base_iters" "$sp_iters" <<'PY'
-import sys, torch
-work, base_iters, sp_iters = sys.argv[1:]
-base = torch.load(f'{work}/base/iter_{base_iters}.pth', map_location='cpu', weights_only=False)
-sp = torch.load(f'{work}/bsds/iter_{sp_iters}.pth', map_location='cpu', weights_only=False)
-state = dict(base['state_dict'])
-state.update({k: v for k, v in sp['state_dict'].items() if k.startswith('superpixel_net.')})
-torch.save(dict(state_dict=state), f'{work}/base_plus_spfcn.pth')
-PY
+python tools/join_checkpoints.py "$work/base/iter_$base_iters.pth" \
+  "$work/bsds/iter_$sp_iters.pth" "$work/base_plus_spfcn.pth" --force
 python tools/test.py configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py \
   "$work/base_plus_spfcn.pth" --work-dir "$work/step0" --cfg-options $data \
   2>&1 | grep -E "Iter\(test\)|Error" | tail -1

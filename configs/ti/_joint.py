@@ -1,7 +1,8 @@
 # Joint superpixel model pieces shared by the TI configs: DeepLabV3+ (any decode head works)
 # joined with the superpixel FCN by a TI fusion head, with logit consistency.
-# Pretrained weights come from local files (no model hub): the semantic model through
-# load_from (its backbone.* / decode_head.* keys), the superpixel FCN through its init_cfg:
+# Pretrained weights come from local files (no model hub): both at once as one checkpoint
+# written by tools/join_checkpoints.py (load_from=joined.pth), or the semantic model through
+# load_from (its backbone.* / decode_head.* keys) and the superpixel FCN through its init_cfg:
 #   --cfg-options model.superpixel_net.init_cfg.type=Pretrained \
 #     model.superpixel_net.init_cfg.prefix=superpixel_net. \
 #     model.superpixel_net.init_cfg.checkpoint=work_dirs/ti_bsds/iter_1000.pth

@@ -1,10 +1,9 @@
-# Table 4, "Ours" ResNet-101 (SP + TI): 79.22 / 76.98 mIoU (512^2 / full size) over
-# DeepLabV3+ 78.85 / 76.47. Pretrained weights from local files (no model hub):
-#   load_from: a DeepLabV3+ R-101 VOC checkpoint (backbone.* / decode_head.* keys);
-#   the superpixel FCN: spixelfcn_1xb8-1k_bsds500-208x208.py's checkpoint, e.g.
-#   model.superpixel_net.init_cfg (the three --cfg-options in _joint.py).
+# SP + TI on ResNet-101. Not a row of Table 4: the paper's ResNet-101 "Ours" row is SP alone
+# (sp-deeplabv3plus_r101-d8_voc12aug-512x512.py, 79.22); TI was fine-tuned on ResNet-152
+# only (ti-deeplabv3plus_r152-d8_4xb4-13k_voc12aug-512x512.py). Kept for the smaller model:
+#   python tools/join_checkpoints.py DEEPLABV3PLUS_R101.pth SPIXELFCN.pth joined_r101.pth
+#   bash tools/dist_train.sh configs/ti/ti-deeplabv3plus_r101-d8_4xb4-13k_voc12aug-512x512.py 4 \
+#       --cfg-options load_from=joined_r101.pth
 _base_ = ['./_voc12aug_joint.py']
 model = dict(backbone=dict(depth=101))
-# the pretrained semantic model, a local file (no model hub), e.g.
-#   --cfg-options load_from=checkpoints/deeplabv3plus_r101-d8_voc12aug.pth
 load_from = None
