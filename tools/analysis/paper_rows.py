@@ -34,11 +34,16 @@ def main() -> None:
             results = m.get('Results') or []
             dataset = (results[0]['Dataset'] if results else
                        m.get('Metadata', {}).get('Dataset', ''))
-            miou = next((r['Metrics'].get('mIoU') for r in results if r.get('Metrics')), None)
+            # the first result is the row's paper number; a later one on another split
+            # (HC's Cityscapes test server) follows, named. SSSFeat's later CamVid mIoU is
+            # measured here, not the paper's, and has the first result's dataset: left out.
+            first = results[0].get('Metrics', {}).get('mIoU') if results else None
+            extra = [f'{r["Metrics"]["mIoU"]} ({r["Dataset"]})' for r in results[1:]
+                     if 'mIoU' in r.get('Metrics', {}) and r['Dataset'] != dataset]
+            miou = '; '.join([str(first if first is not None else '-')] + extra)
             sub = Path(m['Config']).parent.relative_to(folder)
             name = m['Name'] if str(sub) == '.' else f'{sub}/{m["Name"]}'
-            print(f'| `{name}` | {dataset} | {miou if miou is not None else "-"} | '
-                  f'{gpus(m["Name"])} |')
+            print(f'| `{name}` | {dataset} | {miou} | {gpus(m["Name"])} |')
         print()
 
 
