@@ -2,6 +2,8 @@
 configs a metafile names do more, in test_paper_configs.py); metafiles point at configs."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,9 @@ def test_every_paper_row_is_in_the_reproduction_guide() -> None:
     guide = (REPO / 'docs' / 'reproduce.md').read_text()
     missing = sorted(p.stem for p in PAPER if f'{p.stem}`' not in guide)
     assert not missing, f'docs/reproduce.md lacks {missing}'
+    # and its table rows carry the metafiles' current numbers
+    rows = subprocess.run([sys.executable, str(REPO / 'tools' / 'analysis' / 'paper_rows.py')],
+                          capture_output=True, text=True, check=True).stdout
+    stale = [line for line in rows.splitlines() if line.startswith('| `') and line not in guide]
+    assert not stale, ('docs/reproduce.md rows differ from the metafiles (regenerate with '
+                       f'tools/analysis/paper_rows.py): {stale}')
