@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from scipy.io import savemat
 
-from segplug.datasets.nyu import NYULabeledMat, load_nyu40_lut, load_nyu_splits
+from segplug.datasets.nyu import NYU40_CLASSES, NYULabeledMat, load_nyu40_lut, load_nyu_splits
 from tests.helpers import PY, REPO, make_nyu_release, run_tool
 
 CONVERTER = 'tools/dataset_converters/nyu_depth_v2.py'
@@ -160,3 +160,11 @@ def test_split_and_mapping_readers(release: dict) -> None:
     lut = load_nyu40_lut(release['mapping'], 894)
     assert lut.shape == (895,) and lut[0] == 0
     assert lut[1] == 8 and lut[6] == 3 and lut[894] == 894 * 7 % 40 + 1  # r * 7 mod 40 + 1
+
+
+def test_class_order_matches_the_dataset_config() -> None:
+    """Output id k (1..40) must be the config's class k - 1 (reduce_zero_label drops 0)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / 'configs' / '_base_' / 'datasets' / 'nyu_depth_v2.py'))
+    assert tuple(cfg.metainfo['classes']) == NYU40_CLASSES
+    assert cfg.train_dataloader.dataset.reduce_zero_label
