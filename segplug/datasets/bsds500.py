@@ -84,3 +84,27 @@ class LoadBSDSAnnotations(BaseTransform):
                                  else bounds[self.annotator]).astype(np.uint8)
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
+
+
+@TRANSFORMS.register_module()
+class BSDSRegionLabels(BaseTransform):
+    """After ``LoadBSDSAnnotations``: one annotator's regions as ``gt_seg_map``, the property
+    of the superpixel FCN's BSDS500 training (region id r -> label r - 1; ids beyond
+    ``num_labels`` -> ``ignore_index``).
+
+    Args:
+        annotator: index, or None for a random annotator per sample (the reference trains on
+            every annotator's map).
+    """
+
+    def __init__(self, annotator: int | None = None, num_labels: int = 50,
+                 ignore_index: int = 255) -> None:
+        self.annotator, self.num_labels, self.ignore_index = annotator, num_labels, ignore_index
+
+    def transform(self, results: dict) -> dict:
+        segs = results['gt_segmentations']
+        k = np.random.randint(len(segs)) if self.annotator is None else self.annotator
+        regions = segs[k].astype(np.int64) - 1
+        regions[(regions < 0) | (regions >= self.num_labels)] = self.ignore_index
+        results['gt_seg_map'] = regions.astype(np.uint8)
+        return results

@@ -11,7 +11,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
 import segplug  # noqa: F401
-from segplug.models.decode_heads import HypercolumnHead, PixelMetricLoss
+from segplug.models.decode_heads import HypercolumnHead
+from segplug.models.losses import PixelMetricLoss
 from segplug.ops import connected_instances, sampled_metric_loss
 
 register_all_modules(init_default_scope=True)

@@ -1,6 +1,7 @@
 from .hc_fpn_head import HCFPNHead
-from .hypercolumn_head import HypercolumnHead, PixelMetricLoss
+from .cpp_fcn_head import CPPFCNHead
+from .hypercolumn_head import HypercolumnHead
 from .ti_fusion_head import SeeThroughActivation, TIFusionHead, TransparentLayers
 
-__all__ = ['HCFPNHead', 'HypercolumnHead', 'PixelMetricLoss', 'SeeThroughActivation',
+__all__ = ['CPPFCNHead', 'HCFPNHead', 'HypercolumnHead', 'SeeThroughActivation',
            'TIFusionHead', 'TransparentLayers']

@@ -1,4 +1,4 @@
-"""Hypercolumn feature head and pixel metric loss of Semantic Soft Segmentation.
+"""Hypercolumn feature head of Semantic Soft Segmentation (its loss: ``PixelMetricLoss``).
 
 Supplement Sec. 1 and Fig. 1: features branched from the input, the stem (pool1) and
 several backbone stages are each compressed by a 3x3 conv + ReLU, bilinearly upsampled to
@@ -13,87 +13,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmengine.dist import get_rank
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ...ops.metric_learning import REDUCTIONS, connected_instances, sampled_metric_loss
-
-
-@MODELS.register_module()
-class PixelMetricLoss(nn.Module):
-    """Eq. 1 on P_inst x P_pix sampled pixels, R samplings per image (supplement Sec. 1).
-
-    Args:
-        num_instances: P_inst, instances drawn per sampling (paper: 3).
-        num_pixels: P_pix, pixels drawn per instance (paper: 1000); an instance smaller
-            than that is sampled with replacement (see ``sample_instance_pixels``).
-        repeats: R, samplings per image whose gradients are accumulated (paper: 10).
-        reduction: ``'pixels'`` (Eq. 1 as printed: / |P|) or ``'pairs'`` (mean over pairs,
-            independent of P_inst x P_pix, easier to weigh against a cross-entropy).
-        seed: seed of the loss's own generator, so the samples do not depend on the global
-            RNG; each process adds its rank so DDP ranks draw different pixels.
-        loss_weight: factor on the loss.
-        loss_name: key in the loss dict (MMSegmentation sums keys starting with ``loss``).
-    """
-
-    def __init__(self, num_instances: int = 3, num_pixels: int = 1000, repeats: int = 10,
-                 reduction: str = 'pixels', ignore_index: int = 255, connectivity: int = 2,
-                 seed: int = 0, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_metric') -> None:
-        super().__init__()
-        for name, value in (('num_instances', num_instances), ('num_pixels', num_pixels),
-                            ('repeats', repeats)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{name} must be an integer >= 1, got {value!r}')
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
-        if connectivity not in (1, 2):
-            raise ValueError(f'connectivity must be 1 or 2, got {connectivity!r}')
-        self.num_instances, self.num_pixels, self.repeats = num_instances, num_pixels, repeats
-        self.reduction, self.ignore_index = reduction, ignore_index
-        self.connectivity, self.seed = connectivity, seed
-        self.loss_weight, self._loss_name = loss_weight, loss_name
-        self.generator: torch.Generator | None = None
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
-
-    def forward(self, feats: Tensor, labels: Tensor,
-                instances: Sequence[Tensor | None] | None = None) -> Tensor:
-        """Mean over the images of the batch of their R-sampling Eq. 1 losses.
-
-        Args:
-            feats: (B, d, H, W) per-pixel features.
-            labels: (B, H, W) class maps, ``ignore_index`` = never sampled.
-            instances: per image an (H, W) instance map, or None for connected components.
-        Returns:
-            scalar, times ``loss_weight``. An image with no labelled pixel (a crop of
-            Unlabelled only) contributes no pairs; a batch of only such images gives 0
-            (connected to ``feats`` so every parameter still receives a gradient).
-        """
-        if feats.dim() != 4 or labels.shape != (feats.shape[0], *feats.shape[2:]):
-            raise ValueError(f'feats must be (B, d, H, W) and labels (B, H, W); got '
-                             f'{tuple(feats.shape)} and {tuple(labels.shape)}')
-        if self.generator is None:  # created lazily: after the process knows its rank
-            self.generator = torch.Generator().manual_seed(self.seed + get_rank())
-        instances = instances if instances is not None else [None] * feats.shape[0]
-        losses = []
-        for f, lab, inst in zip(feats, labels, instances):
-            if not bool((lab != self.ignore_index).any()):
-                continue
-            if inst is None:
-                inst = torch.from_numpy(
-                    connected_instances(lab, self.ignore_index, self.connectivity))
-            losses.append(sampled_metric_loss(
-                f, lab, inst, self.num_instances, self.num_pixels, self.repeats,
-                self.ignore_index, self.reduction, self.generator))
-        if not losses:
-            return feats.sum() * 0.0
-        return self.loss_weight * torch.stack(losses).mean()
+from ..losses.pixel_metric_loss import PixelMetricLoss  # noqa: F401  (registers the default loss)
 
 
 @MODELS.register_module()

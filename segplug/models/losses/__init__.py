@@ -1,7 +1,9 @@
-"""Losses: CPP-KL (class probability preserving pooling + KL) and UOI / soft IOU."""
+"""Losses: CPP-KL (class probability preserving pooling + KL), UOI / soft IOU, and the pixel
+metric loss of Semantic Soft Segmentation."""
 from .cpp_kl_loss import CPPKLLoss
-from .native_resolution import CPPFCNHead, NativeResolutionLossMixin, native_resolution_head
+from .native_resolution import NativeResolutionLossMixin, native_resolution_head
+from .pixel_metric_loss import PixelMetricLoss
 from .uoi_loss import SoftIoULoss, UOILoss
 
-__all__ = ['CPPKLLoss', 'CPPFCNHead', 'NativeResolutionLossMixin', 'native_resolution_head',
-           'SoftIoULoss', 'UOILoss']
+__all__ = ['CPPKLLoss', 'NativeResolutionLossMixin', 'native_resolution_head',
+           'PixelMetricLoss', 'SoftIoULoss', 'UOILoss']

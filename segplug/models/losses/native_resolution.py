@@ -6,13 +6,12 @@ and UOI on CPP-pooled ground truth as in the UOI paper's coarse net) needs the l
 head produced them. ``NativeResolutionLossMixin`` routes each loss by its
 ``native_resolution`` attribute: True gets the raw logits (B, C, h, w) and the full labels
 (B, H, W), everything else (MMSegmentation's CE, Dice, ...) gets exactly what it gets in
-MMSegmentation. ``CPPFCNHead`` is MMSegmentation's ``FCNHead`` with it (the auxiliary head
-of FCN, PSPNet, DeepLabV3(+), UPerNet, ... in MMSegmentation's configs);
-``native_resolution_head`` makes the same for any other head class.
+MMSegmentation. ``native_resolution_head`` makes such a head from any head class;
+``CPPFCNHead`` (``models/decode_heads/cpp_fcn_head.py``) is MMSegmentation's ``FCNHead`` with
+it, the auxiliary head of FCN, PSPNet, DeepLabV3(+), UPerNet, ... in MMSegmentation's configs.
 """
 from __future__ import annotations
 
-from mmseg.models.decode_heads import FCNHead
 from mmseg.models.losses import accuracy
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -55,5 +54,3 @@ def native_resolution_head(head_cls: type, name: str | None = None) -> type:
                             '(CPPKLLoss, ...) receive its own output.'))
     return MODELS.register_module(name=name, module=cls)
 
-
-CPPFCNHead = native_resolution_head(FCNHead, 'CPPFCNHead')

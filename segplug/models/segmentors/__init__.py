@@ -1,7 +1,6 @@
 from .feature_segmentor import FeatureEncoderDecoder
 from .hc_encoder_decoder import HCEncoderDecoder
-from .joint_superpixel_segmentor import (BSDSRegionLabels, JointSuperpixelSegmentor,
-                                         SuperpixelNetSegmentor)
+from .joint_superpixel_segmentor import JointSuperpixelSegmentor, SuperpixelNetSegmentor
 
-__all__ = ['HCEncoderDecoder', 'FeatureEncoderDecoder', 'BSDSRegionLabels',
+__all__ = ['HCEncoderDecoder', 'FeatureEncoderDecoder',
            'JointSuperpixelSegmentor', 'SuperpixelNetSegmentor']

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
 from mmseg.models.utils import resize
-from mmseg.registry import MODELS, TRANSFORMS
+from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
 from torch import Tensor
 
@@ -200,27 +198,3 @@ class SuperpixelNetSegmentor(BaseSegmentor):
 
     def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
         return self.superpixel_net(inputs)
-
-
-@TRANSFORMS.register_module()
-class BSDSRegionLabels(BaseTransform):
-    """After ``LoadBSDSAnnotations``: one annotator's regions as ``gt_seg_map``, the property
-    of the superpixel FCN's BSDS500 training (region id r -> label r - 1; ids beyond
-    ``num_labels`` -> ``ignore_index``).
-
-    Args:
-        annotator: index, or None for a random annotator per sample (the reference trains on
-            every annotator's map).
-    """
-
-    def __init__(self, annotator: int | None = None, num_labels: int = 50,
-                 ignore_index: int = 255) -> None:
-        self.annotator, self.num_labels, self.ignore_index = annotator, num_labels, ignore_index
-
-    def transform(self, results: dict) -> dict:
-        segs = results['gt_segmentations']
-        k = np.random.randint(len(segs)) if self.annotator is None else self.annotator
-        regions = segs[k].astype(np.int64) - 1
-        regions[(regions < 0) | (regions >= self.num_labels)] = self.ignore_index
-        results['gt_seg_map'] = regions.astype(np.uint8)
-        return results
