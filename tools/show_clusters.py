@@ -14,13 +14,10 @@ import os.path as osp
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.runner import load_checkpoint
-from mmseg.registry import MODELS
-from mmseg.utils import register_all_modules
 from skimage.segmentation import mark_boundaries
 
 import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.apis import load_model, read_images, split_checkpoint
 from segplug.ops import cluster_labels
 
 
@@ -48,19 +45,10 @@ def main() -> None:
     parser.add_argument('inputs', nargs='+', help='[CHECKPOINT] IMAGE [IMAGE ...]')
     parser.add_argument('--out-dir', required=True)
     args = parser.parse_args()
-    register_all_modules()
-    checkpoint = args.inputs[0] if args.inputs[0].endswith('.pth') else None
-    images = args.inputs[1:] if checkpoint else args.inputs
-    cfg = Config.fromfile(args.config)
-    cfg.model.pop('pretrained', None)
-    model = MODELS.build(cfg.model).eval()
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+    checkpoint, images = split_checkpoint(args.inputs)
+    model = load_model(args.config, checkpoint)
     os.makedirs(args.out_dir, exist_ok=True)
-    for path in images:
-        img = cv2.imread(path)
-        if img is None:
-            raise FileNotFoundError(f'cannot read image {path}')
+    for path, img in read_images(images):
         labels = clusters_of(model, img)
         drawn = mark_boundaries(img[..., ::-1] / 255.0, labels, color=(1, 1, 0))
         out = osp.join(args.out_dir, osp.splitext(osp.basename(path))[0] + '_clusters.png')

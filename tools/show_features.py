@@ -19,13 +19,10 @@ import os.path as osp
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.runner import load_checkpoint
-from mmseg.registry import MODELS
-from mmseg.utils import register_all_modules
 from torch import Tensor
 
 import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.apis import load_model, read_images, split_checkpoint
 from segplug.ops import guided_filter
 
 
@@ -98,22 +95,10 @@ def main() -> None:
                         help='guided filter regularisation (image in [0, 1])')
     parser.add_argument('--no-filter', action='store_true', help='PCA without guided filter')
     args = parser.parse_args()
-    register_all_modules()
-    checkpoint = args.inputs[0] if args.inputs[0].endswith('.pth') else None
-    images = args.inputs[1:] if checkpoint else args.inputs
-    cfg = Config.fromfile(args.config)
-    cfg.model.pop('pretrained', None)
-    torch.manual_seed(0)  # an untrained model's features are reproducible too
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.eval()
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+    checkpoint, images = split_checkpoint(args.inputs)
+    model = load_model(args.config, checkpoint)
     os.makedirs(args.out_dir, exist_ok=True)
-    for path in images:
-        img = cv2.imread(path)
-        if img is None:
-            raise FileNotFoundError(f'cannot read image {path}')
+    for path, img in read_images(images):
         feats = semantic_features(model, img)
         plain = feature_image(feats, None)
         shown = plain if args.no_filter else feature_image(feats, img, args.radius, args.eps)

@@ -1,0 +1,56 @@
+"""What the picture tools share: a model from a config (and a checkpoint), and the images.
+
+``tools/show_clusters.py`` and ``tools/show_features.py`` take ``CONFIG [CHECKPOINT] IMAGE
+...``: without a checkpoint they draw an untrained model, whose weights come from its
+``init_weights`` under a fixed seed so the picture is reproducible. (MMSegmentation's
+``mmseg.apis.init_model`` needs a checkpoint for that and skips ``init_weights``.)
+"""
+from __future__ import annotations
+
+import os.path as osp
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+from mmseg.utils import register_all_modules
+
+
+def split_checkpoint(inputs: list[str]) -> tuple[str | None, list[str]]:
+    """``[CHECKPOINT] IMAGE ...`` -> (checkpoint or None, images). A first argument ending
+    in ``.pth`` is the checkpoint. Every file must exist: the error names the first one
+    missing, before any model is built."""
+    checkpoint = inputs[0] if inputs and inputs[0].endswith('.pth') else None
+    images = inputs[1:] if checkpoint else list(inputs)
+    if not images:
+        raise ValueError('no IMAGE given')
+    for path in ([checkpoint] if checkpoint else []) + images:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path}: file not found')
+    return checkpoint, images
+
+
+def load_model(config: str, checkpoint: str | None = None, seed: int = 0) -> torch.nn.Module:
+    """The config's model in eval mode on CPU: ``init_weights`` under ``seed``, then the
+    checkpoint if one is given (ImageNet ``pretrained`` weights are not fetched)."""
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    cfg.model.pop('pretrained', None)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    return model.eval()
+
+
+def read_images(paths: list[str]) -> Iterator[tuple[str, np.ndarray]]:
+    """(path, (H, W, 3) uint8 BGR image) for each path; an unreadable file raises."""
+    for path in paths:
+        img = cv2.imread(path)
+        if img is None:
+            raise ValueError(f'{path}: not an image OpenCV can read')
+        yield path, img
