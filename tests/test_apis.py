@@ -46,3 +46,13 @@ def test_read_images_names_an_unreadable_file(tmp_path: Path) -> None:
     assert path == IMAGE and img.ndim == 3 and img.dtype.name == 'uint8'
     with pytest.raises(ValueError, match='bad.jpg: not an image'):
         list(read_images([str(bad)]))
+
+
+def test_pretrained_init_cfg_is_not_fetched(tmp_path: Path) -> None:
+    """A config whose backbone names ImageNet weights still draws offline."""
+    cfg = tmp_path / 'with_pretrained.py'
+    cfg.write_text(f"_base_ = ['{CONFIG}']\n"
+                   "model = dict(backbone=dict(init_cfg=dict(type='Pretrained', "
+                   "checkpoint=r'" + str(tmp_path / 'absent.pth') + "')))\n")
+    model = load_model(str(cfg))  # would raise: the checkpoint file does not exist
+    assert not model.training
