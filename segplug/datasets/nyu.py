@@ -53,15 +53,15 @@ def read_mat_variable(path: str | Path, key: str | tuple[str, ...]) -> np.ndarra
                     return np.asarray(f[k]).T  # HDF5 holds MATLAB arrays transposed
             found = sorted(f.keys())
     else:
-        from scipy.io import loadmat
-        try:
-            data = loadmat(path)
+        from scipy.io import loadmat, whosmat
+        try:  # only the asked-for variables are decoded, not the whole file
+            data = loadmat(path, variable_names=list(keys))
+            for k in keys:
+                if k in data:
+                    return np.asarray(data[k])
+            found = sorted(name for name, _, _ in whosmat(path))
         except Exception as e:  # noqa: BLE001  (any decoder error is a bad file)
             raise ValueError(f'{path}: not a readable MATLAB file ({e})') from e
-        for k in keys:
-            if k in data:
-                return np.asarray(data[k])
-        found = sorted(k for k in data if not k.startswith('__'))
     raise ValueError(f'{path}: has no variable {" or ".join(map(repr, keys))} '
                      f'(it holds {found})')
 

@@ -74,9 +74,9 @@ def test_labels40_input_gives_the_same_labels(release: dict, tmp_path: Path) -> 
     a, b = tmp_path / 'a', tmp_path / 'b'
     nyu_converter.convert(str(release['labeled']), str(release['splits']), str(a),
                         mapping=str(release['mapping']))
-    done, problems = nyu_converter.convert(str(release['labeled']), str(release['splits']),
-                                         str(b), labels40=str(labels40))
-    assert done == {'train': 2, 'test': 1} and problems == []
+    done, problems, skipped = nyu_converter.convert(
+        str(release['labeled']), str(release['splits']), str(b), labels40=str(labels40))
+    assert done == {'train': 2, 'test': 1} and problems == [] and skipped == 0
     for p in (a / 'annotations').rglob('*.png'):
         np.testing.assert_array_equal(np.asarray(Image.open(p)),
                                       np.asarray(Image.open(b / p.relative_to(a))))
@@ -97,9 +97,9 @@ def test_frame_outside_the_mapping_is_skipped_and_reported(
 
 def test_frames_in_neither_split_are_reported(shared_data: Path, tmp_path: Path) -> None:
     rel = make_nyu_release(shared_data, tmp_path / 'r', train=(1,), test=(3,))
-    done, problems = nyu_converter.convert(str(rel['labeled']), str(rel['splits']),
-                                         str(tmp_path / 'o'), mapping=str(rel['mapping']))
-    assert done == {'train': 1, 'test': 1}
+    done, problems, skipped = nyu_converter.convert(
+        str(rel['labeled']), str(rel['splits']), str(tmp_path / 'o'), mapping=str(rel['mapping']))
+    assert done == {'train': 1, 'test': 1} and skipped == 0
     assert len(problems) == 1 and '1 frames are in neither split' in problems[0]
 
 

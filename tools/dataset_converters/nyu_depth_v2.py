@@ -45,8 +45,8 @@ def load_labels40(path: str, reader: NYULabeledMat) -> np.ndarray:
 
 
 def convert(labeled: str, splits: str, out_dir: str, mapping: str | None = None,
-            labels40: str | None = None) -> tuple[dict[str, int], list[str]]:
-    """Convert both splits; return (frames written per split, problems)."""
+            labels40: str | None = None) -> tuple[dict[str, int], list[str], int]:
+    """Convert both splits; return (frames written per split, problems, frames skipped)."""
     if (mapping is None) == (labels40 is None):
         raise ValueError('give exactly one of --mapping (classMapping40.mat) and '
                          '--labels40 (labels40.mat)')
@@ -62,7 +62,7 @@ def convert(labeled: str, splits: str, out_dir: str, mapping: str | None = None,
         if unused.size:
             problems.append(f'{splits}: {unused.size} frames are in neither split and were '
                             f'not converted (first: {(unused[:5] + 1).tolist()})')
-        done = {}
+        done, skipped = {}, 0
         for split, frames in split_idx.items():
             (out / 'images' / split).mkdir(parents=True, exist_ok=True)
             (out / 'annotations' / split).mkdir(parents=True, exist_ok=True)
@@ -76,6 +76,7 @@ def convert(labeled: str, splits: str, out_dir: str, mapping: str | None = None,
                         problems.append(f'{labeled}: frame {k + 1} has raw class ids '
                                         f'{bad[:5].tolist()} beyond the mapping\'s '
                                         f'{len(lut) - 1}: skipped')
+                        skipped += 1
                         continue
                     ann = lut[raw]
                 else:
@@ -84,7 +85,7 @@ def convert(labeled: str, splits: str, out_dir: str, mapping: str | None = None,
                     out / 'images' / split / f'{name}.jpg', quality=95)
                 Image.fromarray(ann).save(out / 'annotations' / split / f'{name}.png')
                 done[split] += 1
-    return done, problems
+    return done, problems, skipped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument('--labels40', help='labels40.mat (labels40: H x W x N, 0..40)')
     args = parser.parse_args(argv)
     try:
-        done, problems = convert(args.labeled, args.splits, args.out_dir, args.mapping,
-                                 args.labels40)
+        done, problems, skipped = convert(args.labeled, args.splits, args.out_dir,
+                                          args.mapping, args.labels40)
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -106,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
           f'into {args.out_dir}')
     if problems:
         print(f'{len(problems)} problem(s):', *problems, sep='\n  ')
-    skipped = any('skipped' in p for p in problems)
     return 1 if skipped else 0
 
 
