@@ -1,7 +1,7 @@
 """HC models against their baselines: ms/image and FLOPs of each pair, measured in one run.
 
     python benchmarks/hc_speed.py [--depth 101] [--shape 512 1024] [--rounds 5] [--iters 2]
-                                  [--device cpu]
+                                  [--device cpu] [--dtypes float32 float16] [--no-flops]
 
 For each pair (same backbone depth, same input, same head) it times ``model.test_step`` with
 ``tools/benchmark.py``'s step and counts FLOPs with MMEngine's ``FlopAnalyzer``, then prints
@@ -11,7 +11,9 @@ ms/image, the measured time ratio and the FLOP ratio side by side. The paper's T
 All models are built first and then timed in interleaved rounds (every model ``--iters``
 times per round, the order reversed every other round), so a load that comes and goes on a
 shared machine falls on baseline and HC model alike; the ratio of the medians over all rounds
-is reported with the spread of the per-round ratios.
+is reported with the spread of the per-round ratios. With several ``--dtypes`` (CUDA: float16 /
+bfloat16 inference under ``torch.autocast``) every model is timed in every dtype in the same
+rounds, and one table is printed per dtype.
 """
 from __future__ import annotations
 
@@ -75,12 +77,23 @@ def flops(cfg: Config, shape: tuple[int, int]) -> float:
         return FlopAnalyzer(model, torch.randn(1, 3, *shape)).total()
 
 
-def build_step(cfg: Config, args: argparse.Namespace):
+def build_step(cfg: Config, args: argparse.Namespace, dtype: str = 'float32'):
+    """``tools/benchmark.py``'s test step of ``cfg``; under ``torch.autocast`` in ``dtype``
+    unless float32."""
     path = f'/tmp/hc_speed_{osp.basename(cfg.filename)}'
     cfg.dump(path)
     bargs = benchmark.parse_args([path, '--shape', *map(str, args.shape), '--device',
                                   args.device])
-    return benchmark.build_step(bargs)[0]
+    step = benchmark.build_step(bargs)[0]
+    if dtype == 'float32':
+        return step
+    device_type = torch.device(args.device).type
+
+    def autocast_step() -> None:
+        with torch.autocast(device_type, dtype=getattr(torch, dtype)):
+            step()
+
+    return autocast_step
 
 
 def main() -> None:
@@ -93,6 +106,11 @@ def main() -> None:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--pairs', nargs='+', help='only these HC models (e.g. hcfcn32)')
     parser.add_argument('--json', help='write the table here too')
+    parser.add_argument('--dtypes', nargs='+', default=['float32'],
+                        choices=['float32', 'float16', 'bfloat16'],
+                        help='inference precisions, timed in the same rounds')
+    parser.add_argument('--no-flops', action='store_true',
+                        help='skip the FLOP count (the same on every device)')
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
 
@@ -104,18 +122,33 @@ def main() -> None:
     names = list(dict.fromkeys([n for p in pairs for n in p[:2]] +
                                [n for c in ceilings for n in c]))
     cfgs = {n: model_cfg(n, args.depth, args.classes) for n in names}
-    gflops = {n: flops(cfgs[n], shape) / 1e9 for n in names}
-    steps = {n: build_step(cfgs[n], args) for n in names}
-    times: dict[str, list[list[float]]] = {n: [] for n in names}
+    nan = float('nan')
+    gflops = {n: nan if args.no_flops else flops(cfgs[n], shape) / 1e9 for n in names}
+    keys = [(n, d) for d in args.dtypes for n in names]
+    steps = {(n, d): build_step(cfgs[n], args, d) for n, d in keys}
+    times: dict[tuple[str, str], list[list[float]]] = {k: [] for k in keys}
     for r in range(args.rounds):
-        order = names if r % 2 == 0 else names[::-1]
-        for n in order:
-            times[n].append(benchmark.time_step(steps[n], 1 if r == 0 else 0, args.iters))
+        order = keys if r % 2 == 0 else keys[::-1]
+        for k in order:
+            times[k].append(benchmark.time_step(steps[k], 1 if r == 0 else 0, args.iters))
         print(f'round {r + 1}/{args.rounds}: ' + ', '.join(
-            f'{n.split("_r18")[0]} {statistics.median(times[n][-1]):.0f}' for n in names),
-            flush=True)
-    med = {n: statistics.median(t for rnd in times[n] for t in rnd) for n in names}
+            f'{n.split("_r18")[0]}/{d} {statistics.median(times[n, d][-1]):.0f}'
+            for n, d in keys), flush=True)
     device = benchmark.device_name(args.device)
+    rows = []
+    for dtype in args.dtypes:
+        rows += table({n: times[n, dtype] for n in names}, gflops, pairs, ceilings, args,
+                      device, dtype)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(rows, f, indent=2)
+
+
+def table(times: dict[str, list[list[float]]], gflops: dict[str, float], pairs: list,
+          ceilings: list, args: argparse.Namespace, device: str, dtype: str) -> list[dict]:
+    """Print the ratios of one precision's timings; return them as rows."""
+    shape = tuple(args.shape)
+    med = {n: statistics.median(t for rnd in ts for t in rnd) for n, ts in times.items()}
     rows = []
     for base, hc, paper_base, paper_hc in pairs:
         per_round = [statistics.median(b) / statistics.median(h)
@@ -125,9 +158,10 @@ def main() -> None:
                          round_ratio_max=max(per_round),
                          flop_ratio=gflops[base] / gflops[hc], gflops_baseline=gflops[base],
                          gflops_hc=gflops[hc], paper_ratio=paper_base / paper_hc,
-                         device=device))
+                         device=device, dtype=dtype))
     print(f'\nResNet-{args.depth}, input {shape[0]}x{shape[1]}, {args.classes} classes, '
-          f'{device}, median of {args.rounds} interleaved rounds x {args.iters} iterations')
+          f'{device}, {dtype}, median of {args.rounds} interleaved rounds x {args.iters} '
+          'iterations')
     print(f'{"baseline":<14} {"HC model":<12} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
           f'{"rounds":>11} {"GFLOPs":>15} {"FLOP x":>7} {"paper x":>8}')
     for r in rows:  # model names without the config's default depth
@@ -144,10 +178,9 @@ def main() -> None:
               f'{hc.split("_r18")[0]} reaches {med[dilated] / med[hc] / ceiling:.0%} of it')
         rows.append(dict(baseline=dilated, plain=plain, ceiling_time_ratio=ceiling,
                          ceiling_flop_ratio=gflops[dilated] / gflops[plain],
-                         hc=hc, fraction_of_ceiling=med[dilated] / med[hc] / ceiling))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(rows, f, indent=2)
+                         hc=hc, fraction_of_ceiling=med[dilated] / med[hc] / ceiling,
+                         device=device, dtype=dtype))
+    return rows
 
 
 if __name__ == '__main__':

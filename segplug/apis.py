@@ -33,14 +33,14 @@ def split_checkpoint(inputs: list[str]) -> tuple[str | None, list[str]]:
     return checkpoint, images
 
 
-def _drop_pretrained(cfg: dict) -> None:
+def drop_pretrained(cfg: dict) -> None:
     """Remove every ``init_cfg=dict(type='Pretrained', ...)`` from a model config, in place:
     pictures need no ImageNet weights, and fetching them may not be possible offline."""
     for key, value in list(cfg.items()):
         if key == 'init_cfg' and isinstance(value, dict) and value.get('type') == 'Pretrained':
             del cfg[key]
         elif isinstance(value, dict):
-            _drop_pretrained(value)
+            drop_pretrained(value)
 
 
 def load_model(config: str, checkpoint: str | None = None, seed: int = 0) -> torch.nn.Module:
@@ -49,7 +49,7 @@ def load_model(config: str, checkpoint: str | None = None, seed: int = 0) -> tor
     register_all_modules()
     cfg = Config.fromfile(config)
     cfg.model.pop('pretrained', None)
-    _drop_pretrained(cfg.model)
+    drop_pretrained(cfg.model)
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model)
     model.init_weights()

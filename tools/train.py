@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
-from segplug.engine import adapt_cfg, init_cpu_distributed, load_cfg
+from segplug.engine import adapt_cfg, configure_amp, init_cpu_distributed, load_cfg
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,7 +24,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--resume', action='store_true',
                         help='resume from the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training (needs a GPU)')
+                        help='automatic mixed precision: float16 autocast with dynamic loss '
+                             'scaling on CUDA, bfloat16 autocast on CPU')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default=None,
+                        help='autocast dtype for --amp (default: float16 on CUDA, bfloat16 '
+                             'on CPU; float16 needs a GPU)')
     parser.add_argument('--no-checks', action='store_true',
                         help="skip segplug's up-front data checks and NaN guard")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -51,13 +54,10 @@ def main() -> None:
     args = parse_args()
     cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher)
 
+    if args.amp_dtype and not args.amp:
+        raise ValueError('--amp-dtype is an option of --amp: add --amp')
     if args.amp:
-        if not torch.cuda.is_available():
-            raise ValueError('--amp needs a GPU (MMEngine\'s AmpOptimWrapper runs on CUDA); '
-                             'no GPU is visible here')
-        if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        configure_amp(cfg, args.amp_dtype)
     cfg.resume = args.resume
 
     adapt_cfg(cfg, add_hooks=not args.no_checks)

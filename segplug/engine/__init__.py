@@ -1,4 +1,5 @@
-"""Runner glue: hooks, the CPU-capable DDP wrapper, checkpoint loading, visual backends."""
+"""Runner glue: hooks, the CPU-capable DDP wrapper, checkpoint loading, visual backends, AMP."""
+from .amp import AutocastOptimWrapper, configure_amp
 from .checkpoint import allow_mmengine_checkpoints
 from .data_check_hook import DataCheckHook
 from .ddp import SegDistributedDataParallel
@@ -8,6 +9,6 @@ from .runtime import adapt_cfg, init_cpu_distributed, load_cfg
 from .val_before_train_hook import ValBeforeTrainHook
 from .vis_backends import OptionalTensorboardVisBackend
 
-__all__ = ['allow_mmengine_checkpoints', 'DataCheckHook', 'SegDistributedDataParallel',
+__all__ = ['AutocastOptimWrapper', 'configure_amp', 'allow_mmengine_checkpoints', 'DataCheckHook', 'SegDistributedDataParallel',
            'NaNGuardHook', 'EvalProgressHook', 'adapt_cfg', 'init_cpu_distributed',
            'load_cfg', 'OptionalTensorboardVisBackend', 'ValBeforeTrainHook']

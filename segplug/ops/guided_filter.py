@@ -102,7 +102,7 @@ def guided_filter(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor
         raise ValueError(f'guide must have 1 or 3 channels, got {g}')
     corr_ii = box_mean(guide[:, None] * guide[None, :], radius)  # (3, 3, H, W)
     sigma = corr_ii - mean_i[:, None] * mean_i[None, :]
-    sigma = sigma + eps * torch.eye(3, dtype=sigma.dtype)[:, :, None, None]
+    sigma = sigma + eps * torch.eye(3, dtype=sigma.dtype, device=sigma.device)[:, :, None, None]
     # (Sigma + eps U)^-1 by its adjugate, all pixels at once: cheaper on CPU than a
     # batched LAPACK solve of H x W tiny systems
     inv = _inverse3(sigma)  # (3, 3, H, W)

@@ -278,13 +278,14 @@ def sampled_metric_loss(feats: Tensor, labels: Tensor, instances: Tensor | None 
     if repeats < 1:
         raise ValueError(f'repeats (R) must be >= 1, got {repeats}')
     if instances is None:
-        instances = torch.from_numpy(connected_instances(labels, ignore_index))
+        instances = torch.from_numpy(connected_instances(labels, ignore_index)).to(labels.device)
     elif instances.shape != labels.shape:
         raise ValueError(f'instances {tuple(instances.shape)} must match labels '
                          f'{tuple(labels.shape)}')
     else:
+        instances = instances.to(labels.device).long()
         instances = torch.where(labels == ignore_index, torch.full_like(instances, -1),
-                                instances.long())
+                                instances)
     flat_inst = instances.reshape(-1).to(torch.int64).cpu()
     flat_feats = feats.reshape(feats.shape[0], -1)
     flat_labels = labels.reshape(-1)

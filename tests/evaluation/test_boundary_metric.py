@@ -14,9 +14,10 @@ from segplug.ops.boundaries import BoundaryCounts, boundary_counts, boundary_sco
 CLASSES = ('a', 'b', 'c')
 
 
-def sample(pred: np.ndarray, gt: np.ndarray) -> dict:
-    return dict(pred_sem_seg=dict(data=torch.from_numpy(pred)[None]),
-                gt_sem_seg=dict(data=torch.from_numpy(gt)[None]))
+def sample(pred: np.ndarray, gt: np.ndarray, device: str | torch.device = 'cpu') -> dict:
+    """A data sample as the model's test step leaves it: tensors on the model's device."""
+    return dict(pred_sem_seg=dict(data=torch.from_numpy(pred)[None].to(device)),
+                gt_sem_seg=dict(data=torch.from_numpy(gt)[None].to(device)))
 
 
 def pairs(seed: int = 0, n: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -30,16 +31,28 @@ def pairs(seed: int = 0, n: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def test_metric_sums_counts_over_images_and_runs_beside_iou() -> None:
+def test_metric_sums_counts_over_images_and_runs_beside_iou(device: torch.device,
+                                                            tmp_path) -> None:
+    """Predictions on the model's device (CUDA in a GPU run): the same numbers as the ops."""
     data = pairs()
     init_default_scope('mmseg')
-    evaluator = Evaluator([dict(type='IoUMetric', iou_metrics=['mIoU']),
-                           dict(type='BoundaryMetric', tolerances=(1, 3), per_class=True)])
+    evaluator = Evaluator([dict(type='PerClassIoUMetric', iou_metrics=['mIoU']),
+                           dict(type='BoundaryMetric', tolerances=(1, 3), per_class=True),
+                           dict(type='ConfusionMatrixMetric', out_dir=str(tmp_path))])
     evaluator.dataset_meta = dict(classes=CLASSES)
     for pred, gt in data:
-        evaluator.process([sample(pred, gt)], None)
+        evaluator.process([sample(pred, gt, device)], None)
     res = evaluator.evaluate(len(data))
     assert 'mIoU' in res and 'BF@1' in res and 'mBF@3' in res and 'BF@3.b' in res
+    valid = [(p[g != 255], g[g != 255]) for p, g in data]
+    for i, name in enumerate(CLASSES):
+        inter = sum(((p == i) & (g == i)).sum() for p, g in valid)
+        union = sum(((p == i) | (g == i)).sum() for p, g in valid)
+        assert res[f'IoU.{name}'] == pytest.approx(100 * inter / union, abs=0.006)
+    matrix = np.loadtxt(tmp_path / 'confusion_matrix.csv', delimiter=',', skiprows=1,
+                        usecols=(1, 2, 3))
+    assert matrix.sum() == sum(len(g) for _, g in valid)
+    assert matrix[1, 1] == sum(((p == 1) & (g == 1)).sum() for p, g in valid)
 
     total = BoundaryCounts.total([boundary_counts(p, g, 3, (1, 3)) for p, g in data])
     s = boundary_scores(total)

@@ -7,6 +7,7 @@ import torchvision.ops
 from torch import Tensor
 
 from ...ops import deform_conv2d_sampled
+from ..utils.precision import float32_compute
 
 
 class DCNv2Downsample(nn.Conv2d):
@@ -60,7 +61,9 @@ class DCNv2Downsample(nn.Conv2d):
         o1, o2, m = self.conv_offset(x).chunk(3, dim=1)
         return torch.cat([o1, o2], dim=1), 2 * torch.sigmoid(m)
 
+    @float32_compute  # sampling coordinates are pixel positions: float32 under autocast
     def forward(self, x: Tensor) -> Tensor:
+        """(B, C, H, W) -> (B, O, H', W'), float32 under autocast."""
         offset, mask = self.offset_and_mask(x)
         backend = self.backend
         if backend == 'auto':

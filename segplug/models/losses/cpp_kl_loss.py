@@ -10,6 +10,8 @@ from torch import Tensor, nn
 from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale
 from segplug.ops.soft_iou import soft_kl_divergence
 
+from ..utils.precision import float32_compute
+
 
 @MODELS.register_module()
 class CPPKLLoss(nn.Module):
@@ -51,6 +53,7 @@ class CPPKLLoss(nn.Module):
         self.max_ignore_ratio = max_ignore_ratio
         self._warned = False
 
+    @float32_compute  # KL sums over every cell of the batch: float32 under autocast
     def forward(self, cls_score: Tensor, label: Tensor, weight: Tensor | None = None,
                 ignore_index: int = 255, **kwargs) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W) class ids. Returns a scalar."""

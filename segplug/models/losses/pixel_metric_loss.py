@@ -11,6 +11,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...ops.metric_learning import REDUCTIONS, connected_instances, sampled_metric_loss
+from ..utils.precision import float32_compute
 
 
 @MODELS.register_module()
@@ -53,6 +54,7 @@ class PixelMetricLoss(nn.Module):
     def loss_name(self) -> str:
         return self._loss_name
 
+    @float32_compute  # sums over 10 x 3000^2 pairs: float32 under autocast
     def forward(self, feats: Tensor, labels: Tensor,
                 instances: Sequence[Tensor | None] | None = None) -> Tensor:
         """Mean over the images of the batch of their R-sampling Eq. 1 losses.
@@ -77,8 +79,9 @@ class PixelMetricLoss(nn.Module):
             if not bool((lab != self.ignore_index).any()):
                 continue
             if inst is None:
-                inst = torch.from_numpy(
-                    connected_instances(lab, self.ignore_index, self.connectivity))
+                inst = torch.from_numpy(  # scipy's labelling: back to the labels' device
+                    connected_instances(lab, self.ignore_index, self.connectivity)
+                ).to(lab.device)
             losses.append(sampled_metric_loss(
                 f, lab, inst, self.num_instances, self.num_pixels, self.repeats,
                 self.ignore_index, self.reduction, self.generator))

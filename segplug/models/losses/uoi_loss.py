@@ -7,6 +7,8 @@ from torch import Tensor, nn
 from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale
 from segplug.ops.soft_iou import expected_intersection_union, iou_from_iu, uoi_from_iu
 
+from ..utils.precision import float32_compute
+
 
 class _ExpectedIULoss(nn.Module):
     """Shared part: E[I_k], E[U_k] over the batch from softmax(cls_score) and the labels.
@@ -29,6 +31,7 @@ class _ExpectedIULoss(nn.Module):
         self.classes = classes
         self.native_resolution = native_resolution
 
+    @float32_compute  # E[I], E[U] sum over the batch's pixels, U / I divides: float32
     def expected_iu(self, cls_score: Tensor, label: Tensor, weight: Tensor | None,
                     ignore_index: int):
         if weight is not None:

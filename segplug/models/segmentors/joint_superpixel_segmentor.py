@@ -16,6 +16,7 @@ from mmseg.utils import SampleList, add_prefix
 from torch import Tensor
 
 from ...ops.logit_consistency import logit_consistency
+from ..utils.precision import float32_compute
 from ...ops.superpixel_fcn import (grid_size, hard_superpixels, one_hot_labels, rgb_to_lab,
                                    superpixel_loss)
 
@@ -96,7 +97,9 @@ class JointSuperpixelSegmentor(EncoderDecoder):
             # hard labels are piecewise constant: no gradient flows through the argmax, the
             # superpixel FCN learns through the fusion input and Eq. 1
             sp = hard_superpixels(assoc.detach(), self.cell_size)
-            logits = logit_consistency(logits, sp, valid, num_superpixels=h * w)
+            # superpixel means over up to thousands of pixels: float32 under autocast
+            logits = float32_compute(logit_consistency)(logits, sp, valid,
+                                                        num_superpixels=h * w)
         return logits, assoc
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:

@@ -8,6 +8,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from ...ops import soft_assign
+from .precision import float32_compute
 
 
 class HCFeatures(tuple):
@@ -53,6 +54,7 @@ class SoftClustering(nn.Module):
     def tau(self) -> Tensor:
         return self.log_tau.exp()
 
+    @float32_compute  # softmax over similarities / 0.07: float32 under autocast
     def forward(self, feats: Tensor, seeds: Tensor) -> Tensor:
-        """(B, N, H, W), (B, M, ceil(H/2), ceil(W/2)) -> (B, 9, H, W) assignment."""
+        """(B, N, H, W), (B, M, ceil(H/2), ceil(W/2)) -> (B, 9, H, W) float32 assignment."""
         return soft_assign(self.proj(feats), self.seed_proj(seeds), self.tau)
