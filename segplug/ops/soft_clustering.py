@@ -69,17 +69,18 @@ def _shifted(padded: Tensor, n: int, h: int, w: int) -> Tensor:
     return padded[:, :, dy:dy + h, dx:dx + w].unsqueeze(3).unsqueeze(5)
 
 
-def _to_cells(x: Tensor, h: int, w: int) -> Tensor:
-    """(B, C, H, W) -> (B, C, h, 2, w, 2), zero-padding H, W up to 2h, 2w."""
+def to_cells(x: Tensor, grid: tuple[int, int], factor: int = 2) -> Tensor:
+    """(B, C, H, W) -> (B, C, h, S, w, S) cells of S = ``factor`` pixels a side, zero-padding
+    H, W at the bottom and right up to S h, S w; (h, w) = ``grid``."""
     b, c, hh, ww = x.shape
-    x = F.pad(x, (0, 2 * w - ww, 0, 2 * h - hh))
-    return x.view(b, c, h, 2, w, 2)
+    h, w = grid
+    return F.pad(x, (0, factor * w - ww, 0, factor * h - hh)).view(b, c, h, factor, w, factor)
 
 
-def _from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
-    """(B, C, h, 2, w, 2) -> (B, C, H, W), cropping the padding."""
-    b, c, h, _, w, _ = x.shape
-    return x.reshape(b, c, 2 * h, 2 * w)[:, :, :size[0], :size[1]]
+def from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """(B, C, h, S, w, S) -> (B, C, H, W), cropping the padding of :func:`to_cells`."""
+    b, c, h, s, w, _ = x.shape
+    return x.reshape(b, c, h * s, w * s)[:, :, :size[0], :size[1]]
 
 
 def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
@@ -92,13 +93,13 @@ def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
         (B, 9, H, W) similarities in [-1, 1] (0 for candidates outside the seed map).
     """
     h, w = _check_sizes(feats.shape[-2:], seeds.shape[-2:])
-    cells = _to_cells(F.normalize(feats, dim=1), h, w)  # (B, K, h, 2, w, 2)
+    cells = to_cells(F.normalize(feats, dim=1), (h, w))  # (B, K, h, 2, w, 2)
     padded = F.pad(_pad_to(F.normalize(seeds, dim=1), (h, w)), (1, 1, 1, 1))
     # one shifted dot product per neighbour: torch.einsum would batch the contraction over
     # every cell as a tiny matmul, which is ~50x slower on CPU
     sim = torch.stack([(cells * _shifted(padded, n, h, w)).sum(1) for n in range(NEIGHBOURS)],
                       dim=1)
-    return _from_cells(sim, feats.shape[-2:])
+    return from_cells(sim, feats.shape[-2:])
 
 
 def soft_assign(feats: Tensor, seeds: Tensor, tau: float | Tensor = 0.07) -> Tensor:
@@ -143,22 +144,33 @@ def cluster_decode(coarse: Tensor, assignment: Tensor) -> Tensor:
     h, w = _check_sizes(assignment.shape[-2:], coarse.shape[-2:])
     # seeds missing from a floor-sized map have zero weight: their zero padding is inert
     padded = F.pad(_pad_to(coarse, (h, w)), (1, 1, 1, 1))
-    cells = _to_cells(assignment, h, w)  # (B, 9, h, 2, w, 2)
+    cells = to_cells(assignment, (h, w))  # (B, 9, h, 2, w, 2)
     out = sum(_shifted(padded, n, h, w) * cells[:, n:n + 1] for n in range(NEIGHBOURS))
-    return _from_cells(out, assignment.shape[-2:])
+    return from_cells(out, assignment.shape[-2:])
 
 
-def hierarchical_decode(coarse: Tensor, assignments: list[Tensor]) -> Tensor:
-    """Decode through several levels of assignments (Eq. 3).
+def hierarchical_decode(coarse: Tensor, assignments: list[Tensor], steps: int | None = None,
+                        strict: bool = True) -> Tensor:
+    """Decode through consecutive levels of assignments (Eq. 3): the one home of decoding
+    through HC's clusters (segmentor, FPN neck and FPN head all call it).
 
     Args:
-        coarse: (B, C, h, w) map at the coarsest stride.
-        assignments: assignments ordered coarse to fine; the first one's seeds have the size
-            of ``coarse``, each next one's seeds the size of the previous one's pixels.
+        coarse: (B, C, h, w) features or logits.
+        assignments: (B, 9, H_l, W_l) assignments ordered coarse to fine, each next one's
+            seeds the size of the previous one's pixels.
+        steps: decode through at most this many levels (None: all that follow).
+        strict: the first assignment's seeds must have the size of ``coarse`` (a ValueError
+            otherwise). ``False``: start at the first assignment whose seeds have that size,
+            and return ``coarse`` itself when none has (e.g. a head that already predicts
+            at the finest clustered stride).
     Returns:
-        (B, C, H, W) at the finest assignment's resolution.
+        (B, C, H, W) at the resolution of the last level decoded through.
     """
-    for a in assignments:
+    if not strict:
+        start = next((i for i, a in enumerate(assignments)
+                      if is_seed_size(coarse.shape[-2:], a.shape[-2:])), len(assignments))
+        assignments = assignments[start:]
+    for a in assignments[:steps]:
         coarse = cluster_decode(coarse, a)
     return coarse
 

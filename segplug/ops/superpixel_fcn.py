@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import NEIGHBOURS, neighbour_validity
+from .soft_clustering import NEIGHBOURS, from_cells, neighbour_validity, to_cells
 
 
 def grid_size(size: tuple[int, int], cell_size: int) -> tuple[int, int]:
@@ -25,18 +25,6 @@ def grid_size(size: tuple[int, int], cell_size: int) -> tuple[int, int]:
     if int(cell_size) < 1:
         raise ValueError(f'cell_size={cell_size}: must be a positive number of pixels')
     return (-(-size[0] // cell_size), -(-size[1] // cell_size))
-
-
-def _to_cells(x: Tensor, grid: tuple[int, int], s: int) -> Tensor:
-    """(B, C, H, W) -> (B, C, h, S, w, S), zero-padded at the bottom and right."""
-    b, c, hh, ww = x.shape
-    h, w = grid
-    return F.pad(x, (0, w * s - ww, 0, h * s - hh)).view(b, c, h, s, w, s)
-
-
-def _from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
-    b, c, h, s, w, _ = x.shape
-    return x.reshape(b, c, h * s, w * s)[:, :, :size[0], :size[1]]
 
 
 def pixel_validity(size: tuple[int, int], cell_size: int,
@@ -80,8 +68,8 @@ def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int,
                          f'{tuple(feats.shape)}: expected (B, 9, H, W)')
     h, w = grid
     # a ones channel gives the normaliser sum_p q_s(p) in the same pass
-    f = _to_cells(torch.cat([feats, torch.ones_like(feats[:, :1])], 1), grid, s)
-    q = _to_cells(assoc, grid, s)
+    f = to_cells(torch.cat([feats, torch.ones_like(feats[:, :1])], 1), grid, s)
+    q = to_cells(assoc, grid, s)
     acc = f.new_zeros(f.shape[0], f.shape[1], h + 2, w + 2)
     for n in range(NEIGHBOURS):
         dy, dx = n // 3, n % 3  # offset + 1: the target cell in the padded grid
@@ -108,10 +96,10 @@ def unpool_from_superpixels(sp_feats: Tensor, assoc: Tensor, cell_size: int) -> 
         raise ValueError(f'superpixel features {tuple(sp_feats.shape)} do not match the '
                          f'grid {(h, w)} of a {tuple(size)} image with cell_size={s}')
     padded = F.pad(sp_feats, (1, 1, 1, 1))
-    q = _to_cells(assoc, (h, w), s)
+    q = to_cells(assoc, (h, w), s)
     out = sum(padded[:, :, n // 3:n // 3 + h, n % 3:n % 3 + w, None].unsqueeze(3)
               * q[:, n:n + 1] for n in range(NEIGHBOURS))
-    return _from_cells(out, size)
+    return from_cells(out, size)
 
 
 def pixel_coordinates(size: tuple[int, int], device: torch.device | None = None,

@@ -16,6 +16,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..utils import HCFeatures, SoftClustering
+from ..utils.capture import Tap, capture
 from .dcn_downsample import DCNv2Downsample
 
 BRANCHES = ('identity', 'residual', 'block')
@@ -59,7 +60,6 @@ class HCResNet(ResNetV1c):
         # stage index 0 = conv2_x (max-pool), 1..3 = conv3_x..conv5_x
         self.hc_stages = list(range(4 - hc_levels, 4))
         self.clusterings = nn.ModuleDict()
-        self._cache: dict[str, Tensor] = {}
         stem_out = self.stem_channels
         for stage in self.hc_stages:
             layer = getattr(self, self.res_layers[stage])
@@ -73,7 +73,6 @@ class HCResNet(ResNetV1c):
                     self._make_dcn(block, dcn_backend)
             self.clusterings[str(stage)] = SoftClustering(fine_c, seed_c, cluster_dim, tau,
                                                           learnable_tau)
-            self._register_hooks(stage, layer)
 
     @staticmethod
     def _block_in(block: nn.Module) -> int:
@@ -90,41 +89,28 @@ class HCResNet(ResNetV1c):
         conv = getattr(block, name)
         setattr(block, name, DCNv2Downsample.from_conv(conv, backend))
 
-    def _register_hooks(self, stage: int, layer: nn.Module) -> None:
-        """Capture x^(s) (the stage input) and the seed map, without touching forward."""
-        key = str(stage)
-        block = layer[0]
-
-        def keep_input(name: str):
-            def hook(_m, args):
-                self._cache[name] = args[0]
-            return hook
-
-        def keep_output(name: str, clone: bool = False):
-            # the block adds the identity into its residual in place: keep a copy
-            def hook(_m, _args, out):
-                self._cache[name] = out.clone() if clone else out
-            return hook
-
-        if stage == 0:
-            self.maxpool.register_forward_pre_hook(keep_input(f'fine{key}'))
+    def _taps(self) -> dict[str, Tap]:
+        """Where x^(s) (the stage input) and the seed map of each clustered stage are read,
+        without touching ResNet's forward."""
+        taps = {}
+        for stage in self.hc_stages:
+            key, layer = str(stage), getattr(self, self.res_layers[stage])
+            block = layer[0]
+            taps[f'fine{key}'] = Tap(self.maxpool if stage == 0 else layer, 'input')
             if self.sampling_branch == 'identity':
-                self.maxpool.register_forward_hook(keep_output(f'seed{key}'))
-        else:
-            layer.register_forward_pre_hook(keep_input(f'fine{key}'))
-        if stage > 0 and self.sampling_branch == 'identity':
-            block.downsample.register_forward_hook(keep_output(f'seed{key}'))
-        elif self.sampling_branch == 'residual':
-            norm = block.norm2 if isinstance(block, BasicBlock) else block.norm3
-            norm.register_forward_hook(keep_output(f'seed{key}', clone=True))
-        elif self.sampling_branch == 'block':
-            block.register_forward_hook(keep_output(f'seed{key}'))
+                taps[f'seed{key}'] = Tap(self.maxpool if stage == 0 else block.downsample)
+            elif self.sampling_branch == 'residual':
+                # the block adds the identity into its residual in place: keep a copy
+                norm = block.norm2 if isinstance(block, BasicBlock) else block.norm3
+                taps[f'seed{key}'] = Tap(norm, clone=True)
+            else:
+                taps[f'seed{key}'] = Tap(block)
+        return taps
 
     def forward(self, x: Tensor) -> HCFeatures:
         """(B, 3, H, W) -> the ResNet's features, with ``assignments`` coarse to fine."""
-        self._cache.clear()
-        outs = super().forward(x)
-        assignments = [self.clusterings[str(s)](self._cache[f'fine{s}'], self._cache[f'seed{s}'])
+        with capture(self._taps()) as maps:
+            outs = super().forward(x)
+        assignments = [self.clusterings[str(s)](maps[f'fine{s}'], maps[f'seed{s}'])
                        for s in reversed(self.hc_stages)]
-        self._cache.clear()
         return HCFeatures(outs, assignments)

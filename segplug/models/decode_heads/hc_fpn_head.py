@@ -8,8 +8,8 @@ from mmseg.models.utils import Upsample, resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...ops import is_seed_size
-from ..necks.hc_fpn import upsample_through_clusters
+from ...ops import hierarchical_decode
+from ..utils import require_assignments
 
 
 @MODELS.register_module()
@@ -19,16 +19,15 @@ class HCFPNHead(FPNHead):
     (finer than the clustered levels) stay bilinear."""
 
     def forward(self, inputs: Any) -> Tensor:
-        assignments = getattr(inputs, 'assignments', [])
+        assignments = require_assignments(inputs, 'HCFPNHead', 'its backbone or neck')
         x = self._transform_inputs(inputs)
         output = self.scale_heads[0](x[0])
         for i in range(1, len(self.feature_strides)):
             y = x[i]
             for module in self.scale_heads[i]:
-                if isinstance(module, Upsample):
-                    finer = [a for a in assignments if is_seed_size(y.shape[-2:], a.shape[-2:])]
-                    y = (upsample_through_clusters(y, finer[0].shape[-2:], finer)
-                         if finer else module(y))
+                if isinstance(module, Upsample):  # x2: one level of clusters if there is one
+                    decoded = hierarchical_decode(y, assignments, steps=1, strict=False)
+                    y = decoded if decoded is not y else module(y)
                 else:
                     y = module(y)
             output = output + resize(y, size=output.shape[2:], mode='bilinear',

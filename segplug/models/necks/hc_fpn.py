@@ -8,18 +8,17 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...ops import cluster_decode, is_seed_size
-from ..utils import HCFeatures
+from ...ops import hierarchical_decode
+from ..utils import HCFeatures, require_assignments
 
 
 def upsample_through_clusters(x: Tensor, size: tuple[int, int], assignments: list[Tensor],
                               **resize_kwargs: Any) -> Tensor:
     """Bring (B, C, h, w) to ``size``: by Eq. 2 if an assignment goes from (h, w) to
     ``size`` (HC paper), else by ``resize`` (bilinear / nearest as configured)."""
-    for a in assignments:
-        if tuple(a.shape[-2:]) == tuple(size) and is_seed_size(x.shape[-2:], size):
-            return cluster_decode(x, a)
-    return resize(x, size=size, **resize_kwargs)
+    y = hierarchical_decode(x, assignments, steps=1, strict=False)
+    return y if y is not x and tuple(y.shape[-2:]) == tuple(size) else resize(
+        x, size=size, **resize_kwargs)
 
 
 @MODELS.register_module()
@@ -39,7 +38,7 @@ class HCFPN(FPN):
                              f'got {self.num_outs}')
 
     def forward(self, inputs: Any) -> HCFeatures:
-        assignments = getattr(inputs, 'assignments', [])
+        assignments = require_assignments(inputs, 'HCFPN', 'its backbone')
         laterals = [conv(inputs[i + self.start_level])
                     for i, conv in enumerate(self.lateral_convs)]
         # FPN's top-down path, with the upsampling replaced (FPN.forward has no hook for it)

@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from ..utils.capture import Tap, capture
+
 
 @MODELS.register_module()
 class FeatureEncoderDecoder(EncoderDecoder):
@@ -33,25 +35,18 @@ class FeatureEncoderDecoder(EncoderDecoder):
         super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
         self.feature_head = MODELS.build(feature_head)
         self.tap_modules = list(tap_modules)
-        self._taps: dict[str, Tensor] = {}
         modules = dict(self.backbone.named_modules())
         for name in self.tap_modules:
             if name not in modules:
                 raise ValueError(f'tap_modules: the backbone has no submodule {name!r} '
                                  f'(e.g. {[n for n in modules if n][:8]})')
-            modules[name].register_forward_hook(self._make_hook(name))
-
-    def _make_hook(self, name: str):
-        def hook(module, args, output) -> None:
-            self._taps[name] = output
-        return hook
 
     def _hypercolumn_inputs(self, inputs: Tensor) -> tuple[list[Tensor], list[Tensor]]:
         """One backbone pass: (feature-head inputs, decode-head inputs after the neck)."""
-        self._taps.clear()
-        x = self.backbone(inputs)
-        taps = [self._taps[n] for n in self.tap_modules]
-        self._taps.clear()  # do not keep activations alive between passes
+        modules = dict(self.backbone.named_modules())
+        with capture({n: Tap(modules[n]) for n in self.tap_modules}) as tapped:
+            x = self.backbone(inputs)
+        taps = [tapped[n] for n in self.tap_modules]
         decode_in = self.neck(x) if self.with_neck else x
         return [inputs, *taps, *x], decode_in
 

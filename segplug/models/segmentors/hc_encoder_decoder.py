@@ -9,23 +9,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ...ops import cluster_decode, is_seed_size
-
-
-def decode_through_clusters(logits: Tensor, assignments: list[Tensor]) -> Tensor:
-    """Decode ``logits`` through every assignment whose seed map has their size (Eq. 3).
-
-    Args:
-        logits: (B, C, h, w) a head's prediction at any stride.
-        assignments: (B, 9, H_l, W_l) coarse to fine.
-    Returns:
-        (B, C, H, W) at the finest resolution reachable from (h, w); ``logits`` unchanged
-        when no assignment starts at its size (e.g. a head that already predicts finely).
-    """
-    for a in assignments:
-        if is_seed_size(logits.shape[-2:], a.shape[-2:]):
-            logits = cluster_decode(logits, a)
-    return logits
+from ...ops import hierarchical_decode
+from ..utils import HCFeatures, require_assignments
 
 
 @MODELS.register_module()
@@ -39,9 +24,17 @@ class HCEncoderDecoder(EncoderDecoder):
     MMSegmentation's own.
     """
 
-    def _decoded_forward(self, head: nn.Module, x: Any) -> Tensor:
-        logits = head.forward(x)
-        return decode_through_clusters(logits, getattr(x, 'assignments', []))
+    def extract_feat(self, inputs: Tensor) -> HCFeatures:
+        """Backbone (and neck) features, which must carry the cluster assignments."""
+        x = super().extract_feat(inputs)
+        producer = (f'the neck ({type(self.neck).__name__})' if self.with_neck
+                    else f'the backbone ({type(self.backbone).__name__})')
+        require_assignments(x, type(self).__name__, producer)
+        return x
+
+    def _decoded_forward(self, head: nn.Module, x: HCFeatures) -> Tensor:
+        """The head's prediction decoded through every level of clusters from its stride."""
+        return hierarchical_decode(head.forward(x), x.assignments, strict=False)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
         x = self.extract_feat(inputs)

@@ -1,4 +1,4 @@
-from .clustering import HCFeatures, SoftClustering
+from .clustering import HCFeatures, SoftClustering, require_assignments
 from .precision import autocast_active, float32_compute
 
-__all__ = ['HCFeatures', 'SoftClustering', 'autocast_active', 'float32_compute']
+__all__ = ['HCFeatures', 'SoftClustering', 'require_assignments', 'autocast_active', 'float32_compute']

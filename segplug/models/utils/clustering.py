@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -24,6 +25,20 @@ class HCFeatures(tuple):
         obj = super().__new__(cls, feats)
         obj.assignments = assignments
         return obj
+
+
+def require_assignments(feats: Any, owner: str, producer: str) -> list[Tensor]:
+    """The cluster assignments ``feats`` carry, or a ValueError naming who dropped them.
+
+    Without them an HC model would silently become bilinear upsampling; a plain neck, or a
+    tuple rebuilt from the features, is the usual cause.
+    """
+    if not isinstance(feats, HCFeatures):
+        raise ValueError(f'{owner}: the features from {producer} carry no cluster assignments '
+                         f'(got a plain {type(feats).__name__}): {producer} dropped them. Use '
+                         'an HC backbone (HCResNet, HCTimmBackbone) and, between it and the '
+                         'heads, only necks that pass HCFeatures on (HCFPN).')
+    return feats.assignments
 
 
 class SoftClustering(nn.Module):
