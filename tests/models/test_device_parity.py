@@ -8,6 +8,8 @@ Tolerances: losses 1e-4 relative; each parameter's gradient within 1e-3 of its f
 """
 from __future__ import annotations
 
+import copy
+
 import cv2
 import pytest
 import torch
@@ -76,12 +78,11 @@ def loss_and_grads(model: torch.nn.Module, inputs: torch.Tensor,
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_training_step_matches_float64_cpu(device: torch.device, family: str) -> None:
-    # two builds under one seed: the same weights (HC's and the hypercolumn's forward hooks
-    # do not survive copy.deepcopy yet)
-    ref_model = build(family).double()
+    model = build(family)
+    ref_model = copy.deepcopy(model).double()
     inputs, samples = real_batch(ref_model)
     ref_losses, ref_grads = loss_and_grads(ref_model, inputs.double(), samples)
-    dev_model = build(family).to(device)
+    dev_model = copy.deepcopy(model).to(device)
     dev_losses, dev_grads = loss_and_grads(dev_model, inputs.to(device),
                                            [s.to(device) for s in samples])
     assert set(dev_losses) == set(ref_losses)
