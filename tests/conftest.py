@@ -1,2 +1,2 @@
 """Shared fixtures (defined in tests/helpers.py, which tests also import helpers from)."""
-from tests.helpers import demo_data, shared_data  # noqa: F401
+from tests.helpers import demo_data, test_data  # noqa: F401

@@ -11,17 +11,19 @@ import pytest
 from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = (REPO / '..' / 'shared' / 'data').resolve()
+TEST_DATA = REPO / 'tests' / 'data'
 DEMO_DATA = REPO / 'data' / 'camvid_demo'
 DEMO_CONFIG = REPO / 'configs' / 'demo' / 'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py'
 
 
 @pytest.fixture(scope='session')
-def shared_data() -> Path:
-    """``../shared/data`` beside the repository (CamVid, BSDS500, MMSeg's samples)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f'real data not found at {SHARED_DATA}: clone segplug beside shared/')
-    return SHARED_DATA
+def test_data() -> Path:
+    """``tests/data``: small real samples (BSDS500, MMSegmentation's test frames).
+
+    Where each file comes from, and its licence: ``tests/data/README.md``. CamVid frames
+    are in the embedded demo subset (``demo_data``).
+    """
+    return TEST_DATA
 
 
 @pytest.fixture(scope='session')
@@ -109,11 +111,11 @@ TEST = osp.join(REPO, 'tools', 'test.py')
 NYU_SAMPLE = 'bookstore_0001d_00001'
 
 
-def make_nyu_release(shared_data: Path, root: Path, train: tuple[int, ...] = (1, 2),
+def make_nyu_release(test_data: Path, root: Path, train: tuple[int, ...] = (1, 2),
                      test: tuple[int, ...] = (3,)) -> dict[str, Path]:
     """NYU-Depth-v2's labelled release in its official file formats, three frames small.
 
-    No labelled NYU file is in ``../shared``; its one real NYU frame (MMSegmentation's
+    No labelled NYU file is in ``tests/data``; its one real NYU frame (MMSegmentation's
     ``pseudo_nyu_dataset``, 120x160 with its depth map) is used instead: frame 1 is that
     image, frames 2 and 3 its left-right and up-down mirrors. The *labels are not NYU's*:
     raw class ids are the depth in 12 mm bins (0 where depth is missing), which spreads them
@@ -128,7 +130,7 @@ def make_nyu_release(shared_data: Path, root: Path, train: tuple[int, ...] = (1,
     from PIL import Image
     from scipy.io import savemat
 
-    src = shared_data / 'mmseg_testdata' / 'pseudo_nyu_dataset'
+    src = test_data / 'pseudo_nyu_dataset'
     img = np.asarray(Image.open(src / 'images' / f'{NYU_SAMPLE}.jpg').convert('RGB'))
     depth = np.asarray(Image.open(src / 'annotations' / f'{NYU_SAMPLE}.png')).astype(np.int64)
     raw = np.where(depth > 0, depth // 12, 0).astype(np.uint16)

@@ -131,7 +131,7 @@ def test_tiny_forward_backward(path: Path):
     assert aux_grad is not None and aux_grad.abs().sum() > 0
 
 
-def test_nyu_depth_v2_layout(tmp_path: Path, shared_data: Path):
+def test_nyu_depth_v2_layout(tmp_path: Path, test_data: Path):
     """The NYU base config loads a frame in its layout and maps 0 -> ignore, k -> k - 1.
 
     The real NYU frame of MMSegmentation's test data comes with a depth map, not classes, so
@@ -140,7 +140,7 @@ def test_nyu_depth_v2_layout(tmp_path: Path, shared_data: Path):
     from mmseg.registry import DATASETS
     from PIL import Image
     register_all_modules(init_default_scope=True)
-    src = shared_data / 'mmseg_testdata' / 'pseudo_nyu_dataset' / 'images'
+    src = test_data / 'pseudo_nyu_dataset' / 'images'
     img = next(src.glob('*.jpg'))
     root = tmp_path / 'nyu'
     (root / 'images' / 'test').mkdir(parents=True)

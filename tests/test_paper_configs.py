@@ -1,9 +1,10 @@
 """Every paper config (each config a ``metafile.yaml`` names) trains one iteration and
 evaluates on real frames laid out as its dataset's native layout.
 
-Real data: the Cityscapes frame, the CamVid frames and BSDS500 are used as they are; no ADE20K
-or PASCAL VOC / Context frames exist here, so their layouts are built from MMSegmentation's
-real sample frames (``mmseg_testdata/pseudo_dataset``, ids 0..2), as
+Real data (``tests/data`` and the embedded CamVid subset): the Cityscapes frame, the CamVid
+frames and the BSDS500 images are used as they are; no ADE20K or PASCAL VOC / Context frames
+are in the repository, so their layouts are built from MMSegmentation's real sample frames
+(``tests/data/pseudo_dataset``, ids 0..2), as
 ``tests/datasets/test_dataset_configs.py`` does. NYU-Depth-v2's layout is written by segplug's
 converter from the official file formats around MMSegmentation's real NYU frame
 (``tests.helpers.make_nyu_release``; its labels are not NYU's). Models keep their real
@@ -26,7 +27,7 @@ from PIL import Image
 
 import segplug  # noqa: F401
 from segplug.engine import adapt_cfg
-from tests.helpers import DEMO_DATA, PY, REPO, SHARED_DATA, make_nyu_release, run_tool
+from tests.helpers import DEMO_DATA, PY, REPO, TEST_DATA, make_nyu_release, run_tool
 
 PAPER_CONFIGS = sorted({m['Config'] for f in (REPO / 'configs').rglob('metafile.yaml')
                         for m in yaml.safe_load(f.read_text())['Models']})
@@ -34,7 +35,7 @@ STEMS = ['00000', '00001', '00002', '00003', '00004']
 
 
 def _frames(img_dir: Path, ann_dir: Path, ann_suffix: str = '.png') -> None:
-    src = SHARED_DATA / 'mmseg_testdata' / 'pseudo_dataset'
+    src = TEST_DATA / 'pseudo_dataset'
     img_dir.mkdir(parents=True, exist_ok=True)
     ann_dir.mkdir(parents=True, exist_ok=True)
     for s in STEMS:
@@ -43,11 +44,11 @@ def _frames(img_dir: Path, ann_dir: Path, ann_suffix: str = '.png') -> None:
 
 
 @pytest.fixture(scope='module')
-def roots(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[str, Path]:
+def roots(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> dict[str, Path]:
     """Native layouts, one per dataset, keyed by the dataset's default ``data_root``."""
     tmp = tmp_path_factory.mktemp('native')
     city = tmp / 'cityscapes'
-    real = shared_data / 'mmseg_testdata' / 'pseudo_cityscapes_dataset'
+    real = test_data / 'pseudo_cityscapes_dataset'
     for top in ('leftImg8bit', 'gtFine'):  # the one real val frame serves as train too
         for split in ('train', 'val'):
             shutil.copytree(real / top / 'val', city / top / split)
@@ -66,13 +67,13 @@ def roots(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> dict[s
     for name in ('train', 'val'):
         (ctx / 'ImageSets' / 'SegmentationContext' / f'{name}.txt').write_text('\n'.join(STEMS))
     # NYU: the official file formats around the real NYU frame, through segplug's converter
-    release = make_nyu_release(shared_data, tmp / 'nyu_release')
+    release = make_nyu_release(test_data, tmp / 'nyu_release')
     nyu = tmp / 'nyu'
     run_tool([PY, 'tools/dataset_converters/nyu_depth_v2.py', str(release['labeled']),
               str(release['splits']), str(nyu), '--mapping', str(release['mapping'])])
     return {'cityscapes': city, 'ADEChallengeData2016': ade, 'VOC2012': voc,
             'VOC2010': ctx, 'nyu': nyu, 'camvid': DEMO_DATA,
-            'bsds500': shared_data / 'bsds500'}
+            'bsds500': test_data / 'bsds500'}
 
 
 def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:

@@ -5,7 +5,7 @@
 # segplug's data check opens the images only (BSDS500Dataset.label_maps = False: its labels
 # are .mat region annotations, turned into 50 region ids by BSDSRegionLabels).
 _base_ = ['../_base_/segplug_runtime.py', '../_base_/schedules/adamw_poly.py']
-data_root = '../shared/data/bsds500'
+data_root = 'data/bsds500'
 max_iters = 1000
 model = dict(
     type='SuperpixelNetSegmentor',

@@ -21,38 +21,39 @@ def bsds_val(root: Path, **kw):
         pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadBSDSAnnotations', **kw)]))
 
 
-def test_val_split_and_annotators(shared_data: Path) -> None:
-    ds = bsds_val(shared_data / 'bsds500')
-    assert len(ds) == 100
+def test_val_split_and_annotators(test_data: Path) -> None:
+    ds = bsds_val(test_data / 'bsds500')
+    assert [Path(ds.get_data_info(i)['img_path']).stem for i in range(len(ds))] == [
+        '101085', '101087', '102061']  # the val images in tests/data, in order
     item = ds[0]
     stem = Path(item['img_path']).stem
     assert Path(item['seg_map_path']).name == f'{stem}.mat'
-    cell = sio.loadmat(str(shared_data / f'bsds500/groundTruth/val/{stem}.mat'))['groundTruth']
+    cell = sio.loadmat(str(test_data / f'bsds500/groundTruth/val/{stem}.mat'))['groundTruth']
     segs = item['gt_segmentations']
     assert segs.shape == (cell.shape[1], ) + item['img'].shape[:2] and segs.shape[0] >= 5
     for k in range(cell.shape[1]):
         np.testing.assert_array_equal(segs[k], cell[0, k]['Segmentation'][0, 0])
     union = np.max([cell[0, k]['Boundaries'][0, 0] for k in range(cell.shape[1])], 0)
     np.testing.assert_array_equal(item['gt_seg_map'], union)
-    one = bsds_val(shared_data / 'bsds500', annotator=2)[0]
+    one = bsds_val(test_data / 'bsds500', annotator=2)[0]
     np.testing.assert_array_equal(one['gt_seg_map'], cell[0, 2]['Boundaries'][0, 0])
 
 
-def test_missing_mat_is_named(shared_data: Path, tmp_path: Path) -> None:
+def test_missing_mat_is_named(test_data: Path, tmp_path: Path) -> None:
     (tmp_path / 'images/val').mkdir(parents=True)
     (tmp_path / 'groundTruth/val').mkdir(parents=True)
-    src = sorted((shared_data / 'bsds500/images/val').glob('*.jpg'))[0]
+    src = sorted((test_data / 'bsds500/images/val').glob('*.jpg'))[0]
     shutil.copy(src, tmp_path / 'images/val' / src.name)
     with pytest.raises(FileNotFoundError, match=f'{src.stem}.mat'):
         bsds_val(tmp_path)
 
 
-def test_bad_annotator_is_named(shared_data: Path) -> None:
+def test_bad_annotator_is_named(test_data: Path) -> None:
     with pytest.raises(ValueError, match='annotator=40'):
-        bsds_val(shared_data / 'bsds500', annotator=40)[0]
+        bsds_val(test_data / 'bsds500', annotator=40)[0]
 
 
-def test_data_check_opens_images_and_compares_no_head(shared_data: Path,
+def test_data_check_opens_images_and_compares_no_head(test_data: Path,
                                                       tmp_path: Path) -> None:
     """segplug's data check accepts BSDS500 (its labels are .mat files, not class maps)
     whatever a head's num_classes, and still reports a broken image by its path."""
@@ -63,11 +64,11 @@ def test_data_check_opens_images_and_compares_no_head(shared_data: Path,
     root = tmp_path / 'bsds500'
     for sub in ('images/val', 'groundTruth/val'):
         (root / sub).mkdir(parents=True)
-    stems = sorted(p.stem for p in (shared_data / 'bsds500' / 'images' / 'val').glob('*.jpg'))
+    stems = sorted(p.stem for p in (test_data / 'bsds500' / 'images' / 'val').glob('*.jpg'))
     for stem in stems[:3]:
-        shutil.copy(shared_data / 'bsds500' / 'images' / 'val' / f'{stem}.jpg',
+        shutil.copy(test_data / 'bsds500' / 'images' / 'val' / f'{stem}.jpg',
                     root / 'images' / 'val')
-        shutil.copy(shared_data / 'bsds500' / 'groundTruth' / 'val' / f'{stem}.mat',
+        shutil.copy(test_data / 'bsds500' / 'groundTruth' / 'val' / f'{stem}.mat',
                     root / 'groundTruth' / 'val')
     ds = bsds_val(root)
     check_dataset(ds, 'val')  # .mat labels are not opened as label maps

@@ -1,9 +1,9 @@
 """The base dataset configs load real frames in each dataset's native layout.
 
-Cityscapes and CamVid use real frames as they are. No PASCAL VOC, ADE20K or PASCAL Context
-frames are available here, so those tests build a small folder in the native layout from
-MMSegmentation's real sample frames (``mmseg_testdata/pseudo_dataset``, palette labels with
-ids 0..2) and check what each layout's loader must do with the raw ids.
+Cityscapes and CamVid use real frames as they are (``tests/data`` and the embedded CamVid
+subset). No PASCAL VOC, ADE20K or PASCAL Context frames are in the repository, so those tests
+build a small folder in the native layout from MMSegmentation's real sample frames
+(``tests/data/pseudo_dataset``, palette labels with ids 0..2) and check what each layout's loader must do with the raw ids.
 """
 from __future__ import annotations
 
@@ -43,11 +43,11 @@ def raw(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path))
 
 
-def test_camvid_real(shared_data: Path) -> None:
-    root = shared_data / 'camvid'
+def test_camvid_real(demo_data: Path) -> None:
+    root = demo_data
     train = build('camvid.py', 'train', data_root=str(root))
     val = build('camvid.py', 'val', data_root=str(root))
-    assert (len(train), len(val)) == (367, 101)
+    assert (len(train), len(val)) == (120, 40)
     assert len(val.metainfo['classes']) == 11
     item = val[0]
     gt = item['data_samples'].gt_sem_seg.data[0].numpy()
@@ -57,8 +57,8 @@ def test_camvid_real(shared_data: Path) -> None:
     assert (label == 11).any()
 
 
-def test_cityscapes_real_frame(shared_data: Path) -> None:
-    root = shared_data / 'mmseg_testdata' / 'pseudo_cityscapes_dataset'
+def test_cityscapes_real_frame(test_data: Path) -> None:
+    root = test_data / 'pseudo_cityscapes_dataset'
     val = build('cityscapes.py', 'val', data_root=str(root))
     assert len(val) == 1 and len(val.metainfo['classes']) == 19
     item = val[0]
@@ -68,9 +68,9 @@ def test_cityscapes_real_frame(shared_data: Path) -> None:
     assert tuple(item['inputs'].shape[1:]) == (1024, 2048)  # test pipeline resizes the image
 
 
-def _copy_frames(shared_data: Path, img_dir: Path, ann_dir: Path, img_ext: str = '.jpg',
+def _copy_frames(test_data: Path, img_dir: Path, ann_dir: Path, img_ext: str = '.jpg',
                  ann_suffix: str = '.png') -> None:
-    src = shared_data / 'mmseg_testdata' / 'pseudo_dataset'
+    src = test_data / 'pseudo_dataset'
     img_dir.mkdir(parents=True, exist_ok=True)
     ann_dir.mkdir(parents=True, exist_ok=True)
     for s in STEMS:
@@ -78,9 +78,9 @@ def _copy_frames(shared_data: Path, img_dir: Path, ann_dir: Path, img_ext: str =
         shutil.copy(src / 'gts' / f'{s}_gt.png', ann_dir / f'{s}{ann_suffix}')
 
 
-def test_voc12_aug_layout(tmp_path: Path, shared_data: Path) -> None:
+def test_voc12_aug_layout(tmp_path: Path, test_data: Path) -> None:
     voc = tmp_path / 'VOCdevkit' / 'VOC2012'
-    _copy_frames(shared_data, voc / 'JPEGImages', voc / 'SegmentationClass')
+    _copy_frames(test_data, voc / 'JPEGImages', voc / 'SegmentationClass')
     shutil.copytree(voc / 'SegmentationClass', voc / 'SegmentationClassAug')
     split = voc / 'ImageSets' / 'Segmentation'
     split.mkdir(parents=True)
@@ -99,9 +99,9 @@ def test_voc12_aug_layout(tmp_path: Path, shared_data: Path) -> None:
     np.testing.assert_array_equal(gt, raw(voc / 'SegmentationClass' / '00003.png'))
 
 
-def test_ade20k_layout_reduces_zero_label(tmp_path: Path, shared_data: Path) -> None:
+def test_ade20k_layout_reduces_zero_label(tmp_path: Path, test_data: Path) -> None:
     ade = tmp_path / 'ADEChallengeData2016'
-    _copy_frames(shared_data, ade / 'images' / 'validation', ade / 'annotations' / 'validation')
+    _copy_frames(test_data, ade / 'images' / 'validation', ade / 'annotations' / 'validation')
     val = build('ade20k.py', 'val', data_root=str(ade))
     assert len(val) == 5 and len(val.metainfo['classes']) == 150
     item = val[0]
@@ -111,9 +111,9 @@ def test_ade20k_layout_reduces_zero_label(tmp_path: Path, shared_data: Path) -> 
     np.testing.assert_array_equal(gt, np.where(label == 0, 255, label - 1))
 
 
-def test_pascal_context_59_layout(tmp_path: Path, shared_data: Path) -> None:
+def test_pascal_context_59_layout(tmp_path: Path, test_data: Path) -> None:
     voc = tmp_path / 'VOCdevkit' / 'VOC2010'
-    _copy_frames(shared_data, voc / 'JPEGImages', voc / 'SegmentationClassContext')
+    _copy_frames(test_data, voc / 'JPEGImages', voc / 'SegmentationClassContext')
     split = voc / 'ImageSets' / 'SegmentationContext'
     split.mkdir(parents=True)
     (split / 'val.txt').write_text('\n'.join(STEMS) + '\n')

@@ -32,8 +32,8 @@ def test_lut_follows_table4() -> None:
     assert sorted(set(lut[:66].tolist()) - {255}) == [i for i in range(19) if i != 16]
 
 
-def test_converter_on_the_real_sample(shared_data: Path, tmp_path: Path) -> None:
-    root = shared_data / 'mmseg_testdata' / 'pseudo_mapillary_dataset'
+def test_converter_on_the_real_sample(test_data: Path, tmp_path: Path) -> None:
+    root = test_data / 'pseudo_mapillary_dataset'
     run_tool([PY, CONVERTER, str(root), str(tmp_path / 'out'), '--splits', '.'])
     raw = np.asarray(Image.open(root / 'v1.2' / f'{STEM}.png'))
     out = np.asarray(Image.open(tmp_path / 'out' / 'ann_dir' / 'train' / f'{STEM}.png'))
@@ -44,8 +44,8 @@ def test_converter_on_the_real_sample(shared_data: Path, tmp_path: Path) -> None
     assert (tmp_path / 'out' / 'img_dir' / 'train' / f'{STEM}.jpg').is_file()
 
 
-def test_converter_reports_what_it_cannot_convert(shared_data: Path, tmp_path: Path) -> None:
-    src = shared_data / 'mmseg_testdata' / 'pseudo_mapillary_dataset'
+def test_converter_reports_what_it_cannot_convert(test_data: Path, tmp_path: Path) -> None:
+    src = test_data / 'pseudo_mapillary_dataset'
     root = tmp_path / 'mapillary' / 'training'
     (root / 'images').mkdir(parents=True)
     (root / 'v1.2' / 'labels').mkdir(parents=True)

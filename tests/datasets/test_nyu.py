@@ -27,8 +27,8 @@ _spec.loader.exec_module(nyu_converter)
 
 
 @pytest.fixture
-def release(shared_data: Path, tmp_path: Path) -> dict:
-    return make_nyu_release(shared_data, tmp_path / 'release')
+def release(test_data: Path, tmp_path: Path) -> dict:
+    return make_nyu_release(test_data, tmp_path / 'release')
 
 
 def _reference_40(raw: np.ndarray, map_class: np.ndarray) -> np.ndarray:
@@ -57,11 +57,11 @@ def test_converter_cli_writes_the_mmseg_layout(release: dict, tmp_path: Path) ->
     assert (ann == 0).any() and len(np.unique(ann)) > 20
 
 
-def test_images_come_out_upright(release: dict, shared_data: Path, tmp_path: Path) -> None:
+def test_images_come_out_upright(release: dict, test_data: Path, tmp_path: Path) -> None:
     """Frame 1 is the real NYU frame itself: compare with the file it was read from."""
     with NYULabeledMat(release['labeled']) as reader:
         assert (reader.num_frames, reader.size, reader.num_raw_classes) == (3, (120, 160), 894)
-        real = Image.open(shared_data / 'mmseg_testdata' / 'pseudo_nyu_dataset' / 'images'
+        real = Image.open(test_data / 'pseudo_nyu_dataset' / 'images'
                           / 'bookstore_0001d_00001.jpg')
         np.testing.assert_array_equal(reader.image(0), np.asarray(real))
         np.testing.assert_array_equal(reader.image(1), np.asarray(real)[:, ::-1])
@@ -95,8 +95,8 @@ def test_frame_outside_the_mapping_is_skipped_and_reported(
     assert (out / 'annotations' / 'test' / '0003.png').is_file()
 
 
-def test_frames_in_neither_split_are_reported(shared_data: Path, tmp_path: Path) -> None:
-    rel = make_nyu_release(shared_data, tmp_path / 'r', train=(1,), test=(3,))
+def test_frames_in_neither_split_are_reported(test_data: Path, tmp_path: Path) -> None:
+    rel = make_nyu_release(test_data, tmp_path / 'r', train=(1,), test=(3,))
     done, problems, skipped = nyu_converter.convert(
         str(rel['labeled']), str(rel['splits']), str(tmp_path / 'o'), mapping=str(rel['mapping']))
     assert done == {'train': 1, 'test': 1} and skipped == 0

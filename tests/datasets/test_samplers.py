@@ -103,7 +103,7 @@ def test_bad_options(tmp_path: Path) -> None:
                             class_index_file=str(tmp_path / 'index.json'))
 
 
-def test_mixed_cityscapes_config_on_real_samples(shared_data: Path, tmp_path: Path) -> None:
+def test_mixed_cityscapes_config_on_real_samples(test_data: Path, tmp_path: Path) -> None:
     """The SeeThroughNet data config, pointed at the real Cityscapes and Mapillary samples
     (the Mapillary one converted by our converter), yields batches from all three parts."""
     from mmengine.config import Config
@@ -111,7 +111,7 @@ def test_mixed_cityscapes_config_on_real_samples(shared_data: Path, tmp_path: Pa
 
     from segplug.datasets import check_dataset_cfg
     from tests.helpers import PY, REPO, run_tool
-    samples = shared_data / 'mmseg_testdata'
+    samples = test_data
     run_tool([PY, 'tools/dataset_converters/mapillary2cityscapes.py',
               str(samples / 'pseudo_mapillary_dataset'), str(tmp_path / 'map'),
               '--splits', '.'])

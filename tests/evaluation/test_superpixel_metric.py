@@ -14,8 +14,8 @@ from segplug.datasets import load_bsds_groundtruth
 from segplug.ops.superpixel_metrics import superpixel_scores_multi
 
 
-def test_metric_averages_images_and_annotators(shared_data: Path) -> None:
-    root = shared_data / 'bsds500'
+def test_metric_averages_images_and_annotators(test_data: Path) -> None:
+    root = test_data / 'bsds500'
     stems = [p.stem for p in sorted((root / 'images/val').glob('*.jpg'))[:2]]
     metric = METRICS.build(dict(type='SuperpixelMetric', tolerance=2))
     expected = []
@@ -33,10 +33,10 @@ def test_metric_averages_images_and_annotators(shared_data: Path) -> None:
     assert res['N'] == pytest.approx(mean['n_superpixels'], abs=0.06)
 
 
-def test_ground_truth_as_superpixels_is_perfect_against_its_annotator(shared_data: Path,
+def test_ground_truth_as_superpixels_is_perfect_against_its_annotator(test_data: Path,
                                                                       tmp_path: Path) -> None:
     import scipy.io as sio
-    mat = sorted((shared_data / 'bsds500/groundTruth/val').glob('*.mat'))[0]
+    mat = sorted((test_data / 'bsds500/groundTruth/val').glob('*.mat'))[0]
     cell = sio.loadmat(str(mat))['groundTruth'][:, :1]   # keep annotator 0 only
     one = tmp_path / mat.name
     sio.savemat(str(one), {'groundTruth': cell})

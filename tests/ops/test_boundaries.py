@@ -113,8 +113,8 @@ def test_matches_dilation_reference(seed: int) -> None:
         np.testing.assert_array_equal(getattr(got, name), getattr(ref, name), err_msg=name)
 
 
-def test_shifted_real_mask_f_rises_with_tolerance(shared_data: Path) -> None:
-    gt = cv2.imread(str(shared_data / 'camvid/labels/val/0016E5_07959.png'),
+def test_shifted_real_mask_f_rises_with_tolerance(demo_data: Path) -> None:
+    gt = cv2.imread(str(demo_data / 'labels/val/0016E5_07959.png'),
                     cv2.IMREAD_UNCHANGED).astype(np.int64)
     gt[gt == 11] = 255
     pred = np.where(gt == 255, 0, gt)

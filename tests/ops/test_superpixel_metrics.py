@@ -74,10 +74,10 @@ def test_contingency_counts() -> None:
     np.testing.assert_array_equal(contingency(sp, seg), [[2, 1], [1, 2]])
 
 
-def test_slic_on_bsds500_matches_independent_computation(shared_data: Path) -> None:
+def test_slic_on_bsds500_matches_independent_computation(test_data: Path) -> None:
     stem = '101085'
-    img = imread(shared_data / f'bsds500/images/val/{stem}.jpg')
-    annotations = bsds_annotations(shared_data / f'bsds500/groundTruth/val/{stem}.mat')
+    img = imread(test_data / f'bsds500/images/val/{stem}.jpg')
+    annotations = bsds_annotations(test_data / f'bsds500/groundTruth/val/{stem}.mat')
     assert len(annotations) >= 5 and annotations[0].shape == img.shape[:2]
     sp = slic(img, n_segments=200, compactness=10, start_label=1)
     tol = 2
@@ -94,9 +94,9 @@ def test_slic_on_bsds500_matches_independent_computation(shared_data: Path) -> N
     assert 0.5 < both['asa'] < 1 and 0 < both['boundary_recall'] < 1
 
 
-def test_recall_rises_with_tolerance(shared_data: Path) -> None:
-    img = imread(shared_data / 'bsds500/images/val/101085.jpg')
-    seg = bsds_annotations(shared_data / 'bsds500/groundTruth/val/101085.mat')[0]
+def test_recall_rises_with_tolerance(test_data: Path) -> None:
+    img = imread(test_data / 'bsds500/images/val/101085.jpg')
+    seg = bsds_annotations(test_data / 'bsds500/groundTruth/val/101085.mat')[0]
     sp = slic(img, n_segments=100, start_label=1)
     recalls = [boundary_recall_precision(sp, seg, t)[0] for t in (0, 1, 2, 4)]
     assert all(b >= a for a, b in zip(recalls, recalls[1:])) and recalls[-1] > recalls[0]
