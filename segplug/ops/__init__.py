@@ -1,7 +1,8 @@
 """Pure tensor functions (torch only; no registry, no config)."""
 from .boundaries import (BoundaryCounts, boundary_counts, boundary_errors, boundary_scores,
                          label_edges)
-from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale
+from .cpp_pooling import (CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale,
+                          soft_kl_divergence)
 from .deform_conv import deform_conv2d_sampled
 from .guided_filter import box_mean, guided_filter
 from .logit_consistency import logit_consistency, logit_consistency_sparse
@@ -17,8 +18,7 @@ from .soft_clustering import (
                               neighbour_validity,
                               soft_assign,
 )
-from .soft_iou import (ExpectedIU, expected_intersection_union, iou_from_iu,
-                       soft_kl_divergence, uoi_from_iu)
+from .soft_iou import ExpectedIU, expected_intersection_union, iou_from_iu, uoi_from_iu
 from .superpixel_fcn import (association, hard_superpixels, pool_to_superpixels,
                              superpixel_loss, unpool_from_superpixels)
 from .superpixel_metrics import superpixel_scores, superpixel_scores_multi

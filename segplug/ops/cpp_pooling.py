@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = ['CPPPooled', 'cpp_pool', 'cpp_output_size', 'infer_cpp_scale']
@@ -160,3 +161,25 @@ def cpp_pool(labels: Tensor, num_classes: int, scale: int, ignore_index: int | N
     if squeeze:
         return CPPPooled(probs[0], ignore_ratio[0], valid[0])
     return CPPPooled(probs, ignore_ratio, valid)
+
+
+def soft_kl_divergence(logits: Tensor, target: Tensor) -> Tensor:
+    """KL(target || softmax(logits)) per pixel or cell, summed over classes: CPP-KL's
+    divergence between the CPP-pooled class frequencies and the prediction (Sec. 3).
+
+    ``sum_k t_k (log t_k - log_softmax(z)_k)`` with ``0 log 0 = 0`` (``xlogy``), computed
+    from log-probabilities: ``F.kl_div`` wants log-probabilities as its input, and
+    MMSegmentation's ``KLDivLoss`` hands it probabilities.
+
+    Args:
+        logits: (B, C, h, w) scores z.
+        target: (B, C, h, w) probabilities t (each cell sums to 1).
+    Returns:
+        (B, h, w) KL divergence, >= 0.
+    """
+    if logits.shape != target.shape:
+        raise ValueError(f'logits {tuple(logits.shape)} and target {tuple(target.shape)} '
+                         'must have the same shape')
+    log_q = F.log_softmax(logits, dim=1)
+    target = target.to(log_q.dtype)
+    return (torch.xlogy(target, target) - target * log_q).sum(dim=1)

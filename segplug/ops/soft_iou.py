@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = ['ExpectedIU', 'expected_intersection_union', 'uoi_from_iu', 'iou_from_iu',
@@ -144,24 +143,3 @@ def iou_from_iu(eiu: ExpectedIU, smooth: float = 1.0, classes: str = 'present') 
         return eiu.union.sum() * 0
     union = (eiu.union[mask] + smooth).clamp(min=1e-12)
     return ((eiu.intersection[mask] + smooth) / union).mean()
-
-
-def soft_kl_divergence(logits: Tensor, target: Tensor) -> Tensor:
-    """KL(target || softmax(logits)) per pixel or cell, summed over classes.
-
-    ``sum_k t_k (log t_k - log_softmax(z)_k)`` with ``0 log 0 = 0`` (``xlogy``), computed
-    from log-probabilities: ``F.kl_div`` wants log-probabilities as its input, and
-    MMSegmentation's ``KLDivLoss`` hands it probabilities.
-
-    Args:
-        logits: (B, C, h, w) scores z.
-        target: (B, C, h, w) probabilities t (each cell sums to 1).
-    Returns:
-        (B, h, w) KL divergence, >= 0.
-    """
-    if logits.shape != target.shape:
-        raise ValueError(f'logits {tuple(logits.shape)} and target {tuple(target.shape)} '
-                         'must have the same shape')
-    log_q = F.log_softmax(logits, dim=1)
-    target = target.to(log_q.dtype)
-    return (torch.xlogy(target, target) - target * log_q).sum(dim=1)

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from segplug.models.backbones import DCNv2Downsample
+from segplug.models.utils import DCNv2Downsample
 
 
 def test_from_conv_equals_conv_at_init() -> None:

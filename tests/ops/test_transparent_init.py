@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from segplug.models.decode_heads.ti_fusion_head import TIFusionHead, TransparentLayers
+from segplug.models.decode_heads import TIFusionHead
+from segplug.models.utils import TransparentLayers
 from segplug.ops.transparent_init import (check_widths, compose, right_inverse,
                                           transparent_affine, transparent_weights)
 
 WIDTHS = [[5, 5, 5], [4, 7, 4], [3, 6, 9, 3], [6, 6, 8, 11, 6]]
-ODD = ['relu', 'leaky_relu', 'softplus', 'logsigmoid']
+ODD = ['ReLU', 'LeakyReLU', 'Softplus', 'LogSigmoid']
 
 
 def test_right_inverse() -> None:
@@ -31,11 +32,14 @@ def test_affine_maps_compose_to_identity(widths: list[int]) -> None:
 @pytest.mark.parametrize('widths', WIDTHS)
 @pytest.mark.parametrize('activation,see_through',
                          [(None, False)] + [(a, False) for a in ODD]
-                         + [(a, True) for a in ['relu', 'sigmoid', 'tanh', 'gelu', 'softplus']])
+                         + [(a, True) for a in ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softplus']])
 def test_layers_are_identity(widths: list[int], activation: str | None, see_through: bool,
                              conv: bool) -> None:
     torch.manual_seed(0)
-    ti = TransparentLayers(widths, activation, see_through, conv=conv, negative_slope=0.2)
+    act_cfg = activation and dict(type=activation)
+    if activation == 'LeakyReLU':
+        act_cfg['negative_slope'] = 0.2
+    ti = TransparentLayers(widths, act_cfg, see_through, conv=conv)
     m0 = widths[0]
     shape = (3, m0, 4, 5) if conv else (2, 7, m0)
     x = torch.empty(shape).uniform_(-10, 10)
@@ -51,14 +55,15 @@ def test_layers_are_identity(widths: list[int], activation: str | None, see_thro
 
 
 def test_hidden_layers_double_with_activation() -> None:
-    ti = TransparentLayers([3, 6, 9, 3], 'relu', conv=False)
+    ti = TransparentLayers([3, 6, 9, 3], dict(type='ReLU'), conv=False)
     assert [tuple(l.weight.shape) for l in ti.layers] == [(12, 3), (18, 12), (3, 18)]
     assert [tuple(l.weight.shape) for l in TransparentLayers([3, 6, 3], None, conv=False).layers] \
         == [(6, 3), (3, 6)]
 
 
 def test_float64_layers_are_exact() -> None:
-    ti = TransparentLayers([6, 8, 8, 6], 'leaky_relu', conv=False, negative_slope=0.1).double()
+    ti = TransparentLayers([6, 8, 8, 6], dict(type='LeakyReLU', negative_slope=0.1),
+                           conv=False).double()
     ti.reset_parameters()  # TI is computed in float64: re-initialising keeps it unrounded
     x = torch.randn(50, 6, dtype=torch.float64) * 100
     torch.testing.assert_close(ti(x), x, rtol=0, atol=1e-10)
@@ -74,8 +79,10 @@ def test_theorem_1_widths_raise(widths: list[int]) -> None:
 
 
 def test_bad_activation_raises() -> None:
-    with pytest.raises(ValueError, match="activation='tanh'"):
-        TransparentLayers([3, 3, 3], 'tanh')  # not odd-part: needs see_through
+    with pytest.raises(ValueError, match="act_cfg type='Tanh' has no odd linear part"):
+        TransparentLayers([3, 3, 3], dict(type='Tanh'))  # not odd-part: needs see_through
+    with pytest.raises(ValueError, match="act_cfg type='Swishy' is not a registered"):
+        TransparentLayers([3, 3, 3], dict(type='Swishy'), see_through=True)
     with pytest.raises(ValueError, match="activation='swishy'"):
         transparent_weights([3, 3, 3], 'swishy')
 
@@ -119,7 +126,7 @@ def test_leaky_relu_constant_is_one_plus_slope() -> None:
 def test_float64_precision_returns_input_dtype() -> None:
     """precision='float64': float64 parameters and forward, the caller's dtype back; the
     identity then holds to float32 rounding of the output even at large magnitudes."""
-    ti = TransparentLayers([6, 9, 9, 6], 'relu', conv=True, seed=0, precision='float64')
+    ti = TransparentLayers([6, 9, 9, 6], dict(type='ReLU'), conv=True, seed=0, precision='float64')
     assert all(p.dtype == torch.float64 for p in ti.parameters())
     x = torch.empty(2, 6, 5, 4).uniform_(-1e3, 1e3)
     y = ti(x)

@@ -24,7 +24,7 @@ import time
 import torch
 import torch.nn as nn
 
-from segplug.models.decode_heads.ti_fusion_head import TransparentLayers
+from segplug.models.utils import TransparentLayers
 from segplug.ops.transparent_init import transparent_weights
 
 EPS = 1e-4
@@ -69,7 +69,8 @@ def table2(seed: int, rows: int) -> None:
                        ('TI (ours)', 'ti')]:
         widths = [42, 42, 42, 42] if init == 'net2net' else [42, 64, 64, 42]
         if init == 'ti':
-            lin, act = (TransparentLayers(widths, a, conv=False) for a in (None, 'relu'))
+            lin, act = (TransparentLayers(widths, a, conv=False)
+                        for a in (None, dict(type='ReLU')))
         else:
             lin, act = plain_stack(widths, init, False), plain_stack(widths, init, True)
         r_init, r_lin = rates(lin, x)
@@ -89,8 +90,8 @@ def max_error(model: nn.Module, a: float, batch: int, size: int, gen: torch.Gene
 
 
 def table3(seed: int, batch: int, size: int) -> None:
-    ti64 = TransparentLayers([42, 64, 64, 42], 'relu', conv=True, seed=seed)
-    ti32 = TransparentLayers([42, 64, 64, 42], 'relu', conv=True, seed=seed)
+    ti64 = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed)
+    ti32 = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed)
     with torch.no_grad():  # same random draw, right-inverse in float32
         gen = torch.Generator().manual_seed(seed)
         for layer, (w, b) in zip(ti32.layers, transparent_weights(
@@ -99,7 +100,7 @@ def table3(seed: int, batch: int, size: int) -> None:
             layer.bias.copy_(b)
     print(f'\nTable 3: max |TI(x) - x|, x ~ U[-a, a] of shape ({batch}, 42, {size}, {size}), '
           f'42->64->64->42 1x1 conv + ReLU, float32 forward')
-    tid = TransparentLayers([42, 64, 64, 42], 'relu', conv=True, seed=seed, precision='float64')
+    tid = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed, precision='float64')
     print('| a | paper | f32 layers, f32 inverse | f32 layers, f64 inverse | paper / that '
           '| f64 layers (precision=float64) | paper / that |')
     print('|---|---|---|---|---|---|---|')

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from ..utils import HCFeatures, SoftClustering
 from ..utils.capture import Tap, capture
-from .dcn_downsample import DCNv2Downsample
+from ..utils.dcn_downsample import DCNv2Downsample
 
 BRANCHES = ('identity', 'residual', 'block')
 

@@ -1,7 +1,6 @@
 from .hc_fpn_head import HCFPNHead
 from .cpp_fcn_head import CPPFCNHead
 from .hypercolumn_head import HypercolumnHead
-from .ti_fusion_head import SeeThroughActivation, TIFusionHead, TransparentLayers
+from .ti_fusion_head import TIFusionHead
 
-__all__ = ['CPPFCNHead', 'HCFPNHead', 'HypercolumnHead', 'SeeThroughActivation',
-           'TIFusionHead', 'TransparentLayers']
+__all__ = ['CPPFCNHead', 'HCFPNHead', 'HypercolumnHead', 'TIFusionHead']

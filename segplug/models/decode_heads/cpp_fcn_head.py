@@ -5,7 +5,13 @@ upsampled to label size; the auxiliary head of the CPP configs (SeeThroughNet su
 from __future__ import annotations
 
 from mmseg.models.decode_heads import FCNHead
+from mmseg.registry import MODELS
 
-from ..losses.native_resolution import native_resolution_head
+from ..losses.native_resolution import NativeResolutionLossMixin
 
-CPPFCNHead = native_resolution_head(FCNHead, 'CPPFCNHead')
+
+@MODELS.register_module()
+class CPPFCNHead(NativeResolutionLossMixin, FCNHead):
+    """``FCNHead`` with :class:`NativeResolutionLossMixin`: same arguments, same forward;
+    losses marked ``native_resolution`` get the (B, C, h, w) logits and the (B, H, W) labels.
+    """

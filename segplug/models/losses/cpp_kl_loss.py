@@ -7,8 +7,7 @@ from mmengine.logging import print_log
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale
-from segplug.ops.soft_iou import soft_kl_divergence
+from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale, soft_kl_divergence
 
 from ..utils.precision import float32_compute
 

@@ -183,8 +183,9 @@ class SuperpixelNetSegmentor(BaseSegmentor):
 
     def _lab(self, inputs: Tensor) -> Tensor:
         """CIELAB of the (normalised, RGB-ordered) inputs: undo the preprocessor's scaling."""
-        dp = self.data_preprocessor
-        rgb = inputs * dp.std + dp.mean if getattr(dp, '_enable_normalize', False) else inputs
+        # SegDataPreProcessor holds ``mean`` / ``std`` buffers exactly when it normalises
+        stats = dict(self.data_preprocessor.named_buffers())
+        rgb = inputs * stats['std'] + stats['mean'] if 'mean' in stats else inputs
         return rgb_to_lab((rgb / 255).clamp(0, 1))
 
     def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:

@@ -7,7 +7,7 @@ import torchvision.ops
 from torch import Tensor
 
 from ...ops import deform_conv2d_sampled
-from ..utils.precision import float32_compute
+from .precision import float32_compute
 
 
 class DCNv2Downsample(nn.Conv2d):
