@@ -1,9 +1,16 @@
 """segplug: MMSegmentation 1.x plugins for HC, TI + logit consistency, CPP, UOI and SSS."""
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+# one version string: segplug/version.py (read, not imported: importing needs the stack)
+VERSION = re.search(r"__version__ = '([^']+)'",
+                    (Path(__file__).parent / 'segplug' / 'version.py').read_text()).group(1)
 
 setup(
     name='segplug',
-    version='0.1.0',
+    version=VERSION,
     description='Config-driven semantic segmentation methods as MMSegmentation 1.x plugins',
     packages=find_packages(include=['segplug', 'segplug.*']),
     python_requires='>=3.10',
