@@ -34,7 +34,7 @@ from segplug.ops.boundaries import boundary_counts
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-FRAME = osp.join(REPO, '..', 'shared', 'data', 'mmseg_testdata', 'pseudo_cityscapes_dataset')
+FRAME = osp.join(REPO, 'tests', 'data', 'pseudo_cityscapes_dataset')  # MMSeg's sample frame
 IMAGE = osp.join(FRAME, 'leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png')
 LABEL = osp.join(FRAME, 'gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelTrainIds.png')
 CONFIGS = ['configs/hc/fcn32_r18-v1c_1xb4-600i_camvid-256x256.py',

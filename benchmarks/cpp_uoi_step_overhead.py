@@ -1,7 +1,7 @@
 """What CPP-KL and UOI add to a training step: PSPNet-R18 on CamVid, against plain CE.
 
     python benchmarks/cpp_uoi_step_overhead.py [--d8] [--batch 4] [--crop 256] [--iters 10]
-        [--threads 1] [--root ../shared/data/camvid]
+        [--threads 1] [--root data/camvid]
 
 Models: the three configs of the CamVid comparison (configs/cpp/pspnet32_r18-v1c...: CE on
 both heads; configs/cpp/pspnet32-cpp_...: CPP-KL on the auxiliary head; configs/uoi/
@@ -64,8 +64,12 @@ def main() -> None:
     p.add_argument('--crop', type=int, default=256)
     p.add_argument('--iters', type=int, default=10)
     p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--root', default=osp.join(REPO, '..', 'shared', 'data', 'camvid'))
+    p.add_argument('--root', default=osp.join(REPO, 'data', 'camvid'),
+                   help='CamVid in the configs\' layout (docs/datasets.md)')
     args = p.parse_args()
+    if not osp.isfile(osp.join(args.root, 'train.txt')):
+        p.error(f'CamVid not found at {args.root} (no train.txt): prepare it with '
+                'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root')
     torch.set_num_threads(args.threads)
     register_all_modules(init_default_scope=True)
     batch = camvid_batch(args.root, args.batch, args.crop)

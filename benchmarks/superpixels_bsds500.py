@@ -3,7 +3,7 @@
     python benchmarks/superpixels_bsds500.py [--n-segments 200 400] [--num 100] [--tolerance 2]
 
 Reads the val split through ``BSDS500Dataset`` + ``LoadBSDSAnnotations`` (images and
-``.mat`` ground truth from ``../shared/data/bsds500``), runs ``skimage.segmentation.slic``
+``.mat`` ground truth from ``data/bsds500``, or ``--data-root``; docs/datasets.md), runs ``skimage.segmentation.slic``
 (compactness 10, Lab, default sigma 0) and prints ASA, boundary recall / precision at the
 tolerance, undersegmentation error and the mean number of superpixels, with the time spent
 in SLIC and in the metric per image.
@@ -21,7 +21,7 @@ from skimage.segmentation import slic
 import segplug  # noqa: F401  (registers the dataset, transform and metric)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-BSDS = osp.join(REPO, '..', 'shared', 'data', 'bsds500')
+BSDS = osp.join(REPO, 'data', 'bsds500')
 
 
 def main() -> None:
@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument('--tolerance', type=float, default=2)
     parser.add_argument('--data-root', default=BSDS)
     args = parser.parse_args()
+    if not osp.isdir(osp.join(args.data_root, 'images', 'val')):
+        parser.error(f'BSDS500 not found at {args.data_root} (no images/val): put it in '
+                     'data/bsds500 (docs/datasets.md) or pass --data-root')
     init_default_scope('mmseg')
     dataset = DATASETS.build(dict(
         type='BSDS500Dataset', data_root=args.data_root,

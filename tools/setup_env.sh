@@ -8,7 +8,8 @@
 # The slow step is mmcv 2.1.0: PyPI ships only its sdist, and torch 2.14's headers need C++20
 # while mmcv's setup.py hard-codes -std=c++17. We patch that flag and build a wheel once per
 # machine into $SEGPLUG_WHEEL_CACHE (default ~/.cache/segplug/wheels); later runs install it in
-# seconds. A prebuilt wheel in ../shared/wheels/ is used first when it is there.
+# seconds. A prebuilt mmcv-2.1.0 wheel in $SEGPLUG_WHEEL_DIR (unset by default: e.g. one
+# built on another machine of the same platform) is used first when it is there.
 #
 # The build compiles mmcv's CPU ops only (CUDA_VISIBLE_DEVICES is emptied for it): segplug
 # takes DCNv2 from torchvision, which has CPU and CUDA kernels. To build mmcv's own CUDA
@@ -18,7 +19,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${PYTHON:-python}"
 cache="${SEGPLUG_WHEEL_CACHE:-$HOME/.cache/segplug/wheels}"
-shared_wheels="$here/../shared/wheels"
 with_test=0
 [[ "${1:-}" == "--test" ]] && with_test=1
 
@@ -54,7 +54,11 @@ EOF
 if mmcv_ok; then
   log "mmcv 2.1.0 with ops already installed"
 else
-  wheel="$(ls "$shared_wheels"/mmcv-2.1.0-*.whl "$cache"/mmcv-2.1.0-*.whl 2>/dev/null | head -1 || true)"
+  wheel=""
+  for dir in ${SEGPLUG_WHEEL_DIR:+"$SEGPLUG_WHEEL_DIR"} "$cache"; do
+    wheel="$(ls "$dir"/mmcv-2.1.0-*.whl 2>/dev/null | head -1 || true)"
+    [[ -n "$wheel" ]] && break
+  done
   if [[ -z "$wheel" ]]; then
     log "building mmcv 2.1.0 from source into $cache (once per machine, ~12 min on 2 cores)"
     mkdir -p "$cache"

@@ -1,7 +1,7 @@
 # CamVid quality comparison (CPU, from scratch): same data, schedule and seed for plain CE,
-# CE + CPP-KL auxiliary and 0.7 UOI + 0.3 CE. Full CamVid: ln -s ../../shared/data/camvid
-# data/camvid (or --cfg-options train_dataloader.dataset.data_root=... as
-# benchmarks/cpp_uoi_camvid_quality.sh does).
+# CE + CPP-KL auxiliary and 0.7 UOI + 0.3 CE. Full CamVid in data/camvid (see
+# configs/_base_/datasets/camvid.py), or --cfg-options train_dataloader.dataset.data_root=...
+# as benchmarks/cpp_uoi_camvid_quality.sh does.
 _base_ = [
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly.py',
     '../_base_/segplug_runtime.py'

@@ -1,5 +1,5 @@
 # Shared by the CamVid HC comparison: same data, schedule and seed for every model.
-# Full CamVid: ln -s ../../shared/data/camvid data/camvid (or --cfg-options data_root=...).
+# Full CamVid in data/camvid: see configs/_base_/datasets/camvid.py.
 _base_ = [
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly.py',
     '../_base_/segplug_runtime.py'

@@ -1,7 +1,7 @@
 # CamVid schedule of the semantic-feature runs: the HC comparison's data, optimiser and
 # seed (configs/hc/_camvid_schedule.py), but 2 crops per batch (the paper feeds one image per
 # batch; the full-resolution hypercolumn is the CPU cost) and 400 iterations.
-# Full CamVid: ln -s ../../shared/data/camvid data/camvid (or --cfg-options data_root=...).
+# Full CamVid in data/camvid: see configs/_base_/datasets/camvid.py.
 _base_ = [
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly.py',
     '../_base_/segplug_runtime.py'

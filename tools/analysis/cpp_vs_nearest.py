@@ -1,7 +1,7 @@
 """What CPP pooling keeps that nearest-neighbour down-sampling of labels loses (SeeThroughNet
 supplement D.1, as numbers instead of a picture).
 
-    python tools/analysis/cpp_vs_nearest.py [--root ../shared/data/camvid] [--split val]
+    python tools/analysis/cpp_vs_nearest.py [--root data/camvid] [--split val]
         [--scales 8 16] [--ignore 11]
 
 For every class k and scale s, over all label maps of the split:
@@ -37,12 +37,17 @@ THIN = {'Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist'}
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--root', default=osp.join(REPO, '..', 'shared', 'data', 'camvid'))
+    p.add_argument('--root', default=osp.join(REPO, 'data', 'camvid'),
+                   help='CamVid in the configs\' layout (docs/datasets.md)')
     p.add_argument('--split', default='val')
     p.add_argument('--scales', type=int, nargs='+', default=[8, 16])
     p.add_argument('--ignore', type=int, default=11)
     args = p.parse_args()
-    stems = [s.strip() for s in open(osp.join(args.root, f'{args.split}.txt')) if s.strip()]
+    split_file = osp.join(args.root, f'{args.split}.txt')
+    if not osp.isfile(split_file):
+        p.error(f'CamVid split file not found: {split_file}: prepare data/camvid with '
+                'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root')
+    stems = [s.strip() for s in open(split_file) if s.strip()]
     labels = []
     for stem in stems:
         path = osp.join(args.root, 'labels', args.split, stem + '.png')

