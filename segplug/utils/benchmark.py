@@ -1,0 +1,169 @@
+"""Inference speed of a segmentor, two ways.
+
+* **Fixed frame** (:func:`fixed_frame_benchmark`, segplug's own): ``model.test_step`` (data
+  preprocessing, forward, resize of the logits) on one real image resized to a fixed shape,
+  warm-up then N timed iterations, repeated; the median ms/image with its spread, and peak
+  memory. For comparing models on one input.
+* **Dataloader** (:func:`dataloader_benchmark`, MMSegmentation's
+  ``tools/analysis_tools/benchmark.py``): the config's test dataloader, real images at the
+  test pipeline's size; per batch the data preprocessor runs untimed (as MMSegmentation
+  runs it, in training mode), then ``model(inputs, samples, mode='predict')`` is timed; the
+  first ``warmup`` images are skipped and fps is images / seconds over the next ``iters``,
+  once per repeat, each repeat with a fresh dataloader. Its fps compare with MMSegmentation's
+  model-zoo fps on the same device.
+"""
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from torch import nn
+
+
+def device_name(device: str) -> str:
+    """'NVIDIA H100 80GB HBM3' or 'x86_64 CPU, 2 threads'."""
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f'{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads'
+
+
+def check_device(device: str) -> None:
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise ValueError(f'--device {device}: no GPU is visible here')
+
+
+def frame_batch(image: str, shape: tuple[int, int], batch_size: int) -> dict:
+    """``batch_size`` copies of a real image resized to (H, W), packed as a test batch."""
+    from mmseg.registry import TRANSFORMS
+    img = cv2.imread(image)
+    if img is None:
+        raise FileNotFoundError(f'--image: cannot read {image}')
+    img = cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    pack = TRANSFORMS.build(dict(type='PackSegInputs'))
+    items = [pack(dict(img=img.copy(), img_path=image, ori_shape=shape, img_shape=shape,
+                       pad_shape=shape, scale_factor=(1.0, 1.0), flip=False,
+                       flip_direction=None, reduce_zero_label=False))
+             for _ in range(batch_size)]
+    return dict(inputs=[i['inputs'] for i in items],
+                data_samples=[i['data_samples'] for i in items])
+
+
+def fixed_frame_step(model: nn.Module, image: str, shape: tuple[int, int],
+                     batch_size: int = 1) -> Callable[[], None]:
+    """A closure running one ``model.test_step`` on ``batch_size`` copies of ``image`` at
+    ``shape``, synchronising CUDA if the model is there."""
+    data = frame_batch(image, shape, batch_size)
+    cuda = next(model.parameters()).is_cuda
+
+    def step() -> None:
+        with torch.no_grad():
+            model.test_step(data)
+        if cuda:
+            torch.cuda.synchronize()
+
+    return step
+
+
+def time_step(step: Callable[[], None], warmup: int, iters: int,
+              batch_size: int = 1) -> list[float]:
+    """``warmup`` untimed calls of ``step``, then ``iters`` timed ones: ms per image each."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000 / batch_size)
+    return times
+
+
+def _peak_memory(cuda: bool) -> dict[str, Any]:
+    if cuda:
+        return dict(peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20,
+                    peak_memory_kind='CUDA max_memory_allocated')
+    return dict(peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                peak_memory_kind='process peak RSS')
+
+
+def fixed_frame_benchmark(model: nn.Module, image: str, shape: tuple[int, int],
+                          warmup: int = 3, iters: int = 10, repeat: int = 3,
+                          batch_size: int = 1) -> dict[str, Any]:
+    """Median, p10 and p90 of ms/image over ``repeat`` x ``iters`` timed ``test_step`` calls
+    (each repeat re-warmed with ``warmup`` calls), fps from the median, peak memory."""
+    cuda = next(model.parameters()).is_cuda
+    step = fixed_frame_step(model, image, shape, batch_size)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    repeats = [time_step(step, warmup, iters, batch_size) for _ in range(repeat)]
+    all_ms = [t for r in repeats for t in r]
+    med = statistics.median(all_ms)
+    return dict(
+        mode='frame', input=[batch_size, 3, *shape], ms_per_image_median=med,
+        ms_per_image_p10=float(np.percentile(all_ms, 10)),
+        ms_per_image_p90=float(np.percentile(all_ms, 90)),
+        repeat_medians_ms=[statistics.median(r) for r in repeats], fps=1000.0 / med,
+        **_peak_memory(cuda),
+        peak_rss_increase_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024,
+        warmup=warmup, iters=iters, repeat=repeat)
+
+
+def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: int = 200,
+                         repeat: int = 1, log_interval: int = 50,
+                         log: Callable[[str], None] = print) -> dict[str, Any]:
+    """fps over the config's test dataloader, as MMSegmentation's benchmark measures it.
+
+    Per repeat: a fresh dataloader; the first ``warmup`` batches untimed, then the next
+    ``iters`` timed (the forward only: ``mode='predict'`` after the data preprocessor,
+    CUDA synchronised around it); fps = images / seconds. The dataset must hold at least
+    ``warmup + iters`` batches.
+
+    Returns the fps of every repeat, their mean and (population) variance, as
+    MMSegmentation's JSON has them, and the mean image size seen.
+    """
+    from mmengine.runner import Runner
+    cuda = next(model.parameters()).is_cuda
+    fps_list, sizes = [], []
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    for r in range(repeat):
+        loader = Runner.build_dataloader(cfg.test_dataloader)
+        if len(loader) < warmup + iters:
+            raise ValueError(f'test_dataloader has {len(loader)} batches, fewer than '
+                             f'--warmup {warmup} + --iters {iters}')
+        images, seconds = 0, 0.0
+        for i, data in enumerate(loader):
+            inputs, samples = model.data_preprocessor(data, True)
+            if cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                model(inputs, samples, mode='predict')
+            if cuda:
+                torch.cuda.synchronize()
+            elapsed = time.perf_counter() - t0
+            if i >= warmup:
+                seconds += elapsed
+                images += inputs.shape[0]
+                sizes.append(tuple(inputs.shape[-2:]))
+                if (i + 1 - warmup) % log_interval == 0:
+                    log(f'run {r + 1}: image [{i + 1 - warmup:>3}/{iters}], '
+                        f'fps: {images / seconds:.2f} img / s')
+            if i + 1 == warmup + iters:
+                break
+        fps_list.append(images / seconds)
+        log(f'run {r + 1}: overall fps {fps_list[-1]:.2f} img / s')
+    return dict(mode='dataloader', fps_per_run=fps_list,
+                average_fps=float(np.mean(fps_list)), fps_variance=float(np.var(fps_list)),
+                fps=float(np.mean(fps_list)),
+                mean_input_hw=[float(np.mean([s[0] for s in sizes])),
+                               float(np.mean([s[1] for s in sizes]))],
+                **_peak_memory(cuda), warmup=warmup, iters=iters, repeat=repeat)
