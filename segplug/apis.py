@@ -1,9 +1,11 @@
-"""What the picture tools share: a model from a config (and a checkpoint), and the images.
+"""What the tools share: a model from a config (and a checkpoint), and the images.
 
 ``tools/show_clusters.py`` and ``tools/show_features.py`` take ``CONFIG [CHECKPOINT] IMAGE
 ...``: without a checkpoint they draw an untrained model, whose weights come from its
 ``init_weights`` under a fixed seed so the picture is reproducible. (MMSegmentation's
 ``mmseg.apis.init_model`` needs a checkpoint for that and skips ``init_weights``.)
+Checkpoints load strictly (``strict=True``): a checkpoint of another model is an error naming
+it, not a warning (the tools' ``--allow-partial-checkpoint`` loads the part that fits).
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
+
+from .engine.checkpoint import load_checkpoint
+from .engine.runtime import load_cfg
 
 
 def split_checkpoint(inputs: list[str]) -> tuple[str | None, list[str]]:
@@ -43,19 +46,28 @@ def drop_pretrained(cfg: dict) -> None:
             drop_pretrained(value)
 
 
-def load_model(config: str, checkpoint: str | None = None, seed: int = 0) -> torch.nn.Module:
-    """The config's model in eval mode on CPU: ``init_weights`` under ``seed``, then the
-    checkpoint if one is given (ImageNet ``pretrained`` weights are not fetched)."""
+def load_model(config: str, checkpoint: str | None = None, seed: int = 0,
+               cfg_options: dict | None = None, init_weights: bool = True,
+               strict: bool = True, device: str = 'cpu') -> torch.nn.Module:
+    """The config's model in eval mode on ``device``: ``init_weights`` under ``seed`` (unless
+    ``init_weights=False``: counting FLOPs or timing needs no initialisation), then the
+    checkpoint if one is given (ImageNet ``pretrained`` weights are not fetched).
+
+    ``strict`` (default): a checkpoint of another model (keys or shapes) is a ValueError
+    naming the file and the config (:func:`segplug.engine.checkpoint.load_checkpoint`);
+    ``strict=False`` loads what fits and warns about the rest.
+    """
     register_all_modules()
-    cfg = Config.fromfile(config)
+    cfg = load_cfg(config, cfg_options)
     cfg.model.pop('pretrained', None)
     drop_pretrained(cfg.model)
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model)
-    model.init_weights()
+    if init_weights:
+        model.init_weights()
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu')
-    return model.eval()
+        load_checkpoint(model, checkpoint, strict=strict, config=config)
+    return model.to(device).eval()
 
 
 def read_images(paths: list[str]) -> Iterator[tuple[str, np.ndarray]]:
