@@ -44,9 +44,12 @@ def main() -> None:
     parser.add_argument('config')
     parser.add_argument('inputs', nargs='+', help='[CHECKPOINT] IMAGE [IMAGE ...]')
     parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load only the weights of CHECKPOINT that fit the model (by '
+                             'default missing, unexpected or reshaped keys are an error)')
     args = parser.parse_args()
     checkpoint, images = split_checkpoint(args.inputs)
-    model = load_model(args.config, checkpoint)
+    model = load_model(args.config, checkpoint, strict=not args.allow_partial_checkpoint)
     os.makedirs(args.out_dir, exist_ok=True)
     for path, img in read_images(images):
         labels = clusters_of(model, img)

@@ -94,9 +94,12 @@ def main() -> None:
     parser.add_argument('--eps', type=float, default=1e-2,
                         help='guided filter regularisation (image in [0, 1])')
     parser.add_argument('--no-filter', action='store_true', help='PCA without guided filter')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load only the weights of CHECKPOINT that fit the model (by '
+                             'default missing, unexpected or reshaped keys are an error)')
     args = parser.parse_args()
     checkpoint, images = split_checkpoint(args.inputs)
-    model = load_model(args.config, checkpoint)
+    model = load_model(args.config, checkpoint, strict=not args.allow_partial_checkpoint)
     os.makedirs(args.out_dir, exist_ok=True)
     for path, img in read_images(images):
         feats = semantic_features(model, img)

@@ -40,8 +40,8 @@ from mmseg.visualization import SegLocalVisualizer  # noqa: E402
 from skimage.segmentation import mark_boundaries  # noqa: E402
 
 import segplug  # noqa: E402,F401  (registers segplug's modules)
-from segplug.ops.boundaries import (boundary_counts, boundary_errors,  # noqa: E402
-                                    boundary_scores)
+from segplug.engine import load_checkpoint  # noqa: E402
+from segplug.ops.boundaries import boundary_counts, boundary_errors, boundary_scores  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from show_clusters import clusters_of  # noqa: E402
@@ -166,13 +166,20 @@ def main() -> None:
     parser.add_argument('--num', type=int, default=4, help='test-set images without IMAGEs')
     parser.add_argument('--tolerance', type=float, default=2, help='boundary tolerance (px)')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load only the weights of CHECKPOINT that fit the model (by '
+                             'default missing, unexpected or reshaped keys are an error)')
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
     if args.tolerance < 0:
         raise ValueError(f'--tolerance must be >= 0 pixels, got {args.tolerance}')
     cfg = Config.fromfile(args.config)
-    model = revert_sync_batchnorm(init_model(cfg, args.checkpoint, device=args.device))
+    model = init_model(cfg, None, device='cpu')
+    checkpoint = load_checkpoint(model, args.checkpoint, strict=not args.allow_partial_checkpoint)
+    model.dataset_meta = (checkpoint.get('meta', {}).get('dataset_meta')
+                          or DATASETS.get(cfg.test_dataloader.dataset.type).METAINFO)
+    model = revert_sync_batchnorm(model.to(args.device))
     vis = SegLocalVisualizer(name='show_predictions', alpha=0.6)
     vis.dataset_meta = dict(classes=model.dataset_meta['classes'],
                             palette=model.dataset_meta['palette'])

@@ -16,14 +16,22 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
-from segplug.engine import adapt_cfg, init_cpu_distributed, load_cfg
+from segplug.engine import (
+    CfgOptionsAction,
+    adapt_cfg,
+    blame_cfg_options,
+    init_cpu_distributed,
+    load_cfg,
+    load_runner_checkpoint,
+    read_checkpoint,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,8 +54,12 @@ def parse_args() -> argparse.Namespace:
                         help='pixel tolerances of the boundary F in --report-dir')
     parser.add_argument('--no-checks', action='store_true',
                         help="skip segplug's up-front data checks")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load only the weights of CHECKPOINT that fit the model (by '
+                             'default missing, unexpected or reshaped keys are an error)')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
+                        help='override config settings, key=value; a top-level key the '
+                             'config lacks is an error')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -128,7 +140,10 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
     cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher)
-    cfg.load_from = args.checkpoint
+    # loaded below, strictly, rather than through cfg.load_from (MMEngine loads that
+    # non-strictly: another model's checkpoint would score random layers)
+    cfg.load_from = None
+    checkpoint = read_checkpoint(args.checkpoint)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
@@ -149,8 +164,11 @@ def main() -> None:
     if not args.no_checks:
         check_dataset_cfg(cfg.test_dataloader.dataset, 'test_dataloader.dataset')
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    with blame_cfg_options(args.cfg_options):
+        runner = Runner.from_cfg(cfg)
+        load_runner_checkpoint(runner, args.checkpoint, not args.allow_partial_checkpoint,
+                               checkpoint)
+        metrics = runner.test()
     if args.report_dir and is_main_process():
         write_report(metrics, list(runner.test_dataloader.dataset.metainfo['classes']),
                      args.report_dir)

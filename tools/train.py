@@ -8,13 +8,21 @@ from __future__ import annotations
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.datasets import check_dataset_cfg
-from segplug.engine import adapt_cfg, configure_amp, init_cpu_distributed, load_cfg
+from segplug.engine import (
+    CfgOptionsAction,
+    adapt_cfg,
+    blame_cfg_options,
+    configure_amp,
+    init_cpu_distributed,
+    load_cfg,
+    resolve_resume,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,7 +30,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--resume', action='store_true',
-                        help='resume from the latest checkpoint in the work dir')
+                        help='resume from the newest whole checkpoint in the work dir (or '
+                             'from load_from); a damaged one is skipped with a warning, and '
+                             'with none training starts from the beginning. A learning rate '
+                             'changed in the config since then takes effect')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision: float16 autocast with dynamic loss '
                              'scaling on CUDA, bfloat16 autocast on CPU')
@@ -31,9 +42,10 @@ def parse_args() -> argparse.Namespace:
                              'on CPU; float16 needs a GPU)')
     parser.add_argument('--no-checks', action='store_true',
                         help="skip segplug's up-front data checks and NaN guard")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config settings, key=value (e.g. '
-                             'train_cfg.max_iters=100 model.decode_head.num_classes=11)')
+                             'train_cfg.max_iters=100 model.decode_head.num_classes=11); a '
+                             'top-level key the config lacks is an error')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -63,10 +75,12 @@ def main() -> None:
     adapt_cfg(cfg, add_hooks=not args.no_checks)
     if not args.no_checks:
         check_cfg(cfg)
+    resolve_resume(cfg)
 
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    with blame_cfg_options(args.cfg_options):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -1,4 +1,8 @@
-"""Stop training when the loss stops being finite, keeping the last good checkpoint."""
+"""Stop training when the loss stops being finite, keeping the last good checkpoint.
+
+(A model whose weights or buffers are not finite is refused at save time by
+``SafeCheckpointHook``, with the same advice.)
+"""
 from __future__ import annotations
 
 import math
@@ -11,8 +15,27 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteError(RuntimeError):
+    """Training stopped on NaN or Inf."""
+
+
+class NonFiniteLossError(NonFiniteError):
     """The training loss became NaN or Inf."""
+
+
+class NonFiniteModelError(NonFiniteError):
+    """A parameter or buffer of the model became NaN or Inf (the model was not saved)."""
+
+
+def last_good_checkpoint_advice(runner: Any) -> str:
+    """Which checkpoint to resume from, and how to lower the learning rate when doing so."""
+    last = osp.join(runner.work_dir, 'last_checkpoint')
+    kept = open(last).read().strip() if osp.isfile(last) else None
+    if not kept:
+        return 'No checkpoint had been saved yet.'
+    return (f'Last good checkpoint: {kept} (resume with --resume, e.g. with a lower learning '
+            'rate: --cfg-options optim_wrapper.optimizer.lr=...; a resumed run takes the '
+            "config's learning rate and scales its schedule to it).")
 
 
 @HOOKS.register_module()
@@ -38,10 +61,7 @@ class NaNGuardHook(Hook):
             dist.all_reduce(flag, op='sum')
         if flag.item() == 0:
             return
-        last = osp.join(runner.work_dir, 'last_checkpoint')
-        kept = open(last).read().strip() if osp.isfile(last) else None
         raise NonFiniteLossError(
             f'loss is not finite at iteration {runner.iter + 1} '
             f'({bad or "on another rank"}); training stopped. '
-            + (f'Last good checkpoint: {kept} (resume with --resume, e.g. with a lower '
-               'learning rate).' if kept else 'No checkpoint had been saved yet.'))
+            + last_good_checkpoint_advice(runner))

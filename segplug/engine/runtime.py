@@ -1,6 +1,7 @@
 """Make a config written for multi-GPU MMSegmentation training run on whatever is here."""
 from __future__ import annotations
 
+import logging
 import os
 import os.path as osp
 from typing import Any
@@ -8,6 +9,11 @@ from typing import Any
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.logging import print_log
+
+from .cfg_options import merge_cfg_options
+from .checkpoint import checkpoint_damage, find_resume_checkpoint
+from .checkpoint_hook import write_atomically
 
 SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
 
@@ -15,13 +21,16 @@ SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
 def load_cfg(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
              launcher: str = 'none') -> Config:
     """Load a config the way MMSegmentation's tools do: options merged, work_dir defaulted
-    to ``./work_dirs/{config name}``, launcher recorded."""
+    to ``./work_dirs/{config name}``, launcher recorded.
+
+    ``cfg_options`` are checked first (:func:`~segplug.engine.cfg_options.check_cfg_options`):
+    a top-level key the config lacks is a ``ValueError`` naming the closest keys.
+    """
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
-    if cfg_options is not None:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
@@ -35,6 +44,9 @@ def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:
     * No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA), and the DDP
       wrapper becomes :class:`SegDistributedDataParallel`, which accepts CPU modules and
       reverts SyncBN (no CPU kernel). SyncBN in a single process is reverted by MMEngine.
+    * The checkpoint hook becomes :class:`~segplug.engine.SafeCheckpointHook` (atomic saves,
+      old checkpoints removed after the new one is complete, no non-finite model saved,
+      a changed learning rate applied on resume); a config naming another type keeps it.
     * ``add_hooks``: appends ``DataCheckHook``, ``NaNGuardHook`` and ``EvalProgressHook`` to
       ``custom_hooks`` unless the config already lists them.
     """
@@ -47,6 +59,10 @@ def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:
     if wrapper is None or wrapper.get('type') in (None, 'MMDistributedDataParallel',
                                                  'SegDistributedDataParallel'):
         cfg.model_wrapper_cfg = dict(wrapper or {}, type='mmseg.SegDistributedDataParallel')
+    checkpoint = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
+    if checkpoint is not None and checkpoint.get('type') in ('CheckpointHook',
+                                                             'mmengine.CheckpointHook'):
+        checkpoint['type'] = 'SafeCheckpointHook'
     if add_hooks:
         hooks: list[Any] = list(cfg.get('custom_hooks', None) or [])
         present = {h.get('type') for h in hooks}
@@ -68,3 +84,42 @@ def init_cpu_distributed(cfg: Config) -> None:
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
     torch_dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
                                   world_size=int(os.environ['WORLD_SIZE']))
+
+
+def resolve_resume(cfg: Config) -> str | None:
+    """Decide what ``--resume`` (``cfg.resume``) resumes from; return it (None: nothing).
+
+    * ``cfg.load_from`` set: MMEngine resumes from that file; a damaged one is an error
+      naming it.
+    * Otherwise the newest whole checkpoint of ``cfg.work_dir``
+      (:func:`~segplug.engine.checkpoint.find_resume_checkpoint`: damaged ones are skipped
+      with a warning naming them, a stale or moved ``last_checkpoint`` is looked past).
+      ``last_checkpoint`` is rewritten (atomically) to name it if it did not, which is where
+      MMEngine's runner looks; the config is left as it is, so the copy of it that the
+      runner saves in the work dir does not pin this checkpoint for later runs.
+    * Nothing to resume: a warning says so, ``cfg.resume`` becomes False and training starts
+      from the beginning.
+    """
+    if not cfg.get('resume', False):
+        return None
+    load_from = cfg.get('load_from', None)
+    if load_from:
+        load_from = str(load_from)
+        damage = checkpoint_damage(load_from) if '://' not in load_from else None
+        if damage is not None:
+            raise ValueError(f'--resume from load_from={load_from}: not a whole checkpoint '
+                             f'({damage})')
+        return load_from
+    found = find_resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if found is None:
+        print_log(f'--resume: nothing to resume, no checkpoint in {cfg.work_dir}; '
+                  'training starts from the beginning', logger='current',
+                  level=logging.WARNING)
+        cfg.resume = False
+        return None
+    pointer = osp.join(cfg.work_dir, 'last_checkpoint')
+    named = open(pointer).read().strip() if osp.isfile(pointer) else None
+    if named != found:
+        write_atomically(pointer, found.encode())
+    print_log(f'--resume: resuming from {found}', logger='current')
+    return found

@@ -1,7 +1,9 @@
-"""MMEngine checkpoints load under torch's safe unpickler; arbitrary objects still do not."""
+"""MMEngine checkpoints load under torch's safe unpickler; arbitrary objects still do not;
+at test time a checkpoint of another model, or a damaged file, is an error naming it."""
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,9 @@ import torch
 from mmengine.runner import Runner
 
 import segplug  # noqa: F401
-from segplug.engine import adapt_cfg
-from tests.helpers import tiny_cfg
+from segplug.apis import load_model
+from segplug.engine import adapt_cfg, load_checkpoint
+from tests.helpers import DEMO_CONFIG, tiny_cfg
 
 
 class Evil:
@@ -58,3 +61,64 @@ def test_getattr_is_restricted_to_history_buffer(tmp_path: Path) -> None:
     torch.save({'x': Sneaky()}, path, pickle_protocol=2)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path, map_location='cpu')
+
+
+# ---- strict loading at test / inference time (segplug.engine.load_checkpoint) ----
+
+def small_model() -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
+                               torch.nn.Conv2d(4, 2, 1))
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path: Path) -> None:
+    model = small_model()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    other = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
+                                torch.nn.Conv2d(4, 5, 1), torch.nn.Conv2d(5, 1, 1))
+    path = tmp_path / 'other.pth'
+    torch.save({'state_dict': {f'module.{k}': v for k, v in other.state_dict().items()
+                               if k != '1.running_var'}, 'meta': {}}, path)
+    with pytest.raises(ValueError) as err:
+        load_checkpoint(model, str(path), config='cfg.py')
+    message = str(err.value)
+    assert message.startswith(f'{path} does not fit the model of cfg.py (Sequential)')
+    assert '1 missing keys (1.running_var)' in message
+    assert '2 unexpected keys (3.weight, 3.bias)' in message
+    assert '2.weight (5, 4, 1, 1) vs model (2, 4, 1, 1)' in message
+    assert '--allow-partial-checkpoint' in message
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+    load_checkpoint(model, str(path), strict=False)  # the explicit opt-in: what fits
+    assert torch.equal(model.state_dict()['0.weight'], other.state_dict()['0.weight'])
+    assert torch.equal(model.state_dict()['2.weight'], before['2.weight'])
+
+
+def test_unreadable_files_are_named(tmp_path: Path) -> None:
+    model = small_model()
+    whole = tmp_path / 'whole.pth'
+    torch.save({'state_dict': model.state_dict()}, whole)
+    load_checkpoint(model, str(whole))
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(whole.read_bytes()[:1500])
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint')
+    tensor = tmp_path / 'tensor.pth'
+    torch.save(torch.zeros(3), tensor)
+    for path, reason in ((truncated, 'not a readable checkpoint'),
+                         (text, 'not a readable checkpoint'),
+                         (tensor, 'not a checkpoint (it holds a Tensor')):
+        with pytest.raises(ValueError, match=re.escape(f'{path}: {reason}')):
+            load_checkpoint(model, str(path))
+    with pytest.raises(FileNotFoundError, match='checkpoint file not found: /no/such.pth'):
+        load_checkpoint(model, '/no/such.pth')
+
+
+def test_load_model_is_strict(tmp_path: Path) -> None:
+    """show_clusters / show_features / benchmark load through segplug.apis.load_model."""
+    model = load_model(str(DEMO_CONFIG))
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith('auxiliary')}
+    torch.save({'state_dict': state}, tmp_path / 'no_aux.pth')
+    with pytest.raises(ValueError, match=r'no_aux\.pth does not fit the model of .*demo.*'
+                                         r'missing keys \(auxiliary_head\.'):
+        load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'))
+    load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'), strict=False)

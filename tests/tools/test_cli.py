@@ -1,4 +1,5 @@
-"""tools/test.py's options (--out, --show-dir, --tta) and tools/train.py's --amp checks."""
+"""tools/test.py's options (--out, --show-dir, --tta), its strict checkpoint loading, and
+tools/train.py's --amp and --cfg-options checks."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,3 +63,37 @@ def test_missing_checkpoint_is_a_clear_error(trained: tuple[str, str]) -> None:
     cfg, _ = trained
     proc = run_tool([PY, TEST, cfg, '/no/such.pth'], check=False)
     assert proc.returncode != 0 and 'checkpoint file not found: /no/such.pth' in proc.stderr
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path: Path,
+                                                trained: tuple[str, str]) -> None:
+    """MMEngine's load_from only warns and scores randomly initialised layers."""
+    cfg, ckpt = trained
+    other = torch.load(ckpt, map_location='cpu')
+    other['state_dict'] = {k: v for k, v in other['state_dict'].items()
+                           if not k.startswith('auxiliary_head.')}
+    other['state_dict']['neck.lateral.weight'] = torch.zeros(1)
+    path = tmp_path / 'other.pth'
+    torch.save(other, path)
+    proc = run_tool([PY, TEST, cfg, str(path), '--work-dir', str(tmp_path)], check=False)
+    assert proc.returncode != 0
+    assert (f'{path} does not fit the model' in proc.stderr
+            and 'missing keys (auxiliary_head.' in proc.stderr
+            and 'unexpected keys (neck.lateral.weight)' in proc.stderr), proc.stderr[-2000:]
+    assert 'Iter(test)' not in proc.stdout + proc.stderr  # nothing was scored
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(open(ckpt, 'rb').read()[:4096])
+    proc = run_tool([PY, TEST, cfg, str(truncated)], check=False)
+    assert proc.returncode != 0 and f'{truncated}: not a' in proc.stderr
+
+
+def test_cfg_options_that_do_nothing_are_refused(trained: tuple[str, str]) -> None:
+    cfg, _ = trained
+    proc = run_tool([PY, TRAIN, cfg, '--cfg-options', 'trian_cfg.max_iters=2'], check=False)
+    assert proc.returncode != 0
+    assert "--cfg-options trian_cfg.max_iters: the config has no key 'trian_cfg'; closest: " \
+           "train_cfg" in proc.stderr, proc.stderr[-2000:]
+    proc = run_tool([PY, TEST, cfg, 'x.pth', '--cfg-options', 'a=1', 'model.backbone'],
+                    check=False)
+    assert proc.returncode == 2
+    assert "argument --cfg-options: 'model.backbone' is not KEY=VALUE" in proc.stderr

@@ -172,11 +172,11 @@ def main() -> None:
     train_files = read_split(args.data_root, 'train', args.n_train)
     val_files = read_split(args.data_root, 'val', args.n_val)
     from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
     from mmseg.registry import MODELS
     from mmseg.utils import register_all_modules
 
     import segplug  # noqa: F401
+    from segplug.engine import load_checkpoint
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg.model.pop('pretrained', None)
@@ -185,7 +185,7 @@ def main() -> None:
     model.init_weights()
     model.eval()
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
+        load_checkpoint(model, args.checkpoint, config=args.config)
     num_classes = model.decode_head.num_classes
     start = time.time()
     g = torch.Generator().manual_seed(args.seed)

@@ -1,0 +1,77 @@
+"""``--cfg-options``: unknown top-level keys refused with the closest ones, new deep keys
+allowed, values keep their spaces, malformed pairs named, constructor errors traced back to
+the option (``segplug/engine/cfg_options.py``)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from mmengine.runner import Runner
+
+import segplug  # noqa: F401
+from segplug.engine import CfgOptionsAction, adapt_cfg, blame_cfg_options, load_cfg
+from segplug.engine.cfg_options import merge_cfg_options, parse_value
+from tests.helpers import DEMO_CONFIG, tiny_cfg
+
+
+def parse(*pairs: str) -> dict:
+    parser = argparse.ArgumentParser(prog='tool', exit_on_error=False)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    return parser.parse_args(['--cfg-options', *pairs]).cfg_options
+
+
+def test_values_keep_their_spaces_and_lists_parse_as_in_mmengine() -> None:
+    opts = parse('train_dataloader.dataset.data_root=/data/my camvid', 'a=[1, 2]',
+                 'b=(1,2)', 'c=x, y', 'd=[(1, 2), [a b, c]]', "e='3'", 'f=true', 'g=None',
+                 'h=1e-3', 'i=[]', 'j=a=b')
+    assert opts == {'train_dataloader.dataset.data_root': '/data/my camvid', 'a': [1, 2],
+                    'b': (1, 2), 'c': ['x', 'y'], 'd': [(1, 2), ['a b', 'c']], 'e': '3',
+                    'f': True, 'g': None, 'h': 1e-3, 'i': [], 'j': 'a=b'}
+    assert parse_value('"x, y"') == 'x, y'  # quotes keep a comma in a string
+
+
+def test_malformed_pair_is_named(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(argparse.ArgumentError, match="'train_cfg.max_iters' is not KEY=VALUE"):
+        parse('train_cfg.max_iters')
+    parser = argparse.ArgumentParser(prog='tool')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--cfg-options', 'a=1', 'model.backbone'])
+    assert "'model.backbone' is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_unknown_top_level_key_lists_the_closest() -> None:
+    with pytest.raises(ValueError, match=r"trian_cfg\.max_iters.*no key 'trian_cfg'.*"
+                                         r"closest: train_cfg"):
+        load_cfg(str(DEMO_CONFIG), {'trian_cfg.max_iters': 2})
+
+
+def test_new_deep_keys_and_runner_keys_are_allowed() -> None:
+    cfg = load_cfg(str(DEMO_CONFIG), {'model.decode_head.new_arg': 'x y',
+                                      'randomness.seed': 3, 'train_cfg.max_iters': 7})
+    assert cfg.model.decode_head.new_arg == 'x y'
+    assert cfg.randomness.seed == 3 and cfg.train_cfg.max_iters == 7
+
+
+def test_constructor_rejection_names_the_option(tmp_path: Path) -> None:
+    cfg = tiny_cfg(tmp_path)
+    options = {'model.backbone.depht': 18}
+    merge_cfg_options(cfg, options)
+    adapt_cfg(cfg)
+    with pytest.raises(ValueError, match=r"--cfg-options model\.backbone\.depht=18 was "
+                                         r"refused: TypeError: .*'depht'"):
+        with blame_cfg_options(options):
+            Runner.from_cfg(cfg)
+    options = {'model.decode_head.type': 'FCNHed'}
+    cfg = tiny_cfg(tmp_path)
+    merge_cfg_options(cfg, options)
+    with pytest.raises(ValueError, match=r"model\.decode_head\.type='FCNHed' was refused"):
+        with blame_cfg_options(options):
+            Runner.from_cfg(cfg)
+
+
+def test_unrelated_errors_pass_unchanged() -> None:
+    with pytest.raises(TypeError, match='other'):
+        with blame_cfg_options({'model.backbone.depth': 18}):
+            raise TypeError('some other problem')
