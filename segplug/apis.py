@@ -67,6 +67,7 @@ def load_model(config: str, checkpoint: str | None = None, seed: int = 0,
         model.init_weights()
     if checkpoint:
         load_checkpoint(model, checkpoint, strict=strict, config=config)
+    model.cfg = cfg  # as mmseg.apis.init_model sets it: inference_model reads its pipeline
     return model.to(device).eval()
 
 

@@ -141,7 +141,9 @@ def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: 
                              f'--warmup {warmup} + --iters {iters}')
         images, seconds = 0, 0.0
         for i, data in enumerate(loader):
-            inputs, samples = model.data_preprocessor(data, True)
+            # a dict (MMSegmentation 1.2.2's script unpacks it as a tuple: its keys)
+            data = model.data_preprocessor(data, True)
+            inputs, samples = data['inputs'], data['data_samples']
             if cuda:
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
