@@ -100,3 +100,24 @@ def test_build_inferencer_uses_the_checkpoints_palette_and_refuses_another_model
                                                   CamVidDataset.METAINFO['palette']]
     with pytest.raises(ValueError, match=r'cpp\.pth does not fit the model of .*hc\.py'):
         build_inferencer(config, small_models['cpp'][1], device='cpu')
+
+
+def test_image_demo_draws_the_prediction_in_the_checkpoints_palette(
+        small_models: dict, tmp_path: Path) -> None:
+    import sys
+
+    import cv2
+    from mmseg.apis import inference_model
+    sys.path.insert(0, str(REPO / 'tools' / 'misc'))
+    import image_demo
+    from segplug.datasets.camvid import CamVidDataset
+    config, ckpt = small_models['cpp']
+    out = tmp_path / 'demo.png'
+    assert image_demo.main([config, ckpt, IMAGE, '--out', str(out), '--no-labels',
+                            '--opacity', '0.5', '--device', 'cpu']) == [str(out)]
+    drawn = cv2.imread(str(out))[..., ::-1].astype(float)
+    pred = inference_model(load_model(config, ckpt), IMAGE).pred_sem_seg.data[0].numpy()
+    palette = np.array(CamVidDataset.METAINFO['palette'], dtype=float)
+    image = cv2.imread(IMAGE)[..., ::-1].astype(float)
+    expected = np.floor(image * 0.5 + palette[pred] * 0.5)
+    assert drawn.shape == (360, 480, 3) and np.abs(drawn - expected).max() <= 1
