@@ -110,6 +110,7 @@ def test_image_demo_draws_the_prediction_in_the_checkpoints_palette(
     from mmseg.apis import inference_model
     sys.path.insert(0, str(REPO / 'tools' / 'misc'))
     import image_demo
+
     from segplug.datasets.camvid import CamVidDataset
     config, ckpt = small_models['cpp']
     out = tmp_path / 'demo.png'

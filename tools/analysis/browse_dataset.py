@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from segplug.engine import load_cfg
-from segplug.engine.cfg_options import CfgOptionsAction
+from segplug.engine import CfgOptionsAction, load_cfg
 from segplug.visualization import browse_dataset
 
 

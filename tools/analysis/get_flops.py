@@ -18,10 +18,9 @@ import argparse
 import json
 import sys
 
-from mmengine.config import DictAction
-
 from segplug.apis import load_model
-from segplug.utils.flops import MODES, segmentor_complexity, format_count
+from segplug.engine import CfgOptionsAction
+from segplug.utils.flops import MODES, format_count, segmentor_complexity
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--mode', choices=MODES, default='predict')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', help='also write the numbers to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     return parser.parse_args(argv)
 
 

@@ -4,9 +4,10 @@
                                     [--opacity 0.5] [--no-labels] [--device cpu]
     python tools/misc/image_demo.py CONFIG CHECKPOINT IMAGE --out FILE.png
 
-Writes ``DIR/{image stem}.png`` (or ``FILE.png`` for one image): the image with the predicted classes coloured in the
-checkpoint's palette (``segplug.utils.inference.build_inferencer``: strict checkpoint,
-the dataset's classes and colours).
+Writes ``DIR/{image stem}.png`` (or ``FILE.png`` for one image): the image with the
+predicted classes coloured in the checkpoint's palette
+(``segplug.utils.inference.build_inferencer``: strict checkpoint, the dataset's classes and
+colours).
 """
 from __future__ import annotations
 

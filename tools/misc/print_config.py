@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from segplug.engine import load_cfg
-from segplug.engine.cfg_options import CfgOptionsAction
+from segplug.engine import CfgOptionsAction, load_cfg
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
