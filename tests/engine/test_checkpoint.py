@@ -122,3 +122,33 @@ def test_load_model_is_strict(tmp_path: Path) -> None:
                                          r'missing keys \(auxiliary_head\.'):
         load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'))
     load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'), strict=False)
+
+
+def test_previous_best_checkpoint_is_removed_after_the_new_one(tmp_path: Path) -> None:
+    """save_best under SafeCheckpointHook: a better score replaces the best file only once
+    the new one is written (MMEngine removes the old one first); a worse one keeps it."""
+    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.update(save_best='mIoU', rule='greater')
+    adapt_cfg(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    hook, = [h for h in runner.hooks if type(h).__name__ == 'SafeCheckpointHook']
+    removed_before_written = []
+    save = runner.save_checkpoint
+
+    def watching_save(out_dir: str, filename: str, *args, **kwargs) -> None:
+        if (filename == 'best_mIoU_iter_4.pth'
+                and not (tmp_path / 'best_mIoU_iter_2.pth').exists()):
+            removed_before_written.append(filename)
+        save(out_dir, filename, *args, **kwargs)
+
+    runner.save_checkpoint = watching_save
+    best = lambda: sorted(p.name for p in tmp_path.glob('best_*.pth'))  # noqa: E731
+    for score, step, expected in ((50, 2, ['best_mIoU_iter_2.pth']),
+                                  (40, 3, ['best_mIoU_iter_2.pth']),
+                                  (60, 4, ['best_mIoU_iter_4.pth'])):
+        runner.train_loop._iter = step
+        hook._save_best_checkpoint(runner, {'mIoU': score})
+        assert best() == expected
+    assert not removed_before_written
