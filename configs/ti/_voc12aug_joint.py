@@ -9,6 +9,8 @@ model = dict(
     type='JointSuperpixelSegmentor',
     pretrained=None,
     data_preprocessor=dict(size=(512, 512)),
+    # the baselines' backbone: torchvision's plain-stem ResNet (Sec. 4.2, "PyTorch model zoo")
+    backbone=dict(type='ResNet'),
     decode_head=dict(num_classes=21),
     auxiliary_head=dict(num_classes=21),
     superpixel_net={{_base_.superpixel_net}},

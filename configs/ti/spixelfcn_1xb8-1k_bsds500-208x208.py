@@ -1,7 +1,8 @@
 # Superpixel FCN (Yang et al., CVPR 2020) pretrained on BSDS500 train + val with Eq. 1 on
 # one-hot region labels (a random annotator per sample), cell size 16, 208x208 crops.
 # The reference trains 3M iterations with Adam (lr 5e-5, batch 8): this is a CPU-sized run.
-# Scored on val by SuperpixelMetric (ASA, boundary recall) against every annotator.
+# Scored on val by SuperpixelMetric (ASA, boundary recall) against every annotator, in the
+# literature's protocol (SuperpixelMetric's default).
 # segplug's data check opens the images only (BSDS500Dataset.label_maps = False: its labels
 # are .mat region annotations, turned into 50 region ids by BSDSRegionLabels).
 _base_ = ['../_base_/segplug_runtime.py', '../_base_/schedules/adamw_poly.py']
@@ -37,7 +38,7 @@ val_dataloader = dict(batch_size=1, num_workers=2, persistent_workers=True,
                                    data_prefix=dict(img_path='images/val',
                                                     seg_map_path='groundTruth/val')))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='SuperpixelMetric', tolerance=2)
+val_evaluator = dict(type='SuperpixelMetric')  # the literature's protocol: 1 px, two-sided, square
 test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=5e-4, weight_decay=1e-4))
 param_scheduler = [

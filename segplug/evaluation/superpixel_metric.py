@@ -9,7 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmseg.registry import METRICS
 
 from segplug.datasets.bsds500 import load_bsds_groundtruth
-from segplug.ops.boundaries import check_tolerances
+from segplug.ops.boundaries import EDGE_CONVENTIONS, check_tolerances
 from segplug.ops.superpixel_metrics import superpixel_scores_multi
 
 _KEYS = ('asa', 'boundary_recall', 'boundary_precision', 'undersegmentation_error',
@@ -24,18 +24,31 @@ class SuperpixelMetric(BaseMetric):
     ``data``, like ``pred_sem_seg``, or an array) and its ``.mat`` ground truth as
     ``seg_map_path`` (what ``BSDS500Dataset`` gives). Per image the measures are averaged over
     the annotators, then over images. Results: ``ASA``, ``BR``, ``BP`` (percent, at
-    ``tolerance`` pixels), ``UE`` (percent) and ``N`` (mean number of superpixels).
+    ``tolerance`` pixels), ``UE`` (percent) and ``N`` (mean number of superpixels: compare
+    methods at equal ``N``).
+
+    The default is the literature's protocol (Stutz et al.'s benchmark, CVIU 2018; SEAL's
+    evaluation used by SSN): boundary pixels on both sides of a boundary, matched within a
+    (2r+1) x (2r+1) window with r = 1 pixel, which is 0.0025 x the BSDS500 diagonal (578 px
+    for 481 x 321 images: 1.4 px) rounded. ``convention='segplug'`` scores with
+    segplug's boundary-metric convention (one-pixel edges, Euclidean tolerance) instead.
 
     Args:
-        tolerance: boundary tolerance in pixels (2 is about 0.0025 of the BSDS500 diagonal,
-            the tolerance of Stutz et al.'s benchmark).
+        tolerance: boundary tolerance r in pixels.
+        convention: ``'bsds'`` (the literature's, default) or ``'segplug'``.
         pred_key: the data-sample field holding the superpixel ids.
     """
 
-    def __init__(self, tolerance: float = 2, pred_key: str = 'pred_superpixels',
+    def __init__(self, tolerance: float = 1, convention: str = 'bsds',
+                 pred_key: str = 'pred_superpixels',
                  collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         (self.tolerance, ) = check_tolerances(tolerance, 'SuperpixelMetric tolerance')
+        if convention not in ('bsds', 'segplug'):
+            raise ValueError(f"SuperpixelMetric convention must be 'bsds' or 'segplug', got "
+                             f'{convention!r}')
+        self.convention = convention
+        self.two_sided, self.window, _ = EDGE_CONVENTIONS[convention]
         self.pred_key = pred_key
 
     def process(self, data_batch: dict | None, data_samples: Sequence[dict]) -> None:
@@ -50,7 +63,8 @@ class SuperpixelMetric(BaseMetric):
             if sp.shape != segs.shape[1:]:
                 raise ValueError(f'SuperpixelMetric: superpixels {sp.shape} and ground truth '
                                  f'{segs.shape[1:]} of {sample["seg_map_path"]} differ')
-            s = superpixel_scores_multi(sp, list(segs), self.tolerance)
+            s = superpixel_scores_multi(sp, list(segs), self.tolerance, self.two_sided,
+                                        self.window)
             self.results.append(np.array([s[k] for k in _KEYS]))
 
     def compute_metrics(self, results: list) -> dict[str, float]:

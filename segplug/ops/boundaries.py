@@ -3,15 +3,19 @@
 The edge evaluation of the TI paper (``ti_logit_consistency_joint_superpixels.txt``, Sec. 4.2
 and Fig. 8): boundaries of the prediction and of the ground truth, the ground-truth edges
 widened to a tolerance of 1..5 pixels, precision P, recall R, F-measure 2RP/(R+P) and the
-performance ratio (true edges / false edges).
+performance ratio (true edges / false edges). The TI paper does not say how edges are drawn
+or matched; the references differ, so both choices are options (``EDGE_CONVENTIONS``), and
+Boundary IoU (Cheng et al., CVPR 2021) is ``boundary_iou_counts``.
 
 Definitions used throughout (numpy in, numpy out; no registry):
 
-* **Edge pixels.** Pixel ``p`` is an edge pixel of a label map when its right or its lower
-  neighbour has another label. A boundary between two regions is then one pixel thick and
-  lies on the same pixels in prediction and ground truth when they agree, so a perfect
-  prediction scores P = R = 1 at any tolerance (a two-sided, 2-pixel-thick boundary would
-  too, but it double-counts every edge).
+* **Edge pixels** (``two_sided=False``, the default). Pixel ``p`` is an edge pixel of a label
+  map when its right or its lower neighbour has another label. A boundary between two
+  regions is then one pixel thick and lies on the same pixels in prediction and ground
+  truth when they agree, so a perfect prediction scores P = R = 1 at any tolerance.
+  ``two_sided=True`` marks both pixels of every differing pair (a pixel is an edge when any
+  of its 4 neighbours differs): the 2-pixel-thick boundaries of the BSDS / Stutz et al.
+  superpixel benchmarks.
 * **Edges of class c** are the edge pixels whose differing pair (``p`` and its right or lower
   neighbour) contains a pixel of class ``c``; equivalently the edges of the mask
   ``labels == c``. Each class boundary is counted once for each of the two classes.
@@ -19,11 +23,13 @@ Definitions used throughout (numpy in, numpy out; no registry):
   ground truth, and the same pairs are used for the prediction: an edge with an ignored
   pixel on either side is unknown, and predicted edges inside ignored regions are not
   counted (nor are the edges of the ignored region itself).
-* **Tolerance d.** A predicted edge pixel is *true* when a ground-truth edge pixel (of the same
-  class) lies within Euclidean distance ``d``; a ground-truth edge pixel is *recalled* when a
-  predicted edge pixel lies within ``d``. This equals dilating the other edge map with the
-  disk ``skimage.morphology.disk(d)``. Distances come from OpenCV's exact Euclidean distance
-  transform, one per edge map, which serves every tolerance at once.
+* **Tolerance d** (``window='disk'``, the default). A predicted edge pixel is *true* when a
+  ground-truth edge pixel (of the same class) lies within Euclidean distance ``d``; a
+  ground-truth edge pixel is *recalled* when a predicted edge pixel lies within ``d``. This
+  equals dilating the other edge map with the disk ``skimage.morphology.disk(d)``.
+  ``window='square'`` matches within the (2d+1) x (2d+1) square instead (chessboard
+  distance), as the BSDS / Stutz benchmarks search their window. Distances come from
+  OpenCV's exact distance transforms, one per edge map, which serve every tolerance at once.
 """
 from __future__ import annotations
 
@@ -61,14 +67,25 @@ def _check_pair(pred: np.ndarray, gt: np.ndarray) -> None:
         raise ValueError(f'prediction {pred.shape} and ground truth {gt.shape} differ in size')
 
 
+EDGE_CONVENTIONS = {
+    # name: (two_sided, window, tolerance unit)
+    'segplug': (False, 'disk', 'px'),      # the default: thin edges, Euclidean tolerance
+    'bsds': (True, 'square', 'px'),        # BSDS / Stutz et al. benchmarks
+    'gscnn': (False, 'disk', 'diagonal'),  # GSCNN-style boundary F: tolerance x diagonal
+}
+WINDOWS = ('disk', 'square')
+
+
 def label_edges(labels: np.ndarray, valid: np.ndarray | None = None,
-                cls: int | None = None) -> np.ndarray:
+                cls: int | None = None, two_sided: bool = False) -> np.ndarray:
     """Edge pixels of a label map (module docstring: right/lower neighbour differs).
 
     Args:
         labels: (H, W) integer labels.
         valid: optional (H, W) bool; pixel pairs with an invalid pixel are no edge.
         cls: if given, only edges between class ``cls`` and another label.
+        two_sided: mark both pixels of a differing pair (any 4-neighbour differs), not only
+            the upper / left one.
     Returns:
         (H, W) bool edge map.
     """
@@ -85,19 +102,33 @@ def label_edges(labels: np.ndarray, valid: np.ndarray | None = None,
             diff &= va & vb
         if axis == 0:
             edges[:-1] |= diff
+            if two_sided:
+                edges[1:] |= diff
         else:
             edges[:, :-1] |= diff
+            if two_sided:
+                edges[:, 1:] |= diff
     return edges
 
 
-def distance_to_edges(edges: np.ndarray) -> np.ndarray:
-    """Exact Euclidean distance (H, W) float32 of every pixel to the nearest edge pixel.
+def check_window(window: str) -> str:
+    if window not in WINDOWS:
+        raise ValueError(f'window must be one of {WINDOWS}, got {window!r}')
+    return window
 
+
+def distance_to_edges(edges: np.ndarray, window: str = 'disk') -> np.ndarray:
+    """Exact distance (H, W) float32 of every pixel to the nearest edge pixel.
+
+    Euclidean for ``window='disk'``, chessboard (max of |dy|, |dx|) for ``'square'``;
     ``inf`` everywhere when ``edges`` (H, W) bool has no edge pixel.
     """
+    check_window(window)
     if not edges.any():
         return np.full(edges.shape, np.inf, dtype=np.float32)
     # OpenCV measures the distance to the nearest zero pixel
+    if window == 'square':
+        return cv2.distanceTransform((~edges).astype(np.uint8), cv2.DIST_C, 3)
     return cv2.distanceTransform((~edges).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
@@ -146,7 +177,8 @@ class BoundaryCounts:
 
 def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
                     tolerances: Sequence[float] = (1, 2, 3, 4, 5),
-                    ignore_index: int | None = 255) -> BoundaryCounts:
+                    ignore_index: int | None = 255, two_sided: bool = False,
+                    window: str = 'disk') -> BoundaryCounts:
     """Per-class and overall edge counts of one prediction against its ground truth.
 
     Args:
@@ -155,10 +187,13 @@ def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
         num_classes: C.
         tolerances: (T,) pixel tolerances (Euclidean distance <= t matches).
         ignore_index: unlabelled value of ``gt``, or None.
+        two_sided: edge pixels on both sides of a boundary (``label_edges``).
+        window: ``'disk'`` (Euclidean tolerance) or ``'square'`` (chessboard).
     Returns:
         ``BoundaryCounts`` with (C+1,) / (C+1, T) arrays (row C: all classes together).
     """
     _check_pair(pred, gt)
+    check_window(window)
     tols = np.asarray(check_tolerances(tolerances), dtype=np.float64)
     valid = None if ignore_index is None else gt != ignore_index
     if valid is not None and valid.all():
@@ -172,10 +207,11 @@ def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
         n_pred[row] = p_edges.sum()
         n_gt[row] = g_edges.sum()
         if n_pred[row] and n_gt[row]:
-            tp_pred[row] = _matched(p_edges, distance_to_edges(g_edges), tols)
-            tp_gt[row] = _matched(g_edges, distance_to_edges(p_edges), tols)
+            tp_pred[row] = _matched(p_edges, distance_to_edges(g_edges, window), tols)
+            tp_gt[row] = _matched(g_edges, distance_to_edges(p_edges, window), tols)
 
-    count(num_classes, label_edges(pred, valid), label_edges(gt, valid))
+    count(num_classes, label_edges(pred, valid, two_sided=two_sided),
+          label_edges(gt, valid, two_sided=two_sided))
 
     # Each class is evaluated inside the bounding box of its pixels in either map, grown by
     # one pixel on every side (an edge may sit on the pixel before a class pixel, and a class
@@ -191,8 +227,64 @@ def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
             continue
         p, g = pred[box], gt[box]
         v = None if valid is None else valid[box]
-        count(c, label_edges(p, v, c), label_edges(g, v, c))
+        count(c, label_edges(p, v, c, two_sided), label_edges(g, v, c, two_sided))
     return BoundaryCounts(tols, n_pred, n_gt, tp_pred, tp_gt)
+
+
+def mask_boundary(mask: np.ndarray, d: int) -> np.ndarray:
+    """Inner boundary band of a mask (Cheng et al., Boundary IoU, CVPR 2021, Sec. 3).
+
+    The mask pixels within chessboard distance ``d`` of a pixel outside it, the image border
+    counting as outside: the reference's ``mask - erode(pad(mask), 3x3, d times)``.
+
+    Args:
+        mask: (H, W) bool.
+        d: band width in pixels (>= 1).
+    Returns:
+        (H, W) bool band.
+    """
+    padded = np.pad(mask, 1).astype(np.uint8)
+    dist = cv2.distanceTransform(padded, cv2.DIST_C, 3)[1:-1, 1:-1]
+    return mask & (dist <= d)
+
+
+def boundary_iou_width(shape: tuple[int, int], dilation_ratio: float = 0.02) -> int:
+    """Boundary IoU's d: ``dilation_ratio`` of the image diagonal, rounded, at least 1."""
+    return max(1, int(round(dilation_ratio * float(np.hypot(*shape)))))
+
+
+def boundary_iou_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
+                        dilation_ratio: float = 0.02,
+                        ignore_index: int | None = 255) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class Boundary IoU intersection and union of one image (Cheng et al., Eq. 2).
+
+    For class c: ``G_d`` and ``P_d`` are the inner boundary bands (``mask_boundary``, width
+    d = ``dilation_ratio`` x diagonal) of the ground-truth and predicted masks; the counts are
+    ``|G_d & P_d|`` and ``|G_d | P_d|`` over labelled pixels. Summed over images, their
+    ratio is the class's Boundary IoU (as IoUMetric sums areas).
+
+    Args:
+        pred: (H, W) predicted class ids; gt: (H, W) ground truth (``ignore_index`` unlabelled).
+        num_classes: C.
+        dilation_ratio: band width relative to the image diagonal (0.02 in the paper).
+    Returns:
+        (C,) int64 intersections and (C,) int64 unions.
+    """
+    _check_pair(pred, gt)
+    if not (np.isfinite(dilation_ratio) and dilation_ratio > 0):
+        raise ValueError(f'dilation_ratio must be > 0, got {dilation_ratio!r}')
+    d = boundary_iou_width(gt.shape, dilation_ratio)
+    valid = np.ones(gt.shape, bool) if ignore_index is None else gt != ignore_index
+    inter = np.zeros(num_classes, dtype=np.int64)
+    union = np.zeros(num_classes, dtype=np.int64)
+    for c in np.union1d(np.unique(pred[valid]), np.unique(gt[valid])):
+        if not 0 <= c < num_classes:
+            continue
+        g = mask_boundary(gt == c, d) & valid
+        p = mask_boundary(pred == c, d) & valid
+        inter[c] = (g & p).sum()
+        union[c] = (g | p).sum()
+    return inter, union
 
 
 def _shift_ids(labels: np.ndarray, num_classes: int) -> np.ndarray:

@@ -7,9 +7,14 @@ segmentation of the same image:
 * **ASA**, achievable segmentation accuracy: the pixel accuracy of the best labelling of the
   superpixels with ground-truth segments, ``sum_s max_g |s & g| / N``.
 * **Boundary recall / precision** within a pixel tolerance: the share of ground-truth boundary
-  pixels with a superpixel boundary pixel within that Euclidean distance, and the reverse.
-  Boundaries of both maps use one definition (``segplug.ops.boundaries.label_edges``), so
-  a superpixel map equal to the ground truth scores 1 on both.
+  pixels with a superpixel boundary pixel within that distance, and the reverse. Boundaries
+  of both maps use one definition (``segplug.ops.boundaries.label_edges``), so a superpixel
+  map equal to the ground truth scores 1 on both. The literature's protocol (Stutz et al.'s
+  benchmark; SEAL's evaluation, used by SSN) is ``two_sided=True, window='square'`` at 1
+  pixel: a pixel is a boundary pixel when a 4-neighbour differs, matched within the
+  (2r+1)^2 window, r = 0.0025 x diagonal rounded (1 px on BSDS500's 481 x 321 images, whose
+  diagonal is 578 px). The functions' defaults (one-sided edges, Euclidean distance) are
+  segplug's boundary-metric convention; ``SuperpixelMetric`` defaults to the literature's.
 * **Undersegmentation error** in Neubert and Protzel's form, which needs no overlap
   threshold: ``sum_g sum_{s & g != 0} min(|s & g|, |s - g|) / N``; 0 is perfect.
 * **Number of superpixels**: distinct ids in the map.
@@ -23,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .boundaries import _EPS, check_tolerances, distance_to_edges, label_edges
+from .boundaries import _EPS, check_tolerances, check_window, distance_to_edges, label_edges
 
 
 def contingency(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
@@ -58,24 +63,29 @@ def undersegmentation_error(overlap: np.ndarray) -> float:
 
 
 def boundary_recall_precision(superpixels: np.ndarray, segments: np.ndarray,
-                              tolerance: float = 2) -> tuple[float, float]:
+                              tolerance: float = 2, two_sided: bool = False,
+                              window: str = 'disk') -> tuple[float, float]:
     """Boundary recall and precision of superpixels (H, W) against segments (H, W).
 
-    Recall is NaN when the ground truth has no boundary, precision NaN when the superpixel
-    map has none (one superpixel).
+    ``two_sided`` and ``window`` as in ``segplug.ops.boundaries.boundary_counts``. Recall is
+    NaN when the ground truth has no boundary, precision NaN when the superpixel map has
+    none (one superpixel).
     """
     (tol, ) = check_tolerances(tolerance, 'tolerance')
-    sp_edges, gt_edges = label_edges(superpixels), label_edges(segments)
+    check_window(window)
+    sp_edges = label_edges(superpixels, two_sided=two_sided)
+    gt_edges = label_edges(segments, two_sided=two_sided)
     n_sp, n_gt = sp_edges.sum(), gt_edges.sum()
-    recall = (distance_to_edges(sp_edges)[gt_edges] <= tol + _EPS).sum() / n_gt \
+    recall = (distance_to_edges(sp_edges, window)[gt_edges] <= tol + _EPS).sum() / n_gt \
         if n_gt else np.nan
-    precision = (distance_to_edges(gt_edges)[sp_edges] <= tol + _EPS).sum() / n_sp \
+    precision = (distance_to_edges(gt_edges, window)[sp_edges] <= tol + _EPS).sum() / n_sp \
         if n_sp else np.nan
     return float(recall), float(precision)
 
 
 def superpixel_scores(superpixels: np.ndarray, segments: np.ndarray,
-                      tolerance: float = 2) -> dict[str, float]:
+                      tolerance: float = 2, two_sided: bool = False,
+                      window: str = 'disk') -> dict[str, float]:
     """All measures of one superpixel map (H, W) against one segmentation (H, W).
 
     Returns:
@@ -83,7 +93,8 @@ def superpixel_scores(superpixels: np.ndarray, segments: np.ndarray,
         ``undersegmentation_error``, ``n_superpixels``.
     """
     overlap = contingency(superpixels, segments)
-    recall, precision = boundary_recall_precision(superpixels, segments, tolerance)
+    recall, precision = boundary_recall_precision(superpixels, segments, tolerance,
+                                                  two_sided, window)
     return dict(asa=achievable_segmentation_accuracy(overlap), boundary_recall=recall,
                 boundary_precision=precision,
                 undersegmentation_error=undersegmentation_error(overlap),
@@ -91,9 +102,11 @@ def superpixel_scores(superpixels: np.ndarray, segments: np.ndarray,
 
 
 def superpixel_scores_multi(superpixels: np.ndarray, annotations: Sequence[np.ndarray],
-                            tolerance: float = 2) -> dict[str, float]:
+                            tolerance: float = 2, two_sided: bool = False,
+                            window: str = 'disk') -> dict[str, float]:
     """``superpixel_scores`` against every annotator (K of (H, W)), averaged over them."""
     if len(annotations) == 0:
         raise ValueError('no ground-truth segmentation given (0 annotators)')
-    per = [superpixel_scores(superpixels, seg, tolerance) for seg in annotations]
+    per = [superpixel_scores(superpixels, seg, tolerance, two_sided, window)
+           for seg in annotations]
     return {k: float(np.nanmean([p[k] for p in per])) for k in per[0]}

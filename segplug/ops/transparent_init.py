@@ -24,8 +24,10 @@ from torch import Tensor
 
 # sigma(x) - sigma(-x) = c x (Eq. 11, 46) for these activations; c as a function of the
 # activation's parameter (LeakyReLU's negative slope). For LeakyReLU with slope d:
-# x > 0 gives x - d(-x) = (1 + d) x, so c = 1 + d (the paper's Eq. 12 prints 1 / (1 + d)
-# and its supplementary 1 / d; both fail the identity, see tests/ops/test_transparent_init).
+# x > 0 gives x - d(-x) = (1 + d) x, so c = 1 + d. The paper's Eq. 12 says the same: it
+# multiplies the subtracted halves by 1 / (1 + d), which is dividing by c, as
+# expand_for_activation does. Only the supplementary (Sec. G, after Eq. 46) states another
+# constant, c = 1 / d, which fails the identity (tests/ops/test_transparent_init.py).
 ODD_PART_CONSTANTS = {
     'relu': lambda slope: 1.0,
     'leaky_relu': lambda slope: 1.0 + slope,

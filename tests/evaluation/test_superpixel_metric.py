@@ -17,7 +17,7 @@ from segplug.ops.superpixel_metrics import superpixel_scores_multi
 def test_metric_averages_images_and_annotators(test_data: Path) -> None:
     root = test_data / 'bsds500'
     stems = [p.stem for p in sorted((root / 'images/val').glob('*.jpg'))[:2]]
-    metric = METRICS.build(dict(type='SuperpixelMetric', tolerance=2))
+    metric = METRICS.build(dict(type='SuperpixelMetric', tolerance=2, convention='segplug'))
     expected = []
     for stem in stems:
         sp = slic(imread(root / f'images/val/{stem}.jpg'), n_segments=150, start_label=1)

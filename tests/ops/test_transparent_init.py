@@ -107,8 +107,9 @@ def test_fusion_head_returns_logits_at_init() -> None:
 
 
 def test_leaky_relu_constant_is_one_plus_slope() -> None:
-    """sigma(x) - sigma(-x) = (1 + d) x for LeakyReLU; the paper's printed 1 / (1 + d)
-    (Eq. 12) does not give the identity."""
+    """sigma(x) - sigma(-x) = (1 + d) x for LeakyReLU: c = 1 + d, by which the layers
+    divide, as the paper's Eq. 12 (its factor 1 / (1 + d)). The supplementary's c = 1 / d
+    (Sec. G) does not give the identity."""
     from segplug.ops.transparent_init import expand_for_activation
     slope = 0.2
     x = torch.linspace(-5, 5, 11, dtype=torch.float64).view(-1, 1).repeat(1, 3)
@@ -120,7 +121,7 @@ def test_leaky_relu_constant_is_one_plus_slope() -> None:
         return act(x @ w1.mT + b1) @ w2.mT + b2
 
     torch.testing.assert_close(run(1 + slope), x)
-    assert (run(1 / (1 + slope)) - x).abs().max() > 0.1
+    assert (run(1 / slope) - x).abs().max() > 0.1
 
 
 def test_float64_precision_returns_input_dtype() -> None:

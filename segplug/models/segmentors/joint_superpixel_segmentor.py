@@ -34,6 +34,19 @@ def _superpixel_losses(assoc: Tensor, labels: Tensor, num_classes: int, cell_siz
     return dict(loss_recon=w * rec, loss_pos=w * pos)
 
 
+def _inside_image(inputs: Tensor, batch_img_metas: list[dict]) -> Tensor | None:
+    """(B, H, W) bool, True on each sample's image (``img_shape``), False on the batch padding
+    (mmseg pads right and bottom); None when nothing is padded."""
+    size = tuple(inputs.shape[-2:])
+    shapes = [tuple(m.get('img_shape', size))[:2] for m in batch_img_metas]
+    if all(s == size for s in shapes):
+        return None
+    inside = torch.zeros(len(shapes), *size, dtype=torch.bool, device=inputs.device)
+    for mask, (h, w) in zip(inside, shapes):
+        mask[:h, :w] = True
+    return inside
+
+
 def _attach_superpixels(assoc: Tensor, cell_size: int, data_samples: SampleList) -> None:
     """Hard superpixels at each sample's original size, as ``pred_superpixels``."""
     labels = hard_superpixels(assoc, cell_size)
@@ -52,7 +65,9 @@ class JointSuperpixelSegmentor(EncoderDecoder):
 
     The decode head's logits are upsampled to the input size, concatenated with the
     superpixel FCN's association map and passed through the fusion head (TI: the identity at
-    step 0); then every pixel takes the mean logit of its hard superpixel. The decode loss is
+    step 0); then every pixel takes the mean logit of its hard superpixel, over the pixels of
+    the image (Eq. 13 averages over all of a superpixel's pixels, labelled or not; batch
+    padding is left out), in training and inference alike. The decode loss is
     the head's own ``loss_by_feat``; the superpixel FCN is trained jointly with Eq. 1 on
     one-hot semantic labels. Any MMSegmentation decode head (and auxiliary heads) works.
 
@@ -62,14 +77,15 @@ class JointSuperpixelSegmentor(EncoderDecoder):
             ``superpixel_channels`` filled in), or None to join without fusion layers (the
             paper's "SP" row).
         consistency: apply logit consistency (train and test).
-        exclude_ignored: in training, leave pixels labelled ``ignore_index`` (padding, void)
-            out of the superpixel means.
+        exclude_ignored: in training, also leave pixels labelled ``ignore_index`` (void) out
+            of the superpixel means. Off by default: inference has no labels, so those pixels
+            are in its means, and the paper (Eq. 13) averages over every pixel.
         superpixel_loss: ``dict(loss_weight=1.0, m=0.003)`` for Eq. 1, or None for no loss.
         **kwargs: ``EncoderDecoder``'s.
     """
 
     def __init__(self, superpixel_net: dict, fusion: dict | None = None,
-                 consistency: bool = True, exclude_ignored: bool = True,
+                 consistency: bool = True, exclude_ignored: bool = False,
                  superpixel_loss: dict | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.superpixel_net = MODELS.build(superpixel_net)
@@ -103,16 +119,18 @@ class JointSuperpixelSegmentor(EncoderDecoder):
         return logits, assoc
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
-        logits, _ = self.joint_logits(inputs, self.extract_feat(inputs))
+        logits, _ = self.joint_logits(inputs, self.extract_feat(inputs),
+                                      _inside_image(inputs, batch_img_metas))
         return self.decode_head.predict_by_feat(logits, batch_img_metas)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         feats = self.extract_feat(inputs)
         labels = _gt_labels(data_samples)
         ignore = self.decode_head.ignore_index
-        valid = labels != ignore if self.exclude_ignored else None
-        if valid is not None and valid.shape[-2:] != inputs.shape[-2:]:
-            valid = None  # labels at another size: no mask (mmseg pads both to one size)
+        valid = _inside_image(inputs, [s.metainfo for s in data_samples])
+        if self.exclude_ignored and labels.shape[-2:] == inputs.shape[-2:]:
+            labelled = labels != ignore
+            valid = labelled if valid is None else valid & labelled
         logits, assoc = self.joint_logits(inputs, feats, valid)
         losses = add_prefix(self.decode_head.loss_by_feat(logits, data_samples), 'decode')
         if self.with_auxiliary_head:
