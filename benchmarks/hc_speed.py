@@ -2,10 +2,13 @@
 
     python benchmarks/hc_speed.py [--depth 101] [--shape 512 1024] [--rounds 5] [--iters 2]
                                   [--device cpu] [--dtypes float32 float16] [--no-flops]
+    python benchmarks/hc_speed.py --flops-only [--depth 101] [--shape 512 1024]
 
 For each pair (same backbone depth, same input, same head) it times ``model.test_step`` with
-``tools/benchmark.py``'s step and counts FLOPs with MMEngine's ``FlopAnalyzer``, then prints
-ms/image, the measured time ratio and the FLOP ratio side by side. The paper's Table 3
+``tools/benchmark.py``'s step and counts the FLOPs of inference with
+``segplug.utils.flops`` (MMEngine's ``FlopAnalyzer``, DCNv2, clustering and cluster
+decoding counted), then prints ms/image, the measured time ratio and the FLOP ratio side by
+side. The paper's Table 3
 (ResNet-101, 1024x2048, RTX 8000) is printed beside them for reference.
 
 All models are built first and then timed in interleaved rounds (every model ``--iters``
@@ -24,13 +27,14 @@ import statistics
 import sys
 
 import torch
-from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import benchmark  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
+
+from segplug.utils.flops import segmentor_complexity  # noqa: E402
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 # (baseline, HC model, paper's ms/image for each, Table 3)
@@ -72,9 +76,19 @@ def model_cfg(name: str, depth: int, num_classes: int) -> Config:
 
 
 def flops(cfg: Config, shape: tuple[int, int]) -> float:
-    model = MODELS.build(cfg.model).eval()
-    with torch.no_grad():
-        return FlopAnalyzer(model, torch.randn(1, 3, *shape)).total()
+    """FLOPs of inference (``encode_decode``: HC's clustering and decoding included, with
+    DCNv2 counted; see segplug/utils/flops.py)."""
+    return segmentor_complexity(MODELS.build(cfg.model), shape).flops
+
+
+def flop_table(gflops: dict[str, float], pairs: list, ceilings: list) -> None:
+    print(f'{"baseline":<14} {"HC model":<12} {"GFLOPs":>15} {"FLOP x":>7}')
+    for base, hc, *_ in pairs:
+        print(f'{base.split("_r18")[0]:<14} {hc.split("_r18")[0]:<12} '
+              f'{gflops[base]:>7.1f}/{gflops[hc]:<7.1f} {gflops[base] / gflops[hc]:>7.2f}')
+    for dilated, plain in ceilings:
+        print(f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
+              f'{gflops[dilated] / gflops[plain]:.2f}x FLOPs')
 
 
 def build_step(cfg: Config, args: argparse.Namespace, dtype: str = 'float32'):
@@ -111,6 +125,8 @@ def main() -> None:
                         help='inference precisions, timed in the same rounds')
     parser.add_argument('--no-flops', action='store_true',
                         help='skip the FLOP count (the same on every device)')
+    parser.add_argument('--flops-only', action='store_true',
+                        help='count FLOPs and print their ratios, no timing')
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
 
@@ -124,6 +140,9 @@ def main() -> None:
     cfgs = {n: model_cfg(n, args.depth, args.classes) for n in names}
     nan = float('nan')
     gflops = {n: nan if args.no_flops else flops(cfgs[n], shape) / 1e9 for n in names}
+    if args.flops_only:
+        print(f'ResNet-{args.depth}, input {shape[0]}x{shape[1]}, {args.classes} classes')
+        return flop_table(gflops, pairs, ceilings)
     keys = [(n, d) for d in args.dtypes for n in names]
     steps = {(n, d): build_step(cfgs[n], args, d) for n, d in keys}
     times: dict[tuple[str, str], list[list[float]]] = {k: [] for k in keys}
