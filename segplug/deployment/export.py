@@ -79,7 +79,9 @@ def export_onnx(wrapper: ExportWrapper, path: str, shape: Sequence[int], batch: 
 
     Args:
         shape: (H, W) of the traced input; with ``dynamic``, batch, H and W are free in the
-            exported model (any size the PyTorch model accepts).
+            exported model. One limit: HC-ResNet's grid-sample DCNv2 at stride 16 needs two
+            pixels per axis, so H, W >= 17 (below, PyTorch switches to torchvision's
+            kernel; the exported graph cannot).
         opset: ONNX opset (>= 16).
         fp16: trace under ``torch.autocast('cpu', torch.float16)``: convolutions and
             matmuls in float16 and segplug's float32 islands (soft clustering, DCNv2

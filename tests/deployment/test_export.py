@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmengine.config import ConfigDict
 
 from segplug.deployment import (
     ExportError,
@@ -146,14 +147,29 @@ def test_fp16(tmp_path: Path) -> None:
     path = str(tmp_path / 'fp16.onnx')
     export_onnx(wrapper, path, TRACED, dynamic=True, fp16=True)
     check_model(path)
-    model = onnx.load(path)
-    half = onnx.TensorProto.FLOAT16
-    assert any(i.data_type == half for i in model.graph.initializer) or any(
-        a.name == 'to' and a.i == half for n in model.graph.node for a in n.attribute)
-    softmax_in = [n for n in model.graph.node if n.op_type == 'Softmax']
-    assert softmax_in, 'soft clustering softmax missing'
+    model = onnx.shape_inference.infer_shapes(onnx.load(path))
+    types = {v.name: v.type.tensor_type.elem_type
+             for v in [*model.graph.value_info, *model.graph.input]}
+    types.update({i.name: i.data_type for i in model.graph.initializer})
+
+    def input_types(op: str) -> set[int]:
+        return {types.get(n.input[0]) for n in model.graph.node if n.op_type == op}
+
+    half, single = onnx.TensorProto.FLOAT16, onnx.TensorProto.FLOAT
+    assert half in input_types('Conv')
+    assert input_types('GridSample') == {single} and input_types('Softmax') == {single}
     (parity,) = check_parity(wrapper, OrtRunner(path, threads=1), frames(ODD))
     assert parity.ok(atol=0.1, agreement=0.99), parity
+
+
+def test_sliding_window_static(tmp_path: Path) -> None:
+    """test_cfg.mode='slide' exports for the traced size (its windows unrolled)."""
+    wrapper = build('hcfcn32')
+    wrapper.segmentor.test_cfg = ConfigDict(mode='slide', crop_size=(48, 64), stride=(32, 48))
+    path = str(tmp_path / 'slide.onnx')
+    export_onnx(wrapper, path, TRACED)
+    (parity,) = check_parity(wrapper, OrtRunner(path, threads=1), frames(TRACED))
+    assert parity.ok(), parity
 
 
 def test_unexportable_op_is_named(tmp_path: Path) -> None:
@@ -176,7 +192,7 @@ def test_bad_arguments(tmp_path: Path) -> None:
     assert path.read_bytes() == b'keep me'
     with pytest.raises(ValueError, match='opset 13'):
         export_onnx(wrapper, str(tmp_path / 'a.onnx'), TRACED, opset=13)
-    wrapper.segmentor.test_cfg = dict(mode='slide', crop_size=(32, 32), stride=(16, 16))
+    wrapper.segmentor.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32), stride=(16, 16))
     with pytest.raises(ValueError, match='slide'):
         export_onnx(wrapper, str(tmp_path / 'b.onnx'), TRACED, dynamic=True)
 
