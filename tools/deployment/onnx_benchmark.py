@@ -13,6 +13,7 @@ engine. --profile adds ONNX Runtime's per-op-type share of node time for every m
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import os.path as osp
@@ -79,6 +80,9 @@ def main() -> int:
                         help='intra-op threads of both engines (default 2)')
     parser.add_argument('--work-dir', default='work_dirs/onnx_benchmark',
                         help='where the exported .onnx files go')
+    parser.add_argument('--reuse-onnx', action='store_true',
+                        help='use an .onnx already in --work-dir instead of exporting again '
+                             '(the parity check against PyTorch still runs)')
     parser.add_argument('--no-memory', action='store_true', help='skip peak memory')
     parser.add_argument('--profile', action='store_true',
                         help="print ONNX Runtime's per-op-type share of node time")
@@ -101,11 +105,12 @@ def main() -> int:
         name = osp.splitext(osp.basename(config))[0]
         wrapper = ExportWrapper(build_segmentor(config, checkpoint, args.cfg_options))
         path = osp.join(args.work_dir, f'{name}_{args.shape[0]}x{args.shape[1]}.onnx')
-        export_onnx(wrapper, path, args.shape, force=True)
+        if not (args.reuse_onnx and osp.isfile(path)):
+            export_onnx(wrapper, path, args.shape, force=True)
         runner = OrtRunner(path, threads=args.threads)
         with torch.no_grad():
             parity = compare(wrapper(x).numpy(), runner(img), argmax=False)
-        print(f'{name}: exported {path}; {parity}', flush=True)
+        print(f'{name}: {path}; {parity}', flush=True)
 
         def run_torch(wrapper=wrapper):
             with torch.no_grad():
@@ -116,45 +121,58 @@ def main() -> int:
         meta[name] = dict(config=config, checkpoint=checkpoint, onnx=path, parity=parity)
 
     times = interleaved_times(engines, args.rounds, args.warmup)
+    # the timed engines hold every model twice: free them before the memory processes start
+    del engines, run_torch, wrapper, runner
+    gc.collect()
     results = []
     for name, m in meta.items():
         result = summarise(name, {engine: times[(name, engine)]
                                   for engine in ('pytorch', 'onnxruntime')})
         result.max_abs_diff = m['parity'].max_abs_diff
         result.label_agreement = m['parity'].label_agreement
-        if not args.no_memory:
+        results.append(result)
+        print(f'{name}: PyTorch {result.ms["pytorch"]:.0f} ms, ONNX Runtime '
+              f'{result.ms["onnxruntime"]:.0f} ms ({result.speedup:.2f}x)', flush=True)
+    write_json(args, results)
+    if not args.no_memory:
+        for result, m in zip(results, meta.values()):
             for engine in ('pytorch', 'onnxruntime'):
                 result.peak_mb[engine] = peak_memory_mb(
                     engine, m['config'], m['checkpoint'], args.cfg_options, m['onnx'], img,
                     args.threads)
-        results.append(result)
-        print(f'{name}: PyTorch {result.ms["pytorch"]:.0f} ms, ONNX Runtime '
-              f'{result.ms["onnxruntime"]:.0f} ms ({result.speedup:.2f}x)', flush=True)
+            print(f'{result.name}: peak memory PyTorch {result.peak_mb["pytorch"]:.0f} MB, '
+                  f'ONNX Runtime {result.peak_mb["onnxruntime"]:.0f} MB', flush=True)
+        write_json(args, results)
 
     import onnxruntime
     print(f'\n{cpu_name()}, {os.cpu_count()} logical CPUs; {args.threads} intra-op threads '
           f'in both engines; torch {torch.__version__}, onnxruntime {onnxruntime.__version__};'
           f' input {args.shape[0]}x{args.shape[1]} ({osp.basename(args.image)}); median of '
           f'{args.rounds} interleaved rounds after {args.warmup} warm-up\n')
-    print(markdown_table(results))
+    print(markdown_table(results), flush=True)
     if args.profile:
         for name, m in meta.items():  # a separate session: profiling slows the timed one
             profiled = OrtRunner(m['onnx'], threads=args.threads, profile=True)
             for _ in range(2):
                 profiled(img)
             rows = profile_summary(profiled.end_profiling())
+            del profiled
             print(f'\n{name}, ONNX Runtime node time by op type: ' + ', '.join(
-                f'{op} {100 * share:.0f}% ({n} nodes)' for op, share, n in rows))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(dict(cpu=cpu_name(), threads=args.threads, shape=args.shape,
-                           image=args.image, rounds=args.rounds,
-                           results=[dict(name=r.name, ms=r.ms, ms_all=r.ms_all,
-                                         peak_mb=r.peak_mb, max_abs_diff=r.max_abs_diff,
-                                         label_agreement=r.label_agreement)
-                                    for r in results]), f, indent=2)
+                f'{op} {100 * share:.0f}% ({n} nodes)' for op, share, n in rows), flush=True)
     return 0
 
+
+def write_json(args: argparse.Namespace, results: list) -> None:
+    """The results so far, to --out (rewritten as memory numbers come in)."""
+    if not args.out:
+        return
+    with open(args.out, 'w') as f:
+        json.dump(dict(cpu=cpu_name(), threads=args.threads, shape=args.shape,
+                       image=args.image, rounds=args.rounds,
+                       results=[dict(name=r.name, ms=r.ms, ms_all=r.ms_all,
+                                     peak_mb=r.peak_mb, max_abs_diff=r.max_abs_diff,
+                                     label_agreement=r.label_agreement)
+                                for r in results]), f, indent=2)
 
 if __name__ == '__main__':
     sys.exit(main())
