@@ -184,8 +184,9 @@ def segmentor_complexity(model: nn.Module, shape: tuple[int, int],
       models decode through their clusters here, TI models run their superpixel FCN, fusion
       and logit consistency here.
     * ``'tensor'`` traces ``_forward``, MMSegmentation's ``get_flops`` number: the head's
-      raw output. For HC and TI models it leaves out the cluster decoding and the
-      superpixel branch (the tracer drops what the output does not depend on).
+      output before the final resize. HC models decode through their clusters there too;
+      TI models leave out the superpixel branch (the tracer drops what the output does not
+      depend on).
     """
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}')

@@ -74,3 +74,17 @@ def _sample(h: int, w: int | None = None):
     s = SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
     s.gt_sem_seg = PixelData(data=torch.randint(0, 5, (1, h, w)))
     return s
+
+
+def test_tensor_mode_decodes_through_the_clusters() -> None:
+    """``model(x, mode='tensor')`` (MMSegmentation's FLOP counting and export path) is the
+    head's prediction decoded through the clusters, not the raw stride-32 logits."""
+    torch.manual_seed(0)
+    model = build('hcfcn32_r18-v1c.py').eval()
+    x = torch.randn(1, 3, 70, 90)
+    with torch.no_grad():
+        out = model(x, mode='tensor')
+        feats = model.backbone(x)
+        want = hierarchical_decode(model.decode_head(feats), feats.assignments)
+    assert out.shape[-2:] == (9, 12)
+    torch.testing.assert_close(out, want)

@@ -9,8 +9,8 @@ multiply-add counts as one FLOP, as in MMSegmentation's model zoo.
 
 ``--mode predict`` (default) counts what inference computes for one image or one slide
 window: ``encode_decode``, logits at the input size. ``--mode tensor`` counts
-``_forward``, the number MMSegmentation's own ``get_flops`` prints, which for HC and TI
-models leaves out the cluster decoding and the superpixel branch.
+``_forward``, the number MMSegmentation's own ``get_flops`` prints: for HC models the
+decoded logits before the final resize, for TI models without the superpixel branch.
 """
 from __future__ import annotations
 

@@ -36,6 +36,11 @@ class HCEncoderDecoder(EncoderDecoder):
         """The head's prediction decoded through every level of clusters from its stride."""
         return hierarchical_decode(head.forward(x), x.assignments, strict=False)
 
+    def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
+        """``mode='tensor'``: the decode head's logits decoded through the clusters (at the
+        finest clustered stride, as ``encode_decode`` before its bilinear resize)."""
+        return self._decoded_forward(self.decode_head, self.extract_feat(inputs))
+
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
         x = self.extract_feat(inputs)
         logits = self._decoded_forward(self.decode_head, x)
