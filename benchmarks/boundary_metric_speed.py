@@ -8,8 +8,8 @@ Predictions to score are derived from the ground truth the way segmentors err: t
 map at stride 8 and at stride 32 (blocky edges, lost thin objects), and a stress case with
 2% of pixels set to a random class (edges everywhere). For each config, the model's
 ``test_step`` on the 1024x2048 image (preprocessing, forward, resize of the logits;
-untrained weights: speed does not depend on them) and ``boundary_counts`` (19 classes + all, tolerances
-1..5, ignore 255) are timed in the same process, one after the other, and the ratio
+untrained weights: speed does not depend on them) and ``boundary_counts`` (19 classes + all,
+tolerances 1..5, ignore 255) are timed in the same process, one after the other, and the ratio
 metric / forward is printed. The goal: the metric costs at most one forward per image.
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ import time
 import cv2
 import numpy as np
 import torch
-
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS

@@ -28,8 +28,12 @@ import time
 
 import torch
 
-from segplug.ops.metric_learning import (pair_terms, pairwise_distances,
-                                         sample_instance_pixels, sampled_metric_loss)
+from segplug.ops.metric_learning import (
+    pair_terms,
+    pairwise_distances,
+    sample_instance_pixels,
+    sampled_metric_loss,
+)
 
 P_INST, P_PIX, R = 3, 1000, 10
 

@@ -4,7 +4,8 @@
         [--convention bsds --tolerance 1]
 
 Reads the val split through ``BSDS500Dataset`` + ``LoadBSDSAnnotations`` (images and
-``.mat`` ground truth from ``data/bsds500``, or ``--data-root``; docs/datasets.md), runs ``skimage.segmentation.slic``
+``.mat`` ground truth from ``data/bsds500``, or ``--data-root``; docs/datasets.md), runs
+``skimage.segmentation.slic``
 (compactness 10, Lab, default sigma 0) and prints ASA, boundary recall / precision at the
 tolerance, undersegmentation error and the mean number of superpixels, with the time spent
 in SLIC and in the metric per image.

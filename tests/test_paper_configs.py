@@ -23,7 +23,6 @@ import pytest
 import yaml
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
-from PIL import Image
 
 import segplug  # noqa: F401
 from segplug.engine import adapt_cfg

@@ -27,8 +27,14 @@ import torch
 
 from segplug.apis import load_model
 from segplug.engine import CfgOptionsAction, load_cfg
-from segplug.utils.benchmark import (check_device, dataloader_benchmark, device_name,
-                                     fixed_frame_benchmark, fixed_frame_step, time_step)
+from segplug.utils.benchmark import (
+    check_device,
+    dataloader_benchmark,
+    device_name,
+    fixed_frame_benchmark,
+    fixed_frame_step,
+    time_step,
+)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_IMAGE = osp.join(REPO, 'data', 'camvid_demo', 'images', 'val', '0016E5_07959.jpg')

@@ -1,26 +1,40 @@
 """Pure tensor functions (torch only; no registry, no config)."""
-from .boundaries import (BoundaryCounts, boundary_counts, boundary_errors, boundary_scores,
-                         label_edges)
-from .cpp_pooling import (CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale,
-                          soft_kl_divergence)
+from .boundaries import (
+                         BoundaryCounts,
+                         boundary_counts,
+                         boundary_errors,
+                         boundary_scores,
+                         label_edges,
+)
+from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale, soft_kl_divergence
 from .deform_conv import deform_conv2d_sampled
 from .guided_filter import box_mean, guided_filter
 from .logit_consistency import logit_consistency, logit_consistency_sparse
-from .metric_learning import (connected_instances, metric_learning_loss, pairwise_distances,
-                              sample_instance_pixels, sampled_metric_loss)
+from .metric_learning import (
+                         connected_instances,
+                         metric_learning_loss,
+                         pairwise_distances,
+                         sample_instance_pixels,
+                         sampled_metric_loss,
+)
 from .soft_clustering import (
-                              cluster_decode,
-                              cluster_labels,
-                              cosine_similarity_to_seeds,
-                              hard_assign,
-                              hierarchical_decode,
-                              is_seed_size,
-                              neighbour_validity,
-                              soft_assign,
+                         cluster_decode,
+                         cluster_labels,
+                         cosine_similarity_to_seeds,
+                         hard_assign,
+                         hierarchical_decode,
+                         is_seed_size,
+                         neighbour_validity,
+                         soft_assign,
 )
 from .soft_iou import ExpectedIU, expected_intersection_union, iou_from_iu, uoi_from_iu
-from .superpixel_fcn import (association, hard_superpixels, pool_to_superpixels,
-                             superpixel_loss, unpool_from_superpixels)
+from .superpixel_fcn import (
+                         association,
+                         hard_superpixels,
+                         pool_to_superpixels,
+                         superpixel_loss,
+                         unpool_from_superpixels,
+)
 from .superpixel_metrics import superpixel_scores, superpixel_scores_multi
 from .transparent_init import check_widths, transparent_affine, transparent_weights
 

@@ -15,8 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-__all__ = ['ExpectedIU', 'expected_intersection_union', 'uoi_from_iu', 'iou_from_iu',
-           'soft_kl_divergence']
+__all__ = ['ExpectedIU', 'expected_intersection_union', 'uoi_from_iu', 'iou_from_iu']
 
 _CLASS_RULES = ('present', 'all')
 

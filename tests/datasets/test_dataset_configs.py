@@ -3,7 +3,8 @@
 Cityscapes and CamVid use real frames as they are (``tests/data`` and the embedded CamVid
 subset). No PASCAL VOC, ADE20K or PASCAL Context frames are in the repository, so those tests
 build a small folder in the native layout from MMSegmentation's real sample frames
-(``tests/data/pseudo_dataset``, palette labels with ids 0..2) and check what each layout's loader must do with the raw ids.
+(``tests/data/pseudo_dataset``, palette labels with ids 0..2) and check what each layout's
+loader must do with the raw ids.
 """
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from mmengine.optim import OptimWrapper
 import segplug  # noqa: F401
 from segplug.engine import AutocastOptimWrapper, configure_amp
 from segplug.engine.smoke import FAMILIES, smoke_train
-from segplug.models.utils.dcn_downsample import DCNv2Downsample
 from segplug.models.losses import CPPKLLoss, PixelMetricLoss, UOILoss
 from segplug.models.utils import SoftClustering, float32_compute
+from segplug.models.utils.dcn_downsample import DCNv2Downsample
 
 LOW = torch.bfloat16  # CPU autocast's dtype; CUDA's float16 is checked by the CUDA cases
 

@@ -9,8 +9,13 @@ import pytest
 from scipy.ndimage import binary_dilation
 from skimage.morphology import disk
 
-from segplug.ops.boundaries import (BoundaryCounts, boundary_counts, boundary_errors,
-                                    boundary_scores, label_edges)
+from segplug.ops.boundaries import (
+    BoundaryCounts,
+    boundary_counts,
+    boundary_errors,
+    boundary_scores,
+    label_edges,
+)
 
 TOLS = (1, 2, 3, 4, 5)
 

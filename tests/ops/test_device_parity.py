@@ -18,11 +18,25 @@ import pytest
 import torch
 import torchvision.ops
 
-from segplug.ops import (association, box_mean, cluster_decode, cluster_labels, cpp_pool,
-                         deform_conv2d_sampled, expected_intersection_union, guided_filter,
-                         hard_superpixels, hierarchical_decode, logit_consistency,
-                         metric_learning_loss, sampled_metric_loss, soft_assign,
-                         soft_kl_divergence, superpixel_loss, uoi_from_iu)
+from segplug.ops import (
+    association,
+    box_mean,
+    cluster_decode,
+    cluster_labels,
+    cpp_pool,
+    deform_conv2d_sampled,
+    expected_intersection_union,
+    guided_filter,
+    hard_superpixels,
+    hierarchical_decode,
+    logit_consistency,
+    metric_learning_loss,
+    sampled_metric_loss,
+    soft_assign,
+    soft_kl_divergence,
+    superpixel_loss,
+    uoi_from_iu,
+)
 
 
 def _prepare(args: Sequence, device: torch.device, dtype: torch.dtype, grad: bool) -> list:

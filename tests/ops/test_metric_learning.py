@@ -8,9 +8,13 @@ import pytest
 import torch
 from scipy import ndimage
 
-from segplug.ops.metric_learning import (connected_instances, metric_learning_loss,
-                                         pairwise_distances, sample_instance_pixels,
-                                         sampled_metric_loss)
+from segplug.ops.metric_learning import (
+    connected_instances,
+    metric_learning_loss,
+    pairwise_distances,
+    sample_instance_pixels,
+    sampled_metric_loss,
+)
 
 
 def eq1_direct(feats: torch.Tensor, labels: torch.Tensor, reduction: str = 'pixels'):

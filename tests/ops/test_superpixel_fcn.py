@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 import torch
 
-from segplug.ops.superpixel_fcn import (association, grid_size, hard_superpixels,
-                                        one_hot_labels, pixel_validity, pool_to_superpixels,
-                                        rgb_to_lab, superpixel_loss, unpool_from_superpixels)
+from segplug.ops.superpixel_fcn import (
+    association,
+    grid_size,
+    hard_superpixels,
+    one_hot_labels,
+    pixel_validity,
+    pool_to_superpixels,
+    rgb_to_lab,
+    superpixel_loss,
+    unpool_from_superpixels,
+)
 
 CASES = [((7, 11), 3), ((8, 8), 4), ((5, 9), 2), ((6, 5), 7), ((1, 1), 2)]
 

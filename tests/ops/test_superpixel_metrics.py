@@ -11,8 +11,12 @@ from scipy.spatial import cKDTree
 from skimage.io import imread
 from skimage.segmentation import slic
 
-from segplug.ops.superpixel_metrics import (boundary_recall_precision, contingency,
-                                            superpixel_scores, superpixel_scores_multi)
+from segplug.ops.superpixel_metrics import (
+    boundary_recall_precision,
+    contingency,
+    superpixel_scores,
+    superpixel_scores_multi,
+)
 
 
 def bsds_annotations(path: Path) -> list[np.ndarray]:

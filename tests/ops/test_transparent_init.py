@@ -7,8 +7,13 @@ import torch
 
 from segplug.models.decode_heads import TIFusionHead
 from segplug.models.utils import TransparentLayers
-from segplug.ops.transparent_init import (check_widths, compose, right_inverse,
-                                          transparent_affine, transparent_weights)
+from segplug.ops.transparent_init import (
+    check_widths,
+    compose,
+    right_inverse,
+    transparent_affine,
+    transparent_weights,
+)
 
 WIDTHS = [[5, 5, 5], [4, 7, 4], [3, 6, 9, 3], [6, 6, 8, 11, 6]]
 ODD = ['ReLU', 'LeakyReLU', 'Softplus', 'LogSigmoid']

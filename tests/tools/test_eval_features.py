@@ -11,8 +11,7 @@ import torch
 from tests.helpers import DEMO_DATA, REPO, run_tool
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-from eval_features import (accuracies, distance_ratio, knn_predict, linear_probe,  # noqa: E402
-                           main)
+from eval_features import accuracies, distance_ratio, knn_predict, linear_probe, main  # noqa: E402
 
 CONFIG = 'configs/sssfeat/sssfeat-only_r18-v1c_1xb2-400i_camvid-256x256.py'
 

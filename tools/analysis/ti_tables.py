@@ -100,7 +100,8 @@ def table3(seed: int, batch: int, size: int) -> None:
             layer.bias.copy_(b)
     print(f'\nTable 3: max |TI(x) - x|, x ~ U[-a, a] of shape ({batch}, 42, {size}, {size}), '
           f'42->64->64->42 1x1 conv + ReLU, float32 forward')
-    tid = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed, precision='float64')
+    tid = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed,
+                            precision='float64')
     print('| a | paper | f32 layers, f32 inverse | f32 layers, f64 inverse | paper / that '
           '| f64 layers (precision=float64) | paper / that |')
     print('|---|---|---|---|---|---|---|')

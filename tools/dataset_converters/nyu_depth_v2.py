@@ -27,8 +27,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from segplug.datasets.nyu import (NYU40_CLASSES, NYULabeledMat, load_nyu40_lut,
-                                  load_nyu_splits, read_mat_variable)
+from segplug.datasets.nyu import (
+    NYU40_CLASSES,
+    NYULabeledMat,
+    load_nyu40_lut,
+    load_nyu_splits,
+    read_mat_variable,
+)
 
 
 def load_labels40(path: str, reader: NYULabeledMat) -> np.ndarray:

@@ -1,5 +1,5 @@
-from .hc_fpn_head import HCFPNHead
 from .cpp_fcn_head import CPPFCNHead
+from .hc_fpn_head import HCFPNHead
 from .hypercolumn_head import HypercolumnHead
 from .ti_fusion_head import TIFusionHead
 

@@ -16,9 +16,14 @@ from mmseg.utils import SampleList, add_prefix
 from torch import Tensor
 
 from ...ops.logit_consistency import logit_consistency
+from ...ops.superpixel_fcn import (
+    grid_size,
+    hard_superpixels,
+    one_hot_labels,
+    rgb_to_lab,
+    superpixel_loss,
+)
 from ..utils.precision import float32_compute
-from ...ops.superpixel_fcn import (grid_size, hard_superpixels, one_hot_labels, rgb_to_lab,
-                                   superpixel_loss)
 
 
 def _gt_labels(data_samples: SampleList) -> Tensor:
