@@ -4,7 +4,8 @@ device against the same model (same weights) in float64 on the CPU.
 On ``cpu`` this checks the models are numerically sound in float32; on ``cuda`` it also checks
 that nothing inside a backbone, head, loss or segmentor stays on (or goes back to) the CPU.
 Tolerances: losses 1e-4 relative; each parameter's gradient within 1e-3 of its float64 norm
-(ResNet-18 with batch statistics over 2 images amplifies float32 rounding in the gradients).
+plus 1e-6 of the model's largest gradient norm (ResNet-18 with batch statistics over 2
+images amplifies float32 rounding in the gradients).
 """
 from __future__ import annotations
 
@@ -91,7 +92,11 @@ def test_training_step_matches_float64_cpu(device: torch.device, family: str) ->
         torch.testing.assert_close(v.detach().double().cpu(), ref_losses[k].detach().double(),
                                    rtol=1e-4, atol=1e-6, msg=lambda m: f'{family} {k}: {m}')
     assert set(dev_grads) == set(ref_grads)
+    # gradients that are zero in exact arithmetic (e.g. a bias the loss is invariant to)
+    # carry float32 noise: measured against the largest gradient of the model
+    scale = max(float(g.norm()) for g in ref_grads.values())
     for n, g in dev_grads.items():
         ref = ref_grads[n]
         err = (g.double().cpu() - ref).norm()
-        assert err <= 1e-3 * ref.norm() + 1e-7, f'{family} grad of {n}: {err} vs {ref.norm()}'
+        assert err <= 1e-3 * ref.norm() + 1e-6 * scale, \
+            f'{family} grad of {n}: {err} vs {ref.norm()}'
