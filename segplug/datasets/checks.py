@@ -49,6 +49,31 @@ class DatasetCheckError(ValueError):
         super().__init__('\n'.join(lines))
 
 
+def read_label_ids(img: str | os.PathLike, label: str | os.PathLike
+                   ) -> tuple[np.ndarray | None, str | None]:
+    """A converter's view of one image / label pair: the label's (H, W) class ids, or why the
+    pair cannot be used (label missing, a file unreadable, a label that is not one channel
+    or not the image's size). Dataset-specific id checks are the caller's.
+
+    Returns:
+        ``(ids, None)`` or ``(None, problem)``, the problem naming the file.
+    """
+    if not os.path.isfile(label):
+        return None, f'{label}: label file not found (for image {img})'
+    try:
+        with Image.open(img) as im:
+            size = im.size
+        with Image.open(label) as im:
+            ids = np.asarray(im)
+    except Exception as e:  # noqa: BLE001  (any decoder error is a bad file)
+        return None, f'{img} / {label}: cannot be read ({e})'
+    if ids.ndim != 2:
+        return None, f'{label}: shape {ids.shape}, expected a single-channel PNG of class ids'
+    if (ids.shape[1], ids.shape[0]) != size:
+        return None, f'{label}: size {ids.shape[1]}x{ids.shape[0]} differs from image {size}'
+    return ids, None
+
+
 def _join(root: str | None, path: str | None) -> str | None:
     """Join like MMEngine's ``BaseDataset._join_prefix``: relative paths go under root."""
     if not path:

@@ -29,29 +29,19 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from segplug.datasets.camvid import CAMVID_UNLABELLED
+from segplug.datasets.checks import read_label_ids
 
 SPLITS = ('train', 'val', 'test')
 
 
 def check_pair(img: Path, label: Path) -> str | None:
     """Why an image/label pair cannot be used, or None when it can."""
-    if not label.is_file():
-        return f'{label}: label file not found (for image {img})'
-    try:
-        with Image.open(img) as im:
-            size = im.size
-        with Image.open(label) as im:
-            ids = np.asarray(im)
-    except Exception as e:  # noqa: BLE001  (any decoder error is a bad file)
-        return f'{img} / {label}: cannot be read ({e})'
-    if ids.ndim != 2:
-        return f'{label}: shape {ids.shape}, expected a single-channel PNG of class ids'
-    if (ids.shape[1], ids.shape[0]) != size:
-        return f'{label}: size {ids.shape[1]}x{ids.shape[0]} differs from image {size}'
+    ids, problem = read_label_ids(img, label)
+    if problem:
+        return problem
     if int(ids.max()) > CAMVID_UNLABELLED:
         return (f'{label}: class id {int(ids.max())} is not a CamVid id (0..10, '
                 f'{CAMVID_UNLABELLED} = Unlabelled): is this a colour label?')

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from segplug.datasets.checks import read_label_ids
 from segplug.datasets.mapillary import MAPILLARY_V12_CLASSES, mapillary_to_cityscapes_lut
 
 
@@ -41,19 +42,9 @@ def find_split(root: Path, split: str, version: str) -> tuple[Path, Path] | None
 def convert_one(img: Path, label: Path, lut: np.ndarray, out_img: Path,
                 out_ann: Path) -> str | None:
     """Convert one pair; return why it was skipped, or None."""
-    if not label.is_file():
-        return f'{label}: label file not found (for image {img})'
-    try:
-        with Image.open(label) as im:
-            ids = np.asarray(im)
-        with Image.open(img) as im:
-            size = im.size
-    except Exception as e:  # noqa: BLE001  (any decoder error is a bad file)
-        return f'{label}: cannot be read ({e})'
-    if ids.ndim != 2:
-        return f'{label}: shape {ids.shape}, expected a single-channel palette/grey PNG'
-    if (ids.shape[1], ids.shape[0]) != size:
-        return f'{label}: size {ids.shape[1]}x{ids.shape[0]} differs from image {size}'
+    ids, problem = read_label_ids(img, label)
+    if problem:
+        return problem
     if int(ids.max()) >= len(MAPILLARY_V12_CLASSES):
         return (f'{label}: class id {int(ids.max())} is not a v1.2 id (0..'
                 f'{len(MAPILLARY_V12_CLASSES) - 1}): is this a v2.0 label?')
