@@ -24,12 +24,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS, METRICS
+from mmseg.registry import METRICS
 from skimage.segmentation import slic
 from skimage.segmentation._slic import _enforce_label_connectivity_cython
 
 import segplug  # noqa: F401  (registers the dataset, transform and metric)
 from segplug.apis import load_model
+from segplug.datasets.bsds500 import bsds500_split
 from segplug.ops.superpixel_fcn import hard_superpixels
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -76,19 +77,16 @@ def main() -> None:
     parser.add_argument('--data-root', default=osp.join(REPO, 'data', 'bsds500'))
     parser.add_argument('--out', help='write the rows as JSON here')
     args = parser.parse_args()
-    if not osp.isdir(osp.join(args.data_root, 'images', 'val')):
-        parser.error(f'BSDS500 not found at {args.data_root} (no images/val): put it in '
-                     'data/bsds500 (docs/datasets.md) or pass --data-root')
+    try:
+        dataset = bsds500_split(args.data_root, 'val')
+    except FileNotFoundError as err:
+        parser.error(str(err))
     model = None
     if 'FCN' in args.methods:
         if not args.checkpoint or not osp.isfile(args.checkpoint):
             parser.error(f'superpixel FCN checkpoint not found: {args.checkpoint}')
         model = load_model(args.config, args.checkpoint, device='cpu')
     init_default_scope('mmseg')
-    dataset = DATASETS.build(dict(
-        type='BSDS500Dataset', data_root=args.data_root,
-        data_prefix=dict(img_path='images/val', seg_map_path='groundTruth/val'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadBSDSAnnotations')]))
     n = min(args.num, len(dataset))
     items = [dataset[i] for i in range(n)]
     print(f'BSDS500 val, {n} images, every annotator, SuperpixelMetric(convention='

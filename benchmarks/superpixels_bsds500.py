@@ -17,10 +17,11 @@ import os.path as osp
 import time
 
 from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS, METRICS
+from mmseg.registry import METRICS
 from skimage.segmentation import slic
 
 import segplug  # noqa: F401  (registers the dataset, transform and metric)
+from segplug.datasets.bsds500 import bsds500_split
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BSDS = osp.join(REPO, 'data', 'bsds500')
@@ -35,14 +36,11 @@ def main() -> None:
                         help="SuperpixelMetric's: 'bsds' is the literature's protocol")
     parser.add_argument('--data-root', default=BSDS)
     args = parser.parse_args()
-    if not osp.isdir(osp.join(args.data_root, 'images', 'val')):
-        parser.error(f'BSDS500 not found at {args.data_root} (no images/val): put it in '
-                     'data/bsds500 (docs/datasets.md) or pass --data-root')
+    try:
+        dataset = bsds500_split(args.data_root, 'val')
+    except FileNotFoundError as err:
+        parser.error(str(err))
     init_default_scope('mmseg')
-    dataset = DATASETS.build(dict(
-        type='BSDS500Dataset', data_root=args.data_root,
-        data_prefix=dict(img_path='images/val', seg_map_path='groundTruth/val'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadBSDSAnnotations')]))
     n = min(args.num, len(dataset))
     print(f'BSDS500 val, {n} images, every annotator, boundary tolerance {args.tolerance:g} px '
           f'({args.convention} convention)')

@@ -108,3 +108,20 @@ class BSDSRegionLabels(BaseTransform):
         regions[(regions < 0) | (regions >= self.num_labels)] = self.ignore_index
         results['gt_seg_map'] = regions.astype(np.uint8)
         return results
+
+
+def bsds500_split(data_root: str, split: str = 'val') -> BSDS500Dataset:
+    """A BSDS500 split read with its images and every annotator's ground truth, as the
+    superpixel benchmarks score it (``LoadImageFromFile`` + ``LoadBSDSAnnotations``).
+
+    Raises:
+        FileNotFoundError: ``data_root`` has no ``images/<split>`` folder.
+    """
+    if not osp.isdir(osp.join(data_root, 'images', split)):
+        raise FileNotFoundError(f'BSDS500 not found at {data_root} (no images/{split}): put '
+                                'it in data/bsds500 (docs/datasets.md) or pass --data-root')
+    # segplug's transform named with its scope: no default scope needs to be set first
+    return DATASETS.build(dict(
+        type='BSDS500Dataset', data_root=data_root,
+        data_prefix=dict(img_path=f'images/{split}', seg_map_path=f'groundTruth/{split}'),
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='mmseg.LoadBSDSAnnotations')]))

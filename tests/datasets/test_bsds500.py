@@ -80,3 +80,17 @@ def test_data_check_opens_images_and_compares_no_head(test_data: Path,
     (root / 'images' / 'val' / f'{stems[0]}.jpg').write_bytes(b'not a jpeg')
     with pytest.raises(DatasetCheckError, match=f'{stems[0]}.jpg: image cannot be decoded'):
         check_dataset(ds, 'val')
+
+
+def test_bsds500_split_reads_images_and_every_annotator_without_a_scope(test_data: Path,
+                                                                       tmp_path: Path) -> None:
+    """What the superpixel benchmarks read: no default scope set beforehand."""
+    from segplug.datasets.bsds500 import bsds500_split
+    dataset = bsds500_split(str(test_data / 'bsds500'), 'val')
+    assert len(dataset) == 3
+    item = dataset[0]
+    gt = sio.loadmat(item['seg_map_path'])['groundTruth']
+    assert item['img'].shape[:2] == item['gt_segmentations'].shape[1:]
+    assert item['gt_segmentations'].shape[0] == gt.shape[1]  # every annotator
+    with pytest.raises(FileNotFoundError, match=f'BSDS500 not found at {tmp_path}'):
+        bsds500_split(str(tmp_path), 'val')
