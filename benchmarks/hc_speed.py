@@ -24,17 +24,21 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import sys
 
 import torch
 from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from segplug.utils.benchmark import (
+    DEMO_FRAME,
+    check_device,
+    device_name,
+    fixed_frame_step,
+    time_step,
+)
+from segplug.utils.flops import segmentor_complexity
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import benchmark  # noqa: E402
-from mmseg.registry import MODELS  # noqa: E402
-
-from segplug.utils.flops import segmentor_complexity  # noqa: E402
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 # (baseline, HC model, paper's ms/image for each, Table 3)
@@ -92,13 +96,11 @@ def flop_table(gflops: dict[str, float], pairs: list, ceilings: list) -> None:
 
 
 def build_step(cfg: Config, args: argparse.Namespace, dtype: str = 'float32'):
-    """``tools/benchmark.py``'s test step of ``cfg``; under ``torch.autocast`` in ``dtype``
-    unless float32."""
-    path = f'/tmp/hc_speed_{osp.basename(cfg.filename)}'
-    cfg.dump(path)
-    bargs = benchmark.parse_args([path, '--shape', *map(str, args.shape), '--device',
-                                  args.device])
-    step = benchmark.build_step(bargs)[0]
+    """``tools/benchmark.py``'s fixed-frame test step of ``cfg`` (untrained weights: speed
+    does not depend on them); under ``torch.autocast`` in ``dtype`` unless float32."""
+    check_device(args.device)
+    model = MODELS.build(cfg.model).to(args.device).eval()
+    step = fixed_frame_step(model, DEMO_FRAME, tuple(args.shape))
     if dtype == 'float32':
         return step
     device_type = torch.device(args.device).type
@@ -149,11 +151,11 @@ def main() -> None:
     for r in range(args.rounds):
         order = keys if r % 2 == 0 else keys[::-1]
         for k in order:
-            times[k].append(benchmark.time_step(steps[k], 1 if r == 0 else 0, args.iters))
+            times[k].append(time_step(steps[k], 1 if r == 0 else 0, args.iters))
         print(f'round {r + 1}/{args.rounds}: ' + ', '.join(
             f'{n.split("_r18")[0]}/{d} {statistics.median(times[n, d][-1]):.0f}'
             for n, d in keys), flush=True)
-    device = benchmark.device_name(args.device)
+    device = device_name(args.device)
     rows = []
     for dtype in args.dtypes:
         rows += table({n: times[n, dtype] for n in names}, gflops, pairs, ceilings, args,

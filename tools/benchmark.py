@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os.path as osp
 import sys
 from typing import Any, Callable
 
@@ -28,6 +27,7 @@ import torch
 from segplug.apis import load_model
 from segplug.engine import CfgOptionsAction, load_cfg
 from segplug.utils.benchmark import (
+    DEMO_FRAME,
     check_device,
     dataloader_benchmark,
     device_name,
@@ -36,8 +36,7 @@ from segplug.utils.benchmark import (
     time_step,
 )
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_IMAGE = osp.join(REPO, 'data', 'camvid_demo', 'images', 'val', '0016E5_07959.jpg')
+DEFAULT_IMAGE = DEMO_FRAME
 __all__ = ['parse_args', 'build_step', 'run', 'time_step', 'device_name']
 
 

@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import os.path as osp
 import platform
 import resource
 import statistics
@@ -26,6 +27,10 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from torch import nn
+
+# the real frame every timing tool feeds by default (a CamVid val image of the demo subset)
+DEMO_FRAME = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
+                      'camvid_demo', 'images', 'val', '0016E5_07959.jpg')
 
 
 def device_name(device: str) -> str:

@@ -40,9 +40,9 @@ from segplug.deployment.benchmark import (
     peak_memory_mb,
     summarise,
 )
+from segplug.utils.benchmark import DEMO_FRAME
 
-DEFAULT_IMAGE = osp.join(osp.dirname(__file__), '..', '..', 'data', 'camvid_demo', 'images',
-                         'val', '0016E5_07959.jpg')
+DEFAULT_IMAGE = DEMO_FRAME
 
 
 def split_models(items: list[str]) -> list[tuple[str, str | None]]:

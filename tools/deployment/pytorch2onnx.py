@@ -31,9 +31,9 @@ from segplug.deployment import (
     export_onnx,
     read_frame,
 )
+from segplug.utils.benchmark import DEMO_FRAME
 
-DEFAULT_IMAGE = osp.join(osp.dirname(__file__), '..', '..', 'data', 'camvid_demo', 'images',
-                         'val', '0016E5_07959.jpg')
+DEFAULT_IMAGE = DEMO_FRAME
 
 
 def second_size(shape: tuple[int, int]) -> tuple[int, int]:
