@@ -227,9 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, Any] = dict(device=args.device, quick=args.quick,
                                    env=environment(args.device), stages={})
     stages = {'tests': stage_tests, 'amp': stage_amp, 'hc_speed': stage_hc_speed,
-              'benchmark': stage_benchmark}
+              'benchmark': stage_benchmark, 'quality': stage_quality}
     names = list(args.stages) + (['quality'] if args.quality else [])
-    stages['quality'] = stage_quality
     for name in names:
         print(f'== {name}', flush=True)
         t = time.perf_counter()

@@ -25,6 +25,9 @@ from ...ops.superpixel_fcn import (
 )
 from ..utils.precision import float32_compute
 
+# superpixel means over up to thousands of pixels: float32 under autocast
+_consistent_logits = float32_compute(logit_consistency)
+
 
 def _gt_labels(data_samples: SampleList) -> Tensor:
     return torch.stack([s.gt_sem_seg.data[0] for s in data_samples]).long()
@@ -118,9 +121,7 @@ class JointSuperpixelSegmentor(EncoderDecoder):
             # hard labels are piecewise constant: no gradient flows through the argmax, the
             # superpixel FCN learns through the fusion input and Eq. 1
             sp = hard_superpixels(assoc.detach(), self.cell_size)
-            # superpixel means over up to thousands of pixels: float32 under autocast
-            logits = float32_compute(logit_consistency)(logits, sp, valid,
-                                                        num_superpixels=h * w)
+            logits = _consistent_logits(logits, sp, valid, num_superpixels=h * w)
         return logits, assoc
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
