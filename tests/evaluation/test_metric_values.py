@@ -189,3 +189,12 @@ def test_per_class_iou_values_with_its_ignore_index() -> None:
         assert out[f'IoU.{name}'] == round(100 * inter / union, 2)
         assert out[f'Acc.{name}'] == round(100 * inter / matrix[i].sum(), 2)
     assert out['mIoU'] == pytest.approx(np.mean([out[f'IoU.{n}'] for n in CLASSES]), abs=0.01)
+
+
+def test_confusion_matrix_default_ignore_index_is_255() -> None:
+    from segplug.evaluation.confusion_matrix import confusion_matrix
+    gt = np.array([255, 254, 0, 255])
+    pred = np.array([1, 2, 0, 3])
+    matrix = confusion_matrix(pred, gt, 256)  # 256 classes: 254 and 255 are in range
+    assert matrix.shape == (256, 256) and matrix.sum() == 2
+    assert matrix[254, 2] == 1 and matrix[0, 0] == 1
