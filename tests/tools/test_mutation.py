@@ -1,0 +1,91 @@
+"""tools/mutation: the mutants generated from a small source, their keys, the fixed-seed
+sample, and the equivalents file format (the runs themselves are too slow for the suite)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO
+
+sys.path.insert(0, str(REPO / 'tools' / 'mutation'))
+from mutants import file_mutants, iter_sample, mutated_code  # noqa: E402
+from runner import CoverageMap, read_equivalents  # noqa: E402
+
+SOURCE = '''"""Docstring: never mutated."""
+import math
+
+LIMIT = 3
+
+
+def clip(x: float, lo: float = 0.5) -> float:
+    """Doc."""
+    if x < lo and not math.isnan(x):
+        raise ValueError(f'too small: {x + 1}')
+    out = [x]
+    out.append(x * 2)
+    return max(x - lo, LIMIT)
+'''
+
+
+def keys() -> list[str]:
+    return [m.key.split(': ', 1)[1] for m in file_mutants(SOURCE, 'm.py')]
+
+
+def test_each_operator_gives_its_mutants() -> None:
+    assert keys() == [
+        '3 -> 4', '3 -> 2', '3 -> 0',
+        '0.5 -> 1.5', '0.5 -> 0.0',
+        'x < lo and (not math.isnan(x)) -> not (x < lo and (not math.isnan(x)))',
+        'x < lo and (not math.isnan(x)) -> x < lo or not math.isnan(x)',
+        'x < lo -> x <= lo',
+        'not math.isnan(x) -> math.isnan(x)',
+        "raise ValueError(f'too small: {x + 1}') -> pass",
+        'out.append(x * 2) -> pass',
+        'x * 2 -> x / 2',
+        '2 -> 3', '2 -> 1', '2 -> 0',
+        'return max(x - lo, LIMIT) -> return None',
+        'max(x - lo, LIMIT) -> max(LIMIT, x - lo)',
+        'x - lo -> x + lo',
+    ]
+
+
+def test_mutants_compile_and_change_behaviour() -> None:
+    mutants = file_mutants(SOURCE, 'm.py')
+    by_after = {m.after: m for m in mutants}
+    namespace: dict = {}
+    exec(mutated_code(SOURCE, 'm.py', by_after['x + lo'].index), namespace)
+    assert namespace['clip'](10.0) == 10.5  # x + lo instead of x - lo
+    namespace = {}
+    exec(mutated_code(SOURCE, 'm.py', by_after['0.0'].index), namespace)
+    assert namespace['clip'](0.2) == 3  # no longer below the default bound
+    assert [m.line for m in mutants][:5] == [4, 4, 4, 7, 7]
+
+
+def test_sample_is_fixed_by_the_seed() -> None:
+    mutants = file_mutants(SOURCE, 'm.py')
+    a = list(iter_sample(mutants, 5, seed=0))
+    assert a == list(iter_sample(mutants, 5, seed=0)) and len(a) == 5
+    assert a != list(iter_sample(mutants, 5, seed=1))
+    assert list(iter_sample(mutants, None, 0)) == mutants
+
+
+def test_import_time_lines_fall_back_to_the_tests_of_the_file() -> None:
+    mutant = file_mutants(SOURCE, 'm.py')[0]  # LIMIT = 3, run only at import
+    cov = CoverageMap(lines={'m.py': {4: [''], 9: ['t::slow', 't::fast', 't::bad']}},
+                      durations={'t::slow': 2.0, 't::fast': 0.1}, failed=['t::bad'])
+    assert cov.tests_for(mutant) == ['t::fast', 't::slow']
+
+
+def test_equivalents_file_needs_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / 'eq.txt'
+    path.write_text('# comment\na.py:3: 1 -> 2\n    why it is\n    equivalent\nb.py:4: x -> y\n')
+    with pytest.raises(ValueError, match=r"without a reason: \['b.py:4: x -> y'\]"):
+        read_equivalents(str(path))
+    path.write_text('a.py:3: 1 -> 2\n    why it is\n    equivalent\n')
+    assert read_equivalents(str(path)) == {'a.py:3: 1 -> 2': 'why it is equivalent'}
+
+
+def test_checked_in_equivalents_parse() -> None:
+    read_equivalents(str(REPO / 'tools' / 'mutation' / 'equivalents.txt'))
