@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import copy
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 _COMPARE_FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -280,7 +280,14 @@ def _describe(source: str, path: str, index: int) -> tuple[Mutant, ast.Module]:
 def file_mutants(source: str, path: str) -> list[Mutant]:
     """All mutants of one file's source, in walk order; ``path`` as the report names it."""
     count = len(_sites(ast.parse(source, filename=path)))
-    return [_describe(source, path, i)[0] for i in range(count)]
+    out, seen = [], {}
+    for i in range(count):
+        mutant = _describe(source, path, i)[0]
+        seen[mutant.key] = seen.get(mutant.key, 0) + 1
+        if seen[mutant.key] > 1:  # the same edit twice on one line: number the later ones
+            mutant = replace(mutant, after=f'{mutant.after} (#{seen[mutant.key]})')
+        out.append(mutant)
+    return out
 
 
 def mutated_code(source: str, path: str, index: int, filename: str | None = None):
