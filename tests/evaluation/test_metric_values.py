@@ -152,25 +152,28 @@ def test_confusion_matrix_plot_shows_row_percentages(tmp_path, monkeypatch) -> N
     figures = []
     monkeypatch.setattr(plt, 'close', figures.append)
     from segplug.evaluation.confusion_matrix import plot_confusion_matrix
-    matrix = np.array([[70, 30, 0], [1, 199, 0], [0, 0, 0]])
-    plot_confusion_matrix(matrix, ['a', 'b', 'c'], str(tmp_path / 'x' / 'cm.png'))
+    matrix = np.array([[70, 30, 0, 0], [1, 199, 0, 0], [0, 0, 0, 0], [0, 60, 40, 0]])
+    plot_confusion_matrix(matrix, list('abcd'), str(tmp_path / 'x' / 'cm.png'))
     assert (tmp_path / 'x' / 'cm.png').is_file()
     fig = figures[0]
     ax = fig.axes[0]
     # an empty row is 0 %, not NaN (which the image would show as masked)
     np.testing.assert_array_equal(np.ma.getdata(ax.images[0].get_array()),
-                                  [[70, 30, 0], [0.5, 99.5, 0], [0, 0, 0]])
+                                  [[70, 30, 0, 0], [0.5, 99.5, 0, 0], [0, 0, 0, 0],
+                                   [0, 60, 40, 0]])
     assert ax.images[0].get_clim() == (0, 100)
     assert ax.get_xlabel() == 'prediction' and ax.get_ylabel() == 'ground truth'
     assert ax.get_title().startswith('Confusion matrix')
     texts = {(t.get_position(), t.get_text(), matplotlib.colors.to_hex(t.get_color()))
              for t in ax.texts}
     white, black = '#ffffff', '#000000'
+    # white on dark cells (> 60 %), black up to 60 % included; nothing below 0.5 %
     assert texts == {((0, 0), '70', white), ((1, 0), '30', black), ((0, 1), '0', black),
-                     ((1, 1), '100', white)}
-    assert [t.get_text() for t in ax.get_xticklabels()] == ['a', 'b', 'c']
-    assert [t.get_text() for t in ax.get_yticklabels()] == ['a', 'b', 'c']
-    assert tuple(fig.get_size_inches()) == pytest.approx((1.0 + 0.55 * 3, 0.8 + 0.5 * 3))
+                     ((1, 1), '100', white), ((1, 3), '60', black), ((2, 3), '40', black)}
+    assert [t.get_text() for t in ax.get_xticklabels()] == list('abcd')
+    assert [t.get_text() for t in ax.get_yticklabels()] == list('abcd')
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {60}
+    assert tuple(fig.get_size_inches()) == pytest.approx((1.0 + 0.55 * 4, 0.8 + 0.5 * 4))
     assert fig.subplotpars.left != matplotlib.rcParams['figure.subplot.left']  # tight layout
     assert len(fig.axes) == 2  # the colour bar
 

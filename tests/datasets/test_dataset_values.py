@@ -1,0 +1,111 @@
+"""Dataset definitions by value: CamVid's classes and colours as the SegNet release defines
+them, Unlabelled -> 255; BSDS500 annotations read annotator by annotator, with the region
+label boundaries (id 0, id 1, the last kept id and the first dropped one)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io as sio
+
+from segplug.datasets import (
+    BSDS500Dataset,
+    BSDSRegionLabels,
+    CamVidDataset,
+    LoadBSDSAnnotations,
+    load_bsds_groundtruth,
+)
+
+# the SegNet tutorial's CamVid colours (Brostow et al.), in class order
+CAMVID = {'Sky': [128, 128, 128], 'Building': [128, 0, 0], 'Pole': [192, 192, 128],
+          'Road': [128, 64, 128], 'Pavement': [60, 40, 222], 'Tree': [128, 128, 0],
+          'SignSymbol': [192, 128, 128], 'Fence': [64, 64, 128], 'Car': [64, 0, 128],
+          'Pedestrian': [64, 64, 0], 'Bicyclist': [0, 128, 192]}
+
+
+def test_camvid_classes_and_palette() -> None:
+    meta = CamVidDataset.METAINFO
+    assert list(meta['classes']) == list(CAMVID)
+    assert [list(c) for c in meta['palette']] == list(CAMVID.values())
+
+
+@pytest.mark.parametrize('subset, expected', [
+    (None, {11: 255}),
+    (('Sky', 'Road'), {**{i: 255 for i in range(12)}, 0: 0, 3: 1}),
+])
+def test_camvid_label_map_sends_unlabelled_to_255(subset, expected) -> None:
+    assert CamVidDataset.get_label_map(subset) == expected
+
+
+def test_bsds500_metainfo() -> None:
+    assert BSDS500Dataset.METAINFO == dict(classes=('background', 'boundary'),
+                                           palette=[[0, 0, 0], [255, 255, 255]])
+    assert BSDS500Dataset.label_maps is False
+
+
+def write_mat(path: Path, segs: list[np.ndarray], bounds: list[np.ndarray]) -> str:
+    cell = np.empty((1, len(segs)), dtype=object)
+    for k, (seg, bound) in enumerate(zip(segs, bounds)):
+        entry = np.empty((1, 1), dtype=[('Segmentation', object), ('Boundaries', object)])
+        entry[0, 0] = (seg.astype(np.uint16), bound.astype(np.uint8))
+        cell[0, k] = entry
+    sio.savemat(str(path), {'groundTruth': cell})
+    return str(path)
+
+
+@pytest.fixture
+def three_annotators(tmp_path: Path) -> tuple[str, list, list]:
+    rng = np.random.default_rng(0)
+    segs = [rng.integers(1, 60, (4, 5)) for _ in range(3)]
+    bounds = [rng.integers(0, 2, (4, 5)) for _ in range(3)]
+    return write_mat(tmp_path / 'gt.mat', segs, bounds), segs, bounds
+
+
+def test_groundtruth_keeps_every_annotator_in_order(three_annotators) -> None:
+    path, segs, bounds = three_annotators
+    got_segs, got_bounds = load_bsds_groundtruth(path)
+    np.testing.assert_array_equal(got_segs, np.stack(segs))
+    np.testing.assert_array_equal(got_bounds, np.stack(bounds))
+    assert got_segs.dtype == np.int32 and got_bounds.dtype == np.uint8
+
+
+def test_groundtruth_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match='BSDS500 ground truth not found: .*no.mat'):
+        load_bsds_groundtruth(str(tmp_path / 'no.mat'))
+
+
+@pytest.mark.parametrize('annotator', [None, 0, 2, -3])
+def test_load_annotations_boundary_map(three_annotators, annotator) -> None:
+    path, _, bounds = three_annotators
+    out = LoadBSDSAnnotations(annotator).transform(dict(seg_map_path=path))
+    expected = np.max(bounds, 0) if annotator is None else bounds[annotator]
+    np.testing.assert_array_equal(out['gt_seg_map'], expected)
+    assert out['seg_fields'] == ['gt_seg_map'] and out['gt_segmentations'].shape == (3, 4, 5)
+
+
+@pytest.mark.parametrize('annotator', [3, -4])
+def test_load_annotations_refuses_a_missing_annotator(three_annotators, annotator) -> None:
+    path, _, _ = three_annotators
+    with pytest.raises(ValueError, match=f'annotator={annotator}: .* has 3 annotators'):
+        LoadBSDSAnnotations(annotator).transform(dict(seg_map_path=path))
+
+
+def test_region_labels_at_the_boundaries() -> None:
+    ids = np.array([[0, 1, 2], [49, 50, 51]])  # 0: no region; 50 kept (label 49), 51 not
+    segs = np.stack([ids, ids + 1])
+    out = BSDSRegionLabels(annotator=0).transform(dict(gt_segmentations=segs))
+    np.testing.assert_array_equal(out['gt_seg_map'], [[255, 0, 1], [48, 49, 255]])
+    assert out['gt_seg_map'].dtype == np.uint8
+    out = BSDSRegionLabels(annotator=1, num_labels=3, ignore_index=7).transform(
+        dict(gt_segmentations=segs))
+    np.testing.assert_array_equal(out['gt_seg_map'], [[0, 1, 2], [7, 7, 7]])
+
+
+def test_region_labels_default_is_the_references_50() -> None:
+    t = BSDSRegionLabels()
+    assert (t.annotator, t.num_labels, t.ignore_index) == (None, 50, 255)
+    segs = np.stack([np.full((2, 2), k + 1) for k in range(4)])
+    seen = {int(t.transform(dict(gt_segmentations=segs))['gt_seg_map'][0, 0])
+            for _ in range(60)}
+    assert seen == {0, 1, 2, 3}  # a random annotator per sample
