@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument('--fresh-coverage', action='store_true',
                         help='rebuild the coverage map even if --out has one')
     parser.add_argument('--only-survivors', action='store_true',
-                        help="rerun only the previous report's survivors (after new tests)")
+                        help="rerun only the previous report's survivors and uncovered mutants")
     args = parser.parse_args()
     package = args.package.rstrip('/')
     name = osp.basename(package)
@@ -44,7 +44,7 @@ def main() -> None:
     only = None
     if args.only_survivors:
         with open(osp.join(out, 'report.json')) as f:
-            only = [r['key'] for r in json.load(f)['results'] if r['status'] == 'survived']
+            only = [r['key'] for r in json.load(f)['results'] if r['status'] in ('survived', 'no_tests')]
     command = 'python tools/mutation/run.py ' + ' '.join(sys.argv[1:])
     results = run_package(package, tests, REPO, out, args.equivalents, args.sample,
                           args.seed, reuse_coverage=not args.fresh_coverage,
