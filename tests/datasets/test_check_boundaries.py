@@ -13,12 +13,17 @@ from segplug.datasets import DatasetCheckError, check_dataset, check_dataset_cfg
 
 
 class FakeDataset:
-    """What check_dataset reads from an MMSegmentation dataset."""
+    """What check_dataset reads from an MMSegmentation dataset (lazily initialised, as
+    ``lazy_init=True`` leaves one: no samples before ``full_init``)."""
 
     def __init__(self, infos: list[dict], classes=('a', 'b', 'c'), ignore_index: int = 255,
                  label_maps: bool = True) -> None:
-        self.infos, self.metainfo = infos, dict(classes=classes)
+        self.infos, self._all = [], infos
+        self.metainfo = dict(classes=classes)
         self.ignore_index, self.label_maps, self.data_root = ignore_index, label_maps, 'root'
+
+    def full_init(self) -> None:
+        self.infos = self._all
 
     def __len__(self) -> int:
         return len(self.infos)
@@ -72,6 +77,19 @@ def test_reduce_zero_label_is_applied_first(tmp_path: Path, values, bad) -> None
     found = problems(FakeDataset([pair(tmp_path, values, reduce_zero_label=True)]))
     assert found == ([] if bad is None else
                      [f'label values {bad} are outside [0, 3) and are not the ignore index 255'])
+
+
+def test_label_map_to_a_negative_id_is_out_of_range(tmp_path: Path) -> None:
+    info = pair(tmp_path, [1, 2], label_map={1: -1})
+    assert problems(FakeDataset([info])) == [
+        'label values [1] are outside [0, 3) and are not the ignore index 255']
+
+
+def test_undecodable_label(tmp_path: Path) -> None:
+    info = pair(tmp_path, [0])
+    Path(info['seg_map_path']).write_bytes(b'not a png')
+    found = problems(FakeDataset([info]))
+    assert len(found) == 1 and found[0].startswith('label map cannot be decoded (')
 
 
 def test_label_map_maps_original_values_once(tmp_path: Path) -> None:
@@ -140,6 +158,13 @@ def test_wrapped_configs_name_their_position(tmp_path: Path) -> None:
         check_dataset_cfg(cfg, 'train_dataloader.dataset')
     assert [p.path for p in err.value.problems] == [
         f"train_dataloader.dataset.datasets[1].dataset.data_root={str(tmp_path / 'nope')!r}"]
+
+
+def test_missing_split_file_names_the_option(tmp_path: Path) -> None:
+    with pytest.raises(DatasetCheckError) as err:
+        check_dataset_cfg(dict(data_root=str(tmp_path), ann_file='nope.txt'), 'val')
+    assert [(p.path, p.problem) for p in err.value.problems] == [
+        (f"val.ann_file={str(tmp_path / 'nope.txt')!r}", 'split file not found')]
 
 
 def test_remote_paths_are_not_checked() -> None:

@@ -109,3 +109,29 @@ def test_region_labels_default_is_the_references_50() -> None:
     seen = {int(t.transform(dict(gt_segmentations=segs))['gt_seg_map'][0, 0])
             for _ in range(60)}
     assert seen == {0, 1, 2, 3}  # a random annotator per sample
+
+
+def test_mapillary_lut_covers_every_uint8_id() -> None:
+    from segplug.datasets import mapillary_to_cityscapes_lut
+    lut = mapillary_to_cityscapes_lut()
+    assert lut.shape == (256, ) and lut.dtype == np.uint8
+    assert lut[255] == 255 and lut[66:].tolist() == [255] * 190  # ids past v1.2's 66 classes
+
+
+@pytest.mark.parametrize('train, test, ok', [
+    ([1, 2], [3], True),  # frame numbers are 1-based: 1 and num_frames=3 are the ends
+    ([0, 1], [3], False),  # frame 0 does not exist
+    ([1, 2], [4], False),  # one past the last frame
+])
+def test_nyu_split_frame_numbers_at_the_ends(tmp_path: Path, train, test, ok) -> None:
+    from segplug.datasets import load_nyu_splits
+    path = tmp_path / 'splits.mat'
+    sio.savemat(str(path), {'trainNdxs': np.array(train, float)[:, None],
+                            'testNdxs': np.array(test, float)[:, None]})
+    if ok:
+        out = load_nyu_splits(path, 3)
+        assert out['train'].tolist() == [0, 1] and out['test'].tolist() == [2]
+    else:
+        with pytest.raises(ValueError, match=r"holds \d\.\.\d, outside the labelled file's "
+                                             r'frames 1\.\.3'):
+            load_nyu_splits(path, 3)

@@ -44,7 +44,8 @@ def main() -> None:
     only = None
     if args.only_survivors:
         with open(osp.join(out, 'report.json')) as f:
-            only = [r['key'] for r in json.load(f)['results'] if r['status'] in ('survived', 'no_tests')]
+            only = [r['key'] for r in json.load(f)['results']
+                    if r['status'] in ('survived', 'no_tests')]
     command = 'python tools/mutation/run.py ' + ' '.join(sys.argv[1:])
     results = run_package(package, tests, REPO, out, args.equivalents, args.sample,
                           args.seed, reuse_coverage=not args.fresh_coverage,
