@@ -135,3 +135,64 @@ def test_nyu_split_frame_numbers_at_the_ends(tmp_path: Path, train, test, ok) ->
         with pytest.raises(ValueError, match=r"holds \d\.\.\d, outside the labelled file's "
                                              r'frames 1\.\.3'):
             load_nyu_splits(path, 3)
+
+
+def write_labeled(path: Path, frames: int = 2, h: int = 3, w: int = 4, names: int = 5,
+                  images_shape=None) -> tuple[np.ndarray, np.ndarray]:
+    """A v7.3-style (HDF5, MATLAB axis order reversed) labelled file; returns (images
+    (N, H, W, 3), labels (N, H, W)) as the reader should give them."""
+    import h5py
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (frames, h, w, 3), dtype=np.uint8)
+    labels = rng.integers(0, names + 1, (frames, h, w)).astype(np.uint16)
+    with h5py.File(path, 'w') as f:
+        f['images'] = (images.transpose(0, 3, 2, 1) if images_shape is None
+                       else np.zeros(images_shape, np.uint8))
+        f['labels'] = labels.transpose(0, 2, 1)
+        f['names'] = np.zeros((1, names), np.uint32)
+    return images, labels
+
+
+def open_files() -> int:
+    import h5py
+    return len(h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE))
+
+
+def test_nyu_reader_frames_by_value(tmp_path: Path) -> None:
+    from segplug.datasets import NYULabeledMat
+    images, labels = write_labeled(tmp_path / 'l.mat')
+    with NYULabeledMat(tmp_path / 'l.mat') as reader:
+        assert (reader.num_frames, reader.size, reader.num_raw_classes) == (2, (3, 4), 5)
+        for k in range(2):
+            np.testing.assert_array_equal(reader.image(k), images[k])
+            np.testing.assert_array_equal(reader.raw_labels(k), labels[k])
+    assert open_files() == 0
+
+
+@pytest.mark.parametrize('images_shape', [(2, 4, 4, 3),  # 4 channels
+                                          (3, 3, 4, 3),  # 3 frames of images, 2 of labels
+                                          (2, 3, 5, 3)])  # another width
+def test_nyu_reader_refuses_mismatched_arrays_and_closes(tmp_path: Path, images_shape) -> None:
+    from segplug.datasets import NYULabeledMat
+    write_labeled(tmp_path / 'l.mat', images_shape=images_shape)
+    with pytest.raises(ValueError, match='expected images .H, W, 3, N. and labels'):
+        NYULabeledMat(tmp_path / 'l.mat')
+    assert open_files() == 0
+
+
+def test_image_classes_leave_out_255_by_default(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from segplug.datasets import image_classes
+    label = np.array([[0, 2, 255, 254]], np.uint8)
+    Image.fromarray(label).save(tmp_path / 'l.png')
+
+    class One:
+        def __len__(self) -> int:
+            return 1
+
+        def get_data_info(self, i: int) -> dict:
+            return dict(seg_map_path=str(tmp_path / 'l.png'))
+
+    assert image_classes(One()) == [[0, 2, 254]]
+    assert image_classes(One(), ignore_index=254) == [[0, 2, 255]]
