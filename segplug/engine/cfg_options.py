@@ -107,7 +107,9 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                 f'--cfg-options {key}: the config has no key {parts[0]!r}'
                 + (f'; closest: {", ".join(close)}' if close else
                    f'; its keys: {", ".join(sorted(cfg.keys()))}'))
-        node: Any = cfg
+        if parts[0] not in cfg.keys():
+            continue  # a runner key the config leaves unset: nothing deeper to compare
+        node: Any = cfg[parts[0]]
         for depth, part in enumerate(parts[1:], start=1):
             if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
