@@ -46,3 +46,65 @@ def test_partial_load_counts_what_fits(tmp_path: Path, monkeypatch) -> None:
     assert torch.equal(target[0].weight, source[0].weight)  # prefix 'module.' dropped
     assert torch.equal(target[1].weight, kept)
 
+
+
+def save(path: Path, whole: bool = True) -> str:
+    torch.save({'state_dict': {'w': torch.zeros(64)}}, path)
+    if not whole:
+        path.write_bytes(path.read_bytes()[:200])
+    return str(path)
+
+
+def test_resume_lists_each_damaged_checkpoint_once(tmp_path: Path) -> None:
+    from segplug.engine import find_resume_checkpoint
+    four = save(tmp_path / 'iter_4.pth', whole=False)
+    two = save(tmp_path / 'iter_2.pth', whole=False)
+    (tmp_path / 'last_checkpoint').write_text(four)
+    with pytest.raises(ValueError) as err:
+        find_resume_checkpoint(str(tmp_path))
+    assert str(err.value) == (f'no whole checkpoint to resume in {tmp_path}: {four}, {two} '
+                              'are all damaged')
+
+
+def test_resume_prefers_the_named_checkpoint_then_the_newest(tmp_path: Path) -> None:
+    from segplug.engine import find_resume_checkpoint
+    save(tmp_path / 'iter_10.pth')
+    two = save(tmp_path / 'iter_2.pth')
+    (tmp_path / 'last_checkpoint').write_text(two)
+    assert find_resume_checkpoint(str(tmp_path)) == two
+    (tmp_path / 'last_checkpoint').write_text('/moved/away/iter_2.pth')
+    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2.pth')
+    (tmp_path / 'last_checkpoint').write_text('')
+    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
+
+
+class FakeRunner:
+    def __init__(self, model: nn.Module) -> None:
+        self.model, self.calls, self.infos = model, [], []
+        self.logger = type('L', (), {'info': lambda _, msg: self.infos.append(msg)})()
+
+    def call_hook(self, name: str, **kwargs) -> None:
+        self.calls.append((name, sorted(kwargs)))
+
+
+@pytest.mark.parametrize('strict', [True, False])
+def test_runner_checkpoint_calls_hooks_then_loads(tmp_path: Path, strict: bool) -> None:
+    from segplug.engine import load_runner_checkpoint
+    source = nn.Linear(2, 2)
+    path = str(tmp_path / 'c.pth')
+    torch.save({'state_dict': source.state_dict(), 'meta': {'iter': 3}}, path)
+    runner = FakeRunner(nn.Linear(2, 2))
+    checkpoint = load_runner_checkpoint(runner, path, strict=strict)
+    assert checkpoint['meta'] == {'iter': 3}
+    assert runner.calls == [('after_load_checkpoint', ['checkpoint'])]
+    assert torch.equal(runner.model.weight, source.weight)
+    assert runner.infos == [f'Load checkpoint from {path}'
+                            + ('' if strict else ' (--allow-partial-checkpoint)')]
+
+
+def test_runner_checkpoint_is_strict_by_default(tmp_path: Path) -> None:
+    from segplug.engine import load_runner_checkpoint
+    path = str(tmp_path / 'c.pth')
+    torch.save({'state_dict': nn.Linear(2, 3).state_dict()}, path)
+    with pytest.raises(ValueError, match='tensors of another shape'):
+        load_runner_checkpoint(FakeRunner(nn.Linear(2, 2)), path)
