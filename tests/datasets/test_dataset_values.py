@@ -180,6 +180,17 @@ def test_nyu_reader_refuses_mismatched_arrays_and_closes(tmp_path: Path, images_
     assert open_files() == 0
 
 
+def test_nyu_reader_without_labels_closes_the_file(tmp_path: Path) -> None:
+    import h5py
+
+    from segplug.datasets import NYULabeledMat
+    with h5py.File(tmp_path / 'l.mat', 'w') as f:
+        f['images'] = np.zeros((1, 3, 4, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"has no \['labels'\] \(it holds \['images'\]\)"):
+        NYULabeledMat(tmp_path / 'l.mat')
+    assert open_files() == 0
+
+
 def test_image_classes_leave_out_255_by_default(tmp_path: Path) -> None:
     from PIL import Image
 
@@ -196,3 +207,32 @@ def test_image_classes_leave_out_255_by_default(tmp_path: Path) -> None:
 
     assert image_classes(One()) == [[0, 2, 254]]
     assert image_classes(One(), ignore_index=254) == [[0, 2, 255]]
+
+
+class Part:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class Concat:
+    """What MixedDatasetSampler reads of MMEngine's ConcatDataset."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.datasets = [Part(n) for n in sizes]
+        self.cumulative_sizes = list(np.cumsum(sizes))
+
+
+@pytest.mark.parametrize('proportions', [[1.0, 0.0], [1.0, -0.5], [1.0]])
+def test_mixed_sampler_shares_must_be_positive(proportions) -> None:
+    from segplug.datasets import MixedDatasetSampler
+    with pytest.raises(ValueError, match='proportions must hold 2 positive shares'):
+        MixedDatasetSampler(Concat([3, 4]), proportions)
+
+
+def test_mixed_sampler_length_is_the_dataset_size() -> None:
+    from segplug.datasets import MixedDatasetSampler
+    sampler = MixedDatasetSampler(Concat([3, 4]), [1e-9, 1.0], seed=0)
+    assert len(sampler) == 7

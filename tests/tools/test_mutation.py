@@ -89,3 +89,10 @@ def test_equivalents_file_needs_a_reason(tmp_path: Path) -> None:
 
 def test_checked_in_equivalents_parse() -> None:
     read_equivalents(str(REPO / 'tools' / 'mutation' / 'equivalents.txt'))
+
+
+def test_import_time_lines_also_run_the_tests_naming_the_module() -> None:
+    mutant = file_mutants(SOURCE, 'm.py')[0]
+    cov = CoverageMap(lines={'m.py': {4: ['']}}, durations={'t.py::a': 1.0, 'u.py::b': 0.5},
+                      readers={'m.py': {'t.py'}})
+    assert cov.tests_for(mutant) == ['t.py::a']

@@ -66,18 +66,47 @@ class CoverageMap:
     lines: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # path -> line -> ids
     durations: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    # path -> test files that name one of its public top-level names (see ``readers_of``)
+    readers: dict[str, set[str]] = field(default_factory=dict)
 
     def tests_for(self, mutant: Mutant) -> list[str]:
         """Passing tests that run the mutated lines, fastest first; for lines run only at
-        import, every passing test that runs the file."""
+        import (tables, class attributes, default arguments), every passing test that runs
+        the file or whose test file names one of its public names: reading a class
+        attribute such as a palette runs no line of the file."""
         by_line = self.lines.get(mutant.path, {})
         ids = {t for ln in range(mutant.line, mutant.end_line + 1) for t in by_line.get(ln, ())}
         ids.discard('')
         if not ids and any('' in by_line.get(ln, ()) for ln in
                            range(mutant.line, mutant.end_line + 1)):
             ids = {t for ts in by_line.values() for t in ts} - {''}
+            files = self.readers.get(mutant.path, set())
+            ids |= {t for t in self.durations if t.split('::')[0] in files}
         ids -= set(self.failed)
         return sorted(ids, key=lambda t: (self.durations.get(t, 0.0), t))
+
+
+def readers_of(files: list[str], test_ids: list[str], root: str) -> dict[str, set[str]]:
+    """For each package file, the test files (among those of ``test_ids``) whose text names
+    one of its public top-level classes, functions or constants."""
+    import ast
+    texts = {}
+    for test_file in {t.split('::')[0] for t in test_ids}:
+        with open(osp.join(root, test_file)) as f:
+            texts[test_file] = f.read()
+    out = {}
+    for path in files:
+        with open(osp.join(root, path)) as f:
+            tree = ast.parse(f.read())
+        names = set()
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        names = {n for n in names if not n.startswith('_')}
+        out[path] = {t for t, text in texts.items() if any(n in text for n in names)}
+    return out
 
 
 def preload() -> None:
@@ -333,6 +362,7 @@ def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
     cov_seconds = time.time() - t0
     print(f'coverage map: {len(cov.durations)} tests, {len(cov.failed)} failing '
           f'({cov_seconds:.0f} s)', flush=True)
+    cov.readers = readers_of(package_files(package, root), list(cov.durations), root)
     total, mutants = select_mutants(package, root, sample, seed)
     sampling = (f'all {total}' if len(mutants) == total else
                 f'fixed-seed sample: random.Random({seed}).sample of {len(mutants)}')
