@@ -175,7 +175,10 @@ def test_confusion_matrix_plot_shows_row_percentages(tmp_path, monkeypatch) -> N
     assert {t.get_rotation() for t in ax.get_xticklabels()} == {60}
     assert tuple(fig.get_size_inches()) == pytest.approx((1.0 + 0.55 * 4, 0.8 + 0.5 * 4))
     assert fig.subplotpars.left != matplotlib.rcParams['figure.subplot.left']  # tight layout
-    assert len(fig.axes) == 2  # the colour bar
+    assert len(fig.axes) == 2  # the colour bar: narrow, just right of the matrix
+    main, bar = fig.axes[0].get_position(), fig.axes[1].get_position()
+    assert 0 < bar.width < 0.1 * main.width
+    assert 0 < bar.x0 - main.x1 < 0.1 * main.width
 
 
 def test_per_class_iou_values_with_its_ignore_index() -> None:
