@@ -1,0 +1,71 @@
+"""SafeCheckpointHook's set-up, with a fake runner (milliseconds): the atomic backend for a
+local work dir and only then, leftovers of a killed save removed (and nothing else), stale
+checkpoints pruned on resume; atomic writes leak no file descriptor."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mmengine.fileio import LocalBackend
+from mmengine.logging import MessageHub
+
+from segplug.engine import SafeCheckpointHook
+from segplug.engine.checkpoint_hook import (
+    ATOMIC_BACKEND,
+    STALE_KEY,
+    AtomicLocalBackend,
+    write_atomically,
+)
+
+
+def runner(work_dir: Path, name: str, stale=None) -> SimpleNamespace:
+    hub = MessageHub.get_instance(f'checkpoint-hook-test-{name}')
+    if stale is not None:
+        hub.update_info(STALE_KEY, stale)
+    infos: list[str] = []
+    return SimpleNamespace(work_dir=str(work_dir), message_hub=hub, iter=0, infos=infos,
+                           logger=SimpleNamespace(info=infos.append), optim_wrapper=None,
+                           param_schedulers=None)
+
+
+def test_local_work_dir_gets_the_atomic_backend(tmp_path: Path) -> None:
+    hook = SafeCheckpointHook(interval=1)
+    hook.before_train(runner(tmp_path, 'local'))
+    assert hook.backend_args == dict(backend=ATOMIC_BACKEND)
+    assert isinstance(hook.file_backend, AtomicLocalBackend)
+
+
+def test_explicit_backend_args_are_kept(tmp_path: Path) -> None:
+    hook = SafeCheckpointHook(interval=1, backend_args=dict(backend='local'))
+    hook.before_train(runner(tmp_path, 'explicit'))
+    assert hook.backend_args == dict(backend='local')
+    assert type(hook.file_backend) is LocalBackend
+
+
+def test_leftovers_of_a_killed_save_are_removed(tmp_path: Path) -> None:
+    (tmp_path / '.iter_4.pth.1234.partial').write_bytes(b'half')
+    (tmp_path / '.notes.partial').write_text('not ours: no pid')
+    (tmp_path / 'iter_2.pth').write_bytes(b'whole')
+    run = runner(tmp_path, 'leftovers')
+    SafeCheckpointHook(interval=1).before_train(run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['.notes.partial', 'iter_2.pth']
+    assert run.infos[-1:] == ['removed .iter_4.pth.1234.partial, left by a killed save']
+
+
+def test_stale_checkpoints_are_pruned_on_resume(tmp_path: Path) -> None:
+    for name in ('iter_2.pth', 'iter_4.pth', 'iter_6.pth'):
+        (tmp_path / name).write_bytes(b'x')
+    SafeCheckpointHook(interval=2).before_train(runner(tmp_path, 'stale', ['iter_2.pth']))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['iter_4.pth', 'iter_6.pth']
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self/fd'), reason='needs /proc')
+def test_atomic_writes_leak_no_descriptor(tmp_path: Path) -> None:
+    before = len(os.listdir('/proc/self/fd'))
+    for i in range(5):
+        write_atomically(str(tmp_path / 'sub' / 'f.bin'), bytes([i]) * 10)
+    assert len(os.listdir('/proc/self/fd')) == before
+    assert (tmp_path / 'sub' / 'f.bin').read_bytes() == bytes([4]) * 10
+    assert os.listdir(tmp_path / 'sub') == ['f.bin']
