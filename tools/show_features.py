@@ -3,10 +3,10 @@
     python tools/show_features.py CONFIG [CHECKPOINT] IMAGE [IMAGE ...] --out-dir DIR
         [--radius 5] [--eps 0.01] [--no-filter]
 
-Per image: the d-dimensional features of ``FeatureEncoderDecoder`` at the image's size, every
-channel filtered by the guided filter guided by the image (supplement Sec. 1.1), PCA of that
-image's pixels to 3 dimensions, normalised to [0, 1] (one min / max over the three, which
-keeps the components' relative spread). Writes ``DIR/{image name}_features.png`` (the
+Per image: the d-dimensional features of ``SemanticFeatureEncoderDecoder`` at the image's
+size, every channel filtered by the guided filter guided by the image (supplement Sec. 1.1),
+PCA of that image's pixels to 3 dimensions, normalised to [0, 1] (one min / max over the
+three, which keeps the components' relative spread). Writes ``DIR/{image name}_features.png`` (the
 3-d features as RGB, the image's size) and ``DIR/{image name}_features_panel.png`` (image |
 PCA without filtering | guided filter + PCA, as in Fig. 2 (a), (c), (d)).
 """

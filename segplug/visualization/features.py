@@ -14,7 +14,7 @@ def semantic_features(model: torch.nn.Module, image_bgr: np.ndarray) -> Tensor:
     """(d, H, W) features of one BGR uint8 image, normalised as the model's preprocessor does."""
     if not hasattr(model, 'extract_semantic_features'):
         raise ValueError(f'{type(model).__name__} has no semantic features: use a '
-                         f'FeatureEncoderDecoder config (configs/sssfeat/)')
+                         f'SemanticFeatureEncoderDecoder config (configs/sssfeat/)')
     with torch.no_grad():
         return model.extract_semantic_features(model_input(model, image_bgr))[0].cpu()
 
