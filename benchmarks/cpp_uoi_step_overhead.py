@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os.path as osp
-import sys
 import time
 
 import cv2
@@ -28,9 +27,9 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
+import segplug  # noqa: F401  (registers segplug's modules)
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-import segplug  # noqa: E402,F401
 
 CONFIGS = [('CE (baseline)', 'configs/cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py'),
            ('CE + CPP-KL aux', 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py'),

@@ -20,24 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from segplug.apis import load_model
-from segplug.engine import CfgOptionsAction, load_cfg
-from segplug.utils.benchmark import (
-    DEMO_FRAME,
-    check_device,
-    dataloader_benchmark,
-    device_name,
-    fixed_frame_benchmark,
-    fixed_frame_step,
-    time_step,
-)
-
-DEFAULT_IMAGE = DEMO_FRAME
-__all__ = ['parse_args', 'build_step', 'run', 'time_step', 'device_name']
+from segplug.engine import CfgOptionsAction
+from segplug.utils.benchmark import DEMO_FRAME, benchmark_config, format_result
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -58,82 +46,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--log-interval', type=int, default=50, help='dataloader mode')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
-    parser.add_argument('--image', default=DEFAULT_IMAGE, help='frame mode: the real image')
+    parser.add_argument('--image', default=DEMO_FRAME, help='frame mode: the real image')
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args = parser.parse_args(argv)
-    frame = args.mode == 'frame'
-    for name, frame_default, loader_default in (('warmup', 3, 5), ('iters', 10, 200),
-                                                ('repeat', 3, 1)):
-        if getattr(args, name) is None:
-            setattr(args, name, frame_default if frame else loader_default)
     return args
 
 
-def _shape(model: torch.nn.Module, shape: list[int] | None) -> tuple[int, int]:
-    if shape:
-        if len(shape) > 2:
-            raise ValueError(f'--shape takes H [W], got {shape}')
-        return (shape[0], shape[-1])
-    size = getattr(model.data_preprocessor, 'size', None)
-    return tuple(size) if size else (512, 512)
-
-
-def _model(args: argparse.Namespace) -> torch.nn.Module:
-    check_device(args.device)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    return load_model(args.config, args.checkpoint, cfg_options=args.cfg_options,
-                      init_weights=False, strict=True, device=args.device)
-
-
-def build_step(args: argparse.Namespace) -> tuple[Callable[[], None], tuple[int, int]]:
-    """Frame mode's closure running one ``test_step`` on ``args.batch_size`` copies of
-    ``args.image``, and its (H, W)."""
-    model = _model(args)
-    shape = _shape(model, args.shape)
-    return fixed_frame_step(model, args.image, shape, args.batch_size), shape
-
-
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Benchmark and return the results (also printed)."""
-    model = _model(args)
-    if args.mode == 'frame':
-        result = fixed_frame_benchmark(model, args.image, _shape(model, args.shape),
-                                       args.warmup, args.iters, args.repeat, args.batch_size)
-    else:
-        cfg = load_cfg(args.config, args.cfg_options)
-        result = dataloader_benchmark(model, cfg, args.warmup, args.iters, args.repeat,
-                                      args.log_interval)
-    result = dict(config=args.config, checkpoint=args.checkpoint,
-                  device=device_name(args.device), torch=torch.__version__, **result)
-    print_result(result)
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    result = benchmark_config(args.config, args.checkpoint, mode=args.mode, shape=args.shape,
+                              batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
+                              repeat=args.repeat, log_interval=args.log_interval,
+                              device=args.device, threads=args.threads, image=args.image,
+                              cfg_options=args.cfg_options)
+    print(format_result(result))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=2)
     return result
 
 
-def print_result(r: dict[str, Any]) -> None:
-    print(f'config      {r["config"]}' + (f'  ({r["checkpoint"]})' if r['checkpoint'] else ''))
-    print(f'device      {r["device"]}, torch {r["torch"]}')
-    if r['mode'] == 'dataloader':
-        h, w = r['mean_input_hw']
-        print(f'input       test dataloader, mean {h:.0f}x{w:.0f}  ({r["warmup"]} warm-up + '
-              f'{r["iters"]} timed images) x {r["repeat"]} runs')
-        print(f'fps/run     {", ".join(f"{f:.2f}" for f in r["fps_per_run"])}  '
-              f'(variance {r["fps_variance"]:.4f})')
-        print(f'fps         {r["fps"]:.2f}')
-    else:
-        spread = f'{min(r["repeat_medians_ms"]):.1f}-{max(r["repeat_medians_ms"]):.1f}'
-        print(f'input       {"x".join(map(str, r["input"]))}  '
-              f'({r["warmup"]} warm-up + {r["iters"]} timed iterations) x {r["repeat"]} repeats')
-        print(f'ms/image    median {r["ms_per_image_median"]:.1f}  p10 '
-              f'{r["ms_per_image_p10"]:.1f}  p90 {r["ms_per_image_p90"]:.1f}  '
-              f'repeat medians {spread}')
-        print(f'fps         {r["fps"]:.2f}')
-    print(f'peak memory {r["peak_memory_mb"]:.0f} MiB ({r["peak_memory_kind"]})')
-
-
 if __name__ == '__main__':
-    run(parse_args(sys.argv[1:]))
+    main(sys.argv[1:])

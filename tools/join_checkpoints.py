@@ -24,42 +24,9 @@ import sys
 from pathlib import Path
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
 
 import segplug  # noqa: F401  (lets torch's safe unpickler read MMEngine's checkpoint contents)
-
-SEG_PARTS = ('backbone.', 'decode_head.')
-SP_PREFIX = 'superpixel_net.'
-
-
-def _state_dict(path: str) -> dict[str, torch.Tensor]:
-    if not Path(path).is_file():
-        raise FileNotFoundError(f'{path}: checkpoint not found')
-    ckpt = _load_checkpoint(path, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict) or not state:
-        raise ValueError(f'{path}: no state dict in this file')
-    return {k.removeprefix('module.'): v for k, v in state.items()}
-
-
-def join(segmenter: str, superpixel: str) -> dict[str, torch.Tensor]:
-    """The joined state dict: the segmenter's keys and ``superpixel_net.*``."""
-    seg = _state_dict(segmenter)
-    lacking = [p for p in SEG_PARTS if not any(k.startswith(p) for k in seg)]
-    if lacking:
-        raise ValueError(f'{segmenter}: no {lacking} keys: not a segmenter checkpoint '
-                         f'(its keys start with {sorted({k.split(".")[0] for k in seg})})')
-    if any(k.startswith(SP_PREFIX) for k in seg):
-        raise ValueError(f'{segmenter}: already holds {SP_PREFIX}* keys (a joined model?)')
-    sp = _state_dict(superpixel)
-    if any(k.startswith(SP_PREFIX) for k in sp):
-        sp = {k: v for k, v in sp.items() if k.startswith(SP_PREFIX)}
-    elif any(k.startswith(SEG_PARTS) for k in sp):
-        raise ValueError(f'{superpixel}: a segmenter checkpoint, not the superpixel FCN '
-                         f'(no {SP_PREFIX}* keys)')
-    else:  # a bare SuperpixelFCN state dict
-        sp = {SP_PREFIX + k: v for k, v in sp.items()}
-    return {**seg, **sp}
+from segplug.engine.join_checkpoints import SP_PREFIX, join_checkpoints
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: {args.out} exists (give --force to overwrite it)', file=sys.stderr)
         return 2
     try:
-        state = join(args.segmenter, args.superpixel)
+        state = join_checkpoints(args.segmenter, args.superpixel)
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -13,30 +13,11 @@ import os.path as osp
 
 import cv2
 import numpy as np
-import torch
 from skimage.segmentation import mark_boundaries
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.apis import load_model, read_images, split_checkpoint
-from segplug.ops import cluster_labels
-
-
-def clusters_of(model: torch.nn.Module, image_bgr: np.ndarray) -> np.ndarray:
-    """Cluster ids (H, W) of one BGR image, upsampled (nearest) to the image size."""
-    pre = model.data_preprocessor
-    x = torch.from_numpy(image_bgr[..., ::-1].copy()).permute(2, 0, 1).float()[None]
-    x = (x - pre.mean.cpu()) / pre.std.cpu()
-    with torch.no_grad():
-        feats = model.backbone(x.to(next(model.parameters()).device))
-    if not getattr(feats, 'assignments', None):
-        raise ValueError('this model has no HC clustering (backbone returned no assignments)')
-    coarse = feats.assignments[0]
-    # one cluster per cell of the coarsest grid (a floor-sized seed map's missing cells are
-    # never an argmax, so their ids simply do not occur)
-    seeds = ((coarse.shape[-2] + 1) // 2, (coarse.shape[-1] + 1) // 2)
-    labels = cluster_labels(feats.assignments, seeds)[0].cpu().numpy().astype(np.int32)
-    h, w = image_bgr.shape[:2]
-    return cv2.resize(labels, (w, h), interpolation=cv2.INTER_NEAREST)
+from segplug.visualization import clusters_of
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from segplug.engine import (
     load_cfg,
     load_runner_checkpoint,
     read_checkpoint,
+    without_checks,
 )
 
 
@@ -160,7 +161,9 @@ def main() -> None:
                 ev['keep_results'] = True
     if args.report_dir:
         add_report_metrics(cfg, args.report_dir, args.boundary_tolerances)
-    adapt_cfg(cfg, add_hooks=not args.no_checks)
+    adapt_cfg(cfg)
+    if args.no_checks:
+        without_checks(cfg)
     if not args.no_checks:
         check_dataset_cfg(cfg.test_dataloader.dataset, 'test_dataloader.dataset')
     init_cpu_distributed(cfg)

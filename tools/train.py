@@ -22,6 +22,7 @@ from segplug.engine import (
     init_cpu_distributed,
     load_cfg,
     resolve_resume,
+    without_checks,
 )
 
 
@@ -72,7 +73,9 @@ def main() -> None:
         configure_amp(cfg, args.amp_dtype)
     cfg.resume = args.resume
 
-    adapt_cfg(cfg, add_hooks=not args.no_checks)
+    adapt_cfg(cfg)
+    if args.no_checks:
+        without_checks(cfg)
     if not args.no_checks:
         check_cfg(cfg)
     resolve_resume(cfg)

@@ -1,6 +1,11 @@
 # segplug's runtime: MMSegmentation's, plus the plugin import, segplug's safety hooks, a
 # TensorBoard backend that is used when tensorboard is installed, and a DDP wrapper that
-# also runs on CPU processes (gloo).
+# also runs on CPU processes (gloo). This file is the one place of this policy: MMSegmentation's
+# own tools/train.py and segplug's give the same run (segplug.engine.adapt_cfg only adapts
+# the distributed backend to a machine without a GPU).
+# The checkpoint hook (SafeCheckpointHook: atomic saves, no non-finite model saved) sits in
+# default_hooks, which the schedules define: every schedule of configs/ names it, since a
+# key here and in a sibling base would be a duplicate for MMEngine.
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['segplug'], allow_failed_imports=False)
 vis_backends = [dict(type='LocalVisBackend'), dict(type='OptionalTensorboardVisBackend')]

@@ -22,4 +22,4 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
-default_hooks = dict(checkpoint=dict(interval=5000))
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', interval=5000))

@@ -5,7 +5,7 @@
 # paper's widths 4 / 124 / 128 / 256 / 512, 1x1 convs to 256 (paper: 512) and to d = 128.
 _base_ = ['../_base_/models/fcn32_r18-v1c.py', './_camvid_schedule.py']
 model = dict(
-    type='FeatureEncoderDecoder',
+    type='SemanticFeatureEncoderDecoder',
     data_preprocessor=dict(size=(256, 256)),
     decode_head=dict(num_classes=11),
     auxiliary_head=None,
@@ -23,5 +23,5 @@ model = dict(
         # a small part of a CPU iteration (benchmarks/sss_loss_speed.py times the
         # paper's setting). 'pairs': the mean over pairs, so the weight against the
         # cross-entropy does not depend on P_inst x P_pix.
-        loss_decode=dict(type='PixelMetricLoss', num_instances=3, num_pixels=300,
+        loss_decode=dict(type='SemanticFeatureLoss', num_instances=3, num_pixels=300,
                          repeats=2, reduction='pairs', loss_weight=1.0)))

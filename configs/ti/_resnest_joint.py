@@ -20,3 +20,5 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # set by the dataset configs' children (bases may not share keys): batch 2 per GPU,
 # IoUMetric + BoundaryMetric, as in ti-resnest_*.py
+# segplug's atomic checkpoints (configs/_base_/segplug_runtime.py says why)
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))

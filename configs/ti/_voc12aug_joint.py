@@ -23,7 +23,7 @@ param_scheduler = []  # fixed learning rates, as the paper
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False,
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', by_epoch=False,
                                      interval=max_iters // 4))
 val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
                  dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]

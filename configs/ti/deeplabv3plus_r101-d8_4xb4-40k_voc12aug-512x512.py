@@ -25,3 +25,5 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=40000, by_epoch=False)
 ]
+# segplug's atomic checkpoints (configs/_base_/segplug_runtime.py says why)
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))

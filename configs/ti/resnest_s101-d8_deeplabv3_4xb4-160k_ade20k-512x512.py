@@ -12,3 +12,5 @@ model = dict(
     decode_head=dict(num_classes=150),
     auxiliary_head=dict(num_classes=150))
 train_dataloader = dict(batch_size=4)
+# segplug's atomic checkpoints (configs/_base_/segplug_runtime.py says why)
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))

@@ -19,3 +19,5 @@ optim_wrapper = dict(optimizer=dict(lr=0.004, weight_decay=1e-4))
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=80000, by_epoch=False)
 ]
+# segplug's atomic checkpoints (configs/_base_/segplug_runtime.py says why)
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))

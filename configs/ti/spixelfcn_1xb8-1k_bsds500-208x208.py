@@ -48,4 +48,4 @@ param_scheduler = [
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters),
                      visualization=dict(type='SegVisualizationHook', draw=False))
-custom_hooks = [dict(type='NaNGuardHook')]
+custom_hooks = [dict(type='DataCheckHook'), dict(type='NaNGuardHook'), dict(type='EvalProgressHook')]

@@ -26,7 +26,7 @@ val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
                  dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
 test_evaluator = val_evaluator
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 10)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', by_epoch=False,
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', by_epoch=False,
                                      interval=max_iters // 10))
 # the pretrained semantic model, a local file (no model hub), e.g.
 #   --cfg-options load_from=checkpoints/resnest_s101-d8_deeplabv3_ade20k.pth

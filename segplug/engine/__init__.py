@@ -13,13 +13,14 @@ from .data_check_hook import DataCheckHook
 from .ddp import SegDistributedDataParallel
 from .nan_guard_hook import NaNGuardHook
 from .progress_hook import EvalProgressHook
-from .runtime import adapt_cfg, init_cpu_distributed, load_cfg, resolve_resume
+from .runtime import adapt_cfg, init_cpu_distributed, load_cfg, resolve_resume, without_checks
 from .val_before_train_hook import ValBeforeTrainHook
 from .vis_backends import OptionalTensorboardVisBackend
 
 __all__ = ['AutocastOptimWrapper', 'configure_amp', 'allow_mmengine_checkpoints',
            'DataCheckHook', 'SegDistributedDataParallel', 'NaNGuardHook', 'EvalProgressHook',
-           'adapt_cfg', 'init_cpu_distributed', 'load_cfg', 'OptionalTensorboardVisBackend',
+           'adapt_cfg', 'init_cpu_distributed', 'load_cfg', 'without_checks',
+           'OptionalTensorboardVisBackend',
            'ValBeforeTrainHook', 'CfgOptionsAction', 'blame_cfg_options', 'merge_cfg_options',
            'find_resume_checkpoint', 'load_checkpoint', 'load_runner_checkpoint',
            'read_checkpoint', 'SafeCheckpointHook', 'resolve_resume']

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import os.path as osp
-from typing import Any
 
 import torch
 import torch.distributed as torch_dist
@@ -15,7 +14,7 @@ from .cfg_options import merge_cfg_options
 from .checkpoint import checkpoint_damage, find_resume_checkpoint
 from .checkpoint_hook import write_atomically
 
-SEGPLUG_HOOKS = ('DataCheckHook', 'NaNGuardHook', 'EvalProgressHook')
+CHECK_HOOKS = ('DataCheckHook', 'NaNGuardHook')
 
 
 def load_cfg(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
@@ -38,36 +37,26 @@ def load_cfg(config: str, cfg_options: dict | None = None, work_dir: str | None 
     return cfg
 
 
-def adapt_cfg(cfg: Config, add_hooks: bool = True) -> Config:
-    """Adapt ``cfg`` in place to this machine and add segplug's safety hooks.
+def adapt_cfg(cfg: Config) -> Config:
+    """Adapt ``cfg`` in place to this machine: device adaptation only.
 
-    * No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA), and the DDP
-      wrapper becomes :class:`SegDistributedDataParallel`, which accepts CPU modules and
-      reverts SyncBN (no CPU kernel). SyncBN in a single process is reverted by MMEngine.
-    * The checkpoint hook becomes :class:`~segplug.engine.SafeCheckpointHook` (atomic saves,
-      old checkpoints removed after the new one is complete, no non-finite model saved,
-      a changed learning rate applied on resume); a config naming another type keeps it.
-    * ``add_hooks``: appends ``DataCheckHook``, ``NaNGuardHook`` and ``EvalProgressHook`` to
-      ``custom_hooks`` unless the config already lists them.
+    No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA). Everything else
+    (segplug's hooks, ``SafeCheckpointHook``, the CPU-capable DDP wrapper
+    ``SegDistributedDataParallel``) is declared once, in ``configs/_base_/segplug_runtime.py``
+    and the schedules, so MMSegmentation's own ``tools/train.py`` runs the same policy.
     """
     if not torch.cuda.is_available():
         env = cfg.setdefault('env_cfg', {})
         dist_cfg = env.setdefault('dist_cfg', {})
         if dist_cfg.get('backend', 'nccl') == 'nccl':
             dist_cfg['backend'] = 'gloo'
-    wrapper = cfg.get('model_wrapper_cfg')
-    if wrapper is None or wrapper.get('type') in (None, 'MMDistributedDataParallel',
-                                                 'SegDistributedDataParallel'):
-        cfg.model_wrapper_cfg = dict(wrapper or {}, type='mmseg.SegDistributedDataParallel')
-    checkpoint = (cfg.get('default_hooks', None) or {}).get('checkpoint', None)
-    if checkpoint is not None and checkpoint.get('type') in ('CheckpointHook',
-                                                             'mmengine.CheckpointHook'):
-        checkpoint['type'] = 'SafeCheckpointHook'
-    if add_hooks:
-        hooks: list[Any] = list(cfg.get('custom_hooks', None) or [])
-        present = {h.get('type') for h in hooks}
-        hooks += [dict(type=t) for t in SEGPLUG_HOOKS if t not in present]
-        cfg.custom_hooks = hooks
+    return cfg
+
+
+def without_checks(cfg: Config) -> Config:
+    """``--no-checks``: drop segplug's up-front data check and NaN guard from ``custom_hooks``."""
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', None) or []
+                        if h.get('type') not in CHECK_HOOKS]
     return cfg
 
 

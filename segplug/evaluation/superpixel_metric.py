@@ -10,7 +10,7 @@ from mmseg.registry import METRICS
 
 from segplug.datasets.bsds500 import load_bsds_groundtruth
 from segplug.ops.boundaries import EDGE_CONVENTIONS, check_tolerances
-from segplug.ops.superpixel_metrics import superpixel_scores_multi
+from segplug.ops.superpixel_scores import superpixel_scores_multi
 
 _KEYS = ('asa', 'boundary_recall', 'boundary_precision', 'undersegmentation_error',
          'n_superpixels')
@@ -18,7 +18,7 @@ _KEYS = ('asa', 'boundary_recall', 'boundary_precision', 'undersegmentation_erro
 
 @METRICS.register_module()
 class SuperpixelMetric(BaseMetric):
-    """Superpixel maps scored against every BSDS500 annotator (``segplug.ops.superpixel_metrics``).
+    """Superpixel maps scored against every BSDS500 annotator (``segplug.ops.superpixel_scores``).
 
     Each data sample carries its superpixel ids (H, W) under ``pred_key`` (a dict with
     ``data``, like ``pred_sem_seg``, or an array) and its ``.mat`` ground truth as

@@ -35,7 +35,7 @@ from .superpixel_fcn import (
                          superpixel_loss,
                          unpool_from_superpixels,
 )
-from .superpixel_metrics import superpixel_scores, superpixel_scores_multi
+from .superpixel_scores import superpixel_scores, superpixel_scores_multi
 from .transparent_init import check_widths, transparent_affine, transparent_weights
 
 __all__ = ['deform_conv2d_sampled', 'cluster_decode', 'cluster_labels',

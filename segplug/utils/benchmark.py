@@ -174,3 +174,71 @@ def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: 
                 mean_input_hw=[float(np.mean([s[0] for s in sizes])),
                                float(np.mean([s[1] for s in sizes]))],
                 **_peak_memory(cuda), warmup=warmup, iters=iters, repeat=repeat)
+
+
+def benchmark_config(config: str, checkpoint: str | None = None, *, mode: str = 'frame',
+                     shape: list[int] | None = None, batch_size: int = 1,
+                     warmup: int | None = None, iters: int | None = None,
+                     repeat: int | None = None, log_interval: int = 50, device: str = 'cpu',
+                     threads: int | None = None, image: str = DEMO_FRAME,
+                     cfg_options: dict | None = None) -> dict[str, Any]:
+    """Benchmark ``config`` (its ``checkpoint`` strictly loaded) as ``tools/benchmark.py`` does.
+
+    ``mode='frame'``: :func:`fixed_frame_benchmark` on ``image`` resized to ``shape`` (H [W];
+    default the preprocessor's ``size``, else 512 x 512); warm-up / iters / repeat default to
+    3 / 10 / 3. ``mode='dataloader'``: :func:`dataloader_benchmark`, defaults 5 / 200 / 1.
+    Returns the result dict with ``config``, ``checkpoint``, ``device`` and ``torch`` added.
+    """
+    from segplug.apis import load_model  # segplug.apis imports this module's package
+    from segplug.engine import load_cfg
+    if mode not in ('frame', 'dataloader'):
+        raise ValueError(f"mode must be 'frame' or 'dataloader', got {mode!r}")
+    frame = mode == 'frame'
+    warmup = (3 if frame else 5) if warmup is None else warmup
+    iters = (10 if frame else 200) if iters is None else iters
+    repeat = (3 if frame else 1) if repeat is None else repeat
+    check_device(device)
+    if threads:
+        torch.set_num_threads(threads)
+    model = load_model(config, checkpoint, cfg_options=cfg_options, init_weights=False,
+                       strict=True, device=device)
+    if frame:
+        result = fixed_frame_benchmark(model, image, _frame_shape(model, shape), warmup,
+                                       iters, repeat, batch_size)
+    else:
+        result = dataloader_benchmark(model, load_cfg(config, cfg_options), warmup, iters,
+                                      repeat, log_interval)
+    return dict(config=config, checkpoint=checkpoint, device=device_name(device),
+                torch=torch.__version__, **result)
+
+
+def _frame_shape(model: nn.Module, shape: list[int] | None) -> tuple[int, int]:
+    if shape:
+        if len(shape) > 2:
+            raise ValueError(f'--shape takes H [W], got {shape}')
+        return (shape[0], shape[-1])
+    size = getattr(model.data_preprocessor, 'size', None)
+    return tuple(size) if size else (512, 512)
+
+
+def format_result(r: dict[str, Any]) -> str:
+    """The lines ``tools/benchmark.py`` prints for a :func:`benchmark_config` result."""
+    lines = [f'config      {r["config"]}' + (f'  ({r["checkpoint"]})' if r['checkpoint'] else ''),
+             f'device      {r["device"]}, torch {r["torch"]}']
+    if r['mode'] == 'dataloader':
+        h, w = r['mean_input_hw']
+        lines += [f'input       test dataloader, mean {h:.0f}x{w:.0f}  ({r["warmup"]} warm-up + '
+                  f'{r["iters"]} timed images) x {r["repeat"]} runs',
+                  f'fps/run     {", ".join(f"{f:.2f}" for f in r["fps_per_run"])}  '
+                  f'(variance {r["fps_variance"]:.4f})',
+                  f'fps         {r["fps"]:.2f}']
+    else:
+        spread = f'{min(r["repeat_medians_ms"]):.1f}-{max(r["repeat_medians_ms"]):.1f}'
+        lines += [f'input       {"x".join(map(str, r["input"]))}  ({r["warmup"]} warm-up + '
+                  f'{r["iters"]} timed iterations) x {r["repeat"]} repeats',
+                  f'ms/image    median {r["ms_per_image_median"]:.1f}  p10 '
+                  f'{r["ms_per_image_p10"]:.1f}  p90 {r["ms_per_image_p90"]:.1f}  '
+                  f'repeat medians {spread}',
+                  f'fps         {r["fps"]:.2f}']
+    lines.append(f'peak memory {r["peak_memory_mb"]:.0f} MiB ({r["peak_memory_kind"]})')
+    return '\n'.join(lines)

@@ -5,7 +5,6 @@ images saved back as PNG (as SegNet ships them), its labels copied unchanged.
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -18,12 +17,10 @@ from PIL import Image
 
 import segplug  # noqa: F401
 from segplug.datasets import DatasetCheckError, check_dataset
+from segplug.datasets.converters import camvid as camvid_converter
 from tests.helpers import DEMO_DATA, PY, REPO, run_tool
 
 CONVERTER = 'tools/dataset_converters/camvid.py'
-_spec = importlib.util.spec_from_file_location('camvid_converter', REPO / CONVERTER)
-camvid_converter = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(camvid_converter)
 
 TRAIN = ['0001TP_006690', '0001TP_006780']
 VAL = ['0016E5_07959']

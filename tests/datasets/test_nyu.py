@@ -8,7 +8,6 @@ malformed input is refused, naming the file, before anything is written.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import h5py
@@ -17,13 +16,11 @@ import pytest
 from PIL import Image
 from scipy.io import savemat
 
+from segplug.datasets.converters import nyu_depth_v2 as nyu_converter
 from segplug.datasets.nyu import NYU40_CLASSES, NYULabeledMat, load_nyu40_lut, load_nyu_splits
 from tests.helpers import PY, REPO, make_nyu_release, run_tool
 
 CONVERTER = 'tools/dataset_converters/nyu_depth_v2.py'
-_spec = importlib.util.spec_from_file_location('nyu_depth_v2', REPO / CONVERTER)
-nyu_converter = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nyu_converter)
 
 
 @pytest.fixture
@@ -83,14 +80,14 @@ def test_labels40_input_gives_the_same_labels(release: dict, tmp_path: Path) -> 
 
 
 def test_frame_outside_the_mapping_is_skipped_and_reported(
-        release: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+        release: dict, tmp_path: Path) -> None:
     with h5py.File(release['labeled'], 'r+') as f:
         f['labels'][1, 5, 7] = 900  # frame 2: a raw id beyond the 894 classes
     out = tmp_path / 'nyu'
-    rc = nyu_converter.main([str(release['labeled']), str(release['splits']), str(out),
-                             '--mapping', str(release['mapping'])])
-    assert rc == 1
-    assert 'frame 2 has raw class ids [900]' in capsys.readouterr().out
+    proc = run_tool([PY, CONVERTER, str(release['labeled']), str(release['splits']), str(out),
+                     '--mapping', str(release['mapping'])], check=False)
+    assert proc.returncode == 1
+    assert 'frame 2 has raw class ids [900]' in proc.stdout
     assert sorted(p.name for p in (out / 'annotations' / 'train').iterdir()) == ['0001.png']
     assert (out / 'annotations' / 'test' / '0003.png').is_file()
 
@@ -114,8 +111,7 @@ def test_frames_in_neither_split_are_reported(test_data: Path, tmp_path: Path) -
     ('labels40_shape', 'labels40 has shape (120, 160, 2), expected (120, 160, 3)'),
 ])
 def test_bad_input_is_refused_before_writing(release: dict, tmp_path: Path, case: str,
-                                             message: str,
-                                             capsys: pytest.CaptureFixture) -> None:
+                                             message: str) -> None:
     args = dict(labeled=release['labeled'], splits=release['splits'],
                 mapping=release['mapping'], labels40=None)
     bad = tmp_path / f'{case}.mat'
@@ -143,11 +139,11 @@ def test_bad_input_is_refused_before_writing(release: dict, tmp_path: Path, case
         savemat(bad, {'labels40': np.zeros((120, 160, 2), np.uint8)})
         args.update(mapping=None, labels40=bad)
     out = tmp_path / 'out'
-    rc = nyu_converter.main([str(args['labeled']), str(args['splits']), str(out)]
-                            + (['--mapping', str(args['mapping'])] if args['mapping'] else
-                               ['--labels40', str(args['labels40'])]))
-    err = capsys.readouterr().err
-    assert rc == 2, err
+    with pytest.raises((FileNotFoundError, ValueError)) as raised:
+        nyu_converter.convert(str(args['labeled']), str(args['splits']), str(out),
+                              None if args['labels40'] else str(args['mapping']),
+                              None if args['labels40'] is None else str(args['labels40']))
+    err = str(raised.value)
     assert message in err
     named = bad if case not in ('not_v73', 'no_labels') else args['labeled']
     assert str(named) in err  # the error names the file

@@ -13,7 +13,7 @@ from mmengine.optim import OptimWrapper
 import segplug  # noqa: F401
 from segplug.engine import AutocastOptimWrapper, configure_amp
 from segplug.engine.smoke import FAMILIES, smoke_train
-from segplug.models.losses import CPPKLLoss, PixelMetricLoss, UOILoss
+from segplug.models.losses import CPPKLLoss, SemanticFeatureLoss, UOILoss
 from segplug.models.utils import SoftClustering, float32_compute
 from segplug.models.utils.dcn_downsample import DCNv2Downsample
 
@@ -60,7 +60,7 @@ def test_soft_clustering_and_dcn_stay_float32_under_autocast(device: torch.devic
 
 def _losses() -> dict[str, torch.nn.Module]:
     return dict(cpp_kl=CPPKLLoss(loss_weight=1.0), uoi=UOILoss(),
-                metric=PixelMetricLoss(num_instances=2, num_pixels=20, repeats=2))
+                metric=SemanticFeatureLoss(num_instances=2, num_pixels=20, repeats=2))
 
 
 @pytest.mark.parametrize('name', ['cpp_kl', 'uoi', 'metric'])

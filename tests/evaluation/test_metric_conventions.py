@@ -21,7 +21,7 @@ from segplug.ops.boundaries import (
     label_edges,
     mask_boundary,
 )
-from segplug.ops.superpixel_metrics import superpixel_scores_multi
+from segplug.ops.superpixel_scores import superpixel_scores_multi
 
 
 def random_pair(seed: int, shape=(23, 31), classes: int = 4) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from skimage.segmentation import slic
 
 import segplug  # noqa: F401
 from segplug.datasets import load_bsds_groundtruth
-from segplug.ops.superpixel_metrics import superpixel_scores_multi
+from segplug.ops.superpixel_scores import superpixel_scores_multi
 
 
 def test_metric_averages_images_and_annotators(test_data: Path) -> None:

@@ -1,4 +1,4 @@
-"""HypercolumnHead, PixelMetricLoss and FeatureEncoderDecoder (Semantic Soft Segmentation)."""
+"""HypercolumnHead, SemanticFeatureLoss, SemanticFeatureEncoderDecoder (SSS semantic features)."""
 from __future__ import annotations
 
 import pytest
@@ -12,7 +12,7 @@ from mmseg.utils import register_all_modules
 
 import segplug  # noqa: F401
 from segplug.models.decode_heads import HypercolumnHead
-from segplug.models.losses import PixelMetricLoss
+from segplug.models.losses import SemanticFeatureLoss
 from segplug.ops import connected_instances, sampled_metric_loss
 
 register_all_modules(init_default_scope=True)
@@ -65,9 +65,9 @@ def test_head_rejects_bad_widths() -> None:
     with pytest.raises(ValueError, match='feat_dim'):
         tiny_head(feat_dim=0)
     with pytest.raises(ValueError, match='num_pixels'):
-        PixelMetricLoss(num_pixels=0)
+        SemanticFeatureLoss(num_pixels=0)
     with pytest.raises(ValueError, match='reduction'):
-        PixelMetricLoss(reduction='mean')
+        SemanticFeatureLoss(reduction='mean')
 
 
 def test_pixel_metric_loss_is_seeded_eq1_and_skips_unlabelled_images() -> None:
@@ -75,10 +75,10 @@ def test_pixel_metric_loss_is_seeded_eq1_and_skips_unlabelled_images() -> None:
     feats = torch.randn(3, 4, 10, 12, dtype=torch.float64, requires_grad=True)
     labels = torch.randint(0, 3, (3, 10, 12))
     labels[1] = 255  # a crop of Unlabelled only: no pairs from it
-    loss = PixelMetricLoss(num_instances=2, num_pixels=6, repeats=3, seed=5,
+    loss = SemanticFeatureLoss(num_instances=2, num_pixels=6, repeats=3, seed=5,
                            loss_weight=2.0)
     value = loss(feats, labels)
-    again = PixelMetricLoss(num_instances=2, num_pixels=6, repeats=3, seed=5,
+    again = SemanticFeatureLoss(num_instances=2, num_pixels=6, repeats=3, seed=5,
                             loss_weight=2.0)(feats, labels)
     assert torch.equal(value, again)  # its own generator: the global RNG does not matter
     g = torch.Generator().manual_seed(5)
@@ -106,7 +106,7 @@ def samples(n: int, size: tuple[int, int], num_classes: int = 4) -> list[SegData
 
 def build_segmentor(backbone: dict, in_channels, in_index, taps=('maxpool',)):
     cfg = dict(
-        type='FeatureEncoderDecoder',
+        type='SemanticFeatureEncoderDecoder',
         data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0] * 3, std=[1.0] * 3),
         backbone=backbone,
         decode_head=dict(type='FCNHead', in_channels=in_channels[-1], channels=8,
@@ -117,7 +117,7 @@ def build_segmentor(backbone: dict, in_channels, in_index, taps=('maxpool',)):
         feature_head=dict(type='HypercolumnHead', in_channels=in_channels,
                           widths=[4] * len(in_index), channels=8, feat_dim=6,
                           in_index=in_index, dropout_ratio=0.0,
-                          loss_decode=dict(type='PixelMetricLoss', num_instances=3,
+                          loss_decode=dict(type='SemanticFeatureLoss', num_instances=3,
                                            num_pixels=20, repeats=2)))
     model = MODELS.build(cfg)
     model.init_weights()
@@ -160,7 +160,7 @@ def test_segmentor_with_a_transformer_backbone() -> None:
 
 
 def test_instance_maps_from_the_data_sample_are_used() -> None:
-    head = tiny_head(loss_decode=dict(type='PixelMetricLoss', num_instances=2, num_pixels=4,
+    head = tiny_head(loss_decode=dict(type='SemanticFeatureLoss', num_instances=2, num_pixels=4,
                                       repeats=1, seed=1))
     feats = torch.randn(1, 5, 6, 6, dtype=torch.float64)
     s = samples(1, (6, 6))[0]
@@ -182,3 +182,15 @@ def test_instance_maps_from_the_data_sample_are_used() -> None:
 def test_bad_tap_name_raises() -> None:
     with pytest.raises(ValueError, match='tap_modules'):
         build_segmentor(TINY_RESNET, (3, 8, 16, 32, 64), (0, 1, 3, 4, 5), taps=('pool1',))
+
+
+@pytest.mark.parametrize('old, new', [('FeatureEncoderDecoder', 'SemanticFeatureEncoderDecoder'),
+                                      ('PixelMetricLoss', 'SemanticFeatureLoss')])
+def test_old_registry_names_build_the_renamed_classes(old: str, new: str) -> None:
+    from mmseg.registry import MODELS
+    assert MODELS.get(old) is MODELS.get(new)
+    assert MODELS.get(new).__name__ == new
+    loss_cfg = dict(num_instances=2, num_pixels=10, repeats=1)
+    if new == 'SemanticFeatureLoss':
+        assert type(MODELS.build(dict(type=old, **loss_cfg))) is type(
+            MODELS.build(dict(type=new, **loss_cfg)))

@@ -137,3 +137,30 @@ def test_superpixel_net_segmentor_trains_and_predicts() -> None:
     with torch.no_grad():
         out = model.test_step(batch(n=1))[0]
     assert out.pred_superpixels.data.shape == (1, 37, 45)
+
+
+def test_superpixel_fcn_owns_cell_size_and_the_segmentors_ask_it() -> None:
+    spnet = dict(SPNET, cell_size=8)
+    joint = build(joint_cfg(fusion=None) | dict(superpixel_net=spnet))
+    alone = build(dict(type='SuperpixelNetSegmentor', superpixel_net=spnet,
+                       num_labels=NUM_CLASSES, data_preprocessor=BASE['data_preprocessor']))
+    for model in (joint, alone):
+        assert model.cell_size == model.superpixel_net.cell_size == 8
+        assert 'cell_size' not in vars(model)  # asked of the network, not copied
+    with pytest.raises(AttributeError):
+        alone.superpixel_net.cell_size = 4  # fixed at construction
+
+
+def test_superpixel_net_segmentor_has_no_stand_in_head_and_undoes_normalisation() -> None:
+    from segplug.ops.superpixel_fcn import rgb_to_lab
+    model = build(dict(type='SuperpixelNetSegmentor', superpixel_net=SPNET,
+                       num_labels=NUM_CLASSES, data_preprocessor=BASE['data_preprocessor']))
+    assert not hasattr(model, 'decode_head') and model.num_classes == NUM_CLASSES
+    # the colour term's CIELAB of the normalised inputs is that of the raw pixels
+    data = batch(n=1)
+    prepared = model.data_preprocessor(copy.deepcopy(data), False)
+    raw = data['inputs'][0].float()[[2, 1, 0]][None]  # BGR uint8 -> RGB, as bgr_to_rgb
+    torch.testing.assert_close(model._lab(prepared['inputs']),
+                               rgb_to_lab((raw / 255).clamp(0, 1)), atol=1e-4, rtol=0)
+    # the normalisation copies are no checkpoint keys
+    assert not any(k.startswith('pixel_') for k in model.state_dict())

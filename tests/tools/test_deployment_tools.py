@@ -2,14 +2,12 @@
 main() in this process: a subprocess would spend most of the test importing torch)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import PY, REPO, run_tool
 
 pytest.importorskip('onnxruntime')
 
@@ -23,52 +21,32 @@ NARROW = ['model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
           'model.auxiliary_head.channels=8']
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread (see tests/deployment/test_export.py), restored after the tools set
-    their own."""
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def run_main(tool: str, args: list[str]) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``tool`` run with ``args``, as a user runs it."""
+    proc = run_tool([PY, tool, *args], check=False)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
-def run_main(tool: str, args: list[str], monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ``tool``'s main() called with ``args``."""
-    spec = importlib.util.spec_from_file_location(Path(tool).stem, tool)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(sys, 'argv', [tool, *args])
-    capsys.readouterr()
-    code = module.main()
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_pytorch2onnx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                      capsys: pytest.CaptureFixture) -> None:
+def test_pytorch2onnx(tmp_path: Path) -> None:
     out = tmp_path / 'hcfcn32.onnx'
     args = [HC, '--shape', '64', '96', '--dynamic', str(out), '--threads', '1',
             '--cfg-options', *NARROW]
-    code, printed, _ = run_main(EXPORT, args, monkeypatch, capsys)
+    code, printed, _ = run_main(EXPORT, args)
     assert code == 0, printed
     assert 'onnx.checker: ok' in printed
     checks = [line for line in printed.splitlines() if line.startswith(('ok', 'FAIL'))]
     assert len(checks) == 2 and all(c.startswith('ok') for c in checks), printed
     assert '(1, 11, 64, 96)' in checks[0] and '(1, 11, 49, 73)' in checks[1]
-    code, _, err = run_main(EXPORT, args, monkeypatch, capsys)
+    code, _, err = run_main(EXPORT, args)
     assert code == 2 and 'exists: pass --force' in err
 
 
-def test_onnx_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture) -> None:
+def test_onnx_benchmark(tmp_path: Path) -> None:
     result = tmp_path / 'bench.json'
     code, printed, _ = run_main(
         BENCH, [HC, '--shape', '64', '96', '--rounds', '2', '--warmup', '0', '--threads', '1',
                 '--work-dir', str(tmp_path), '--out', str(result), '--cfg-options', *NARROW],
-        monkeypatch, capsys)
+        )
     assert code == 0, printed
     name = Path(HC).stem
     assert '1 intra-op threads in both engines' in printed

@@ -1,4 +1,4 @@
-"""tools/analysis/eval_features.py: metrics against loop references, and the tool itself."""
+"""segplug.evaluation.feature_probes: metrics against loop references, and the tool itself."""
 from __future__ import annotations
 
 import json
@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.helpers import DEMO_DATA, REPO, run_tool
-
-sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-from eval_features import accuracies, distance_ratio, knn_predict, linear_probe, main  # noqa: E402
+from segplug.evaluation.feature_probes import (
+    accuracies,
+    distance_ratio,
+    knn_predict,
+    linear_probe,
+    read_split,
+)
+from tests.helpers import DEMO_DATA, run_tool
 
 CONFIG = 'configs/sssfeat/sssfeat-only_r18-v1c_1xb2-400i_camvid-256x256.py'
 
@@ -78,13 +82,9 @@ def test_tool_on_real_frames(tmp_path: Path) -> None:
     assert '| features |' in proc.stdout
 
 
-def test_tool_rejects_bad_options(tmp_path: Path, monkeypatch) -> None:
-    # in-process (no model is built before these checks)
-    monkeypatch.setattr(sys, 'argv', ['eval_features.py', CONFIG, '--data-root',
-                                      str(tmp_path), '--pixels', '0'])
-    with pytest.raises(ValueError, match='--pixels'):
-        main()
-    monkeypatch.setattr(sys, 'argv', ['eval_features.py', CONFIG, '--data-root',
-                                      str(tmp_path)])
+def test_tool_rejects_bad_options(tmp_path: Path) -> None:
+    proc = run_tool([sys.executable, 'tools/analysis/eval_features.py', CONFIG, '--data-root',
+                     str(tmp_path), '--pixels', '0'], check=False)
+    assert proc.returncode != 0 and '--pixels must be >= 1' in proc.stderr
     with pytest.raises(FileNotFoundError, match='split file not found'):
-        main()
+        read_split(str(tmp_path), 'train', 2)

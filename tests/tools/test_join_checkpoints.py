@@ -2,21 +2,16 @@
 joined models load, through MMEngine's own checkpoint loading, as a test run does."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 from mmengine.runner.checkpoint import load_checkpoint
 
+from segplug.engine.join_checkpoints import join_checkpoints
 from segplug.models.backbones.superpixel_fcn import SuperpixelFCN
-from tests.helpers import REPO
+from tests.helpers import PY, run_tool
 from tests.models.test_joint_superpixel_segmentor import BASE, SPNET, batch, build, joint_cfg
-
-_spec = importlib.util.spec_from_file_location('join_checkpoints',
-                                               REPO / 'tools' / 'join_checkpoints.py')
-join_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(join_tool)
 
 
 @pytest.fixture
@@ -35,7 +30,8 @@ def parts(tmp_path: Path) -> dict:
 def test_joined_checkpoint_loads_strictly_into_the_sp_model(parts: dict,
                                                            tmp_path: Path) -> None:
     out = tmp_path / 'joined.pth'
-    assert join_tool.main([str(parts['seg_path']), str(parts['sp_path']), str(out)]) == 0
+    torch.save({'state_dict': join_checkpoints(str(parts['seg_path']), str(parts['sp_path']))},
+               out)
     sp_model = build(joint_cfg(fusion=None))
     load_checkpoint(sp_model, str(out), map_location='cpu', strict=True)
     for k, v in parts['seg'].state_dict().items():
@@ -60,24 +56,30 @@ def test_joined_checkpoint_loads_strictly_into_the_sp_model(parts: dict,
 def test_bare_superpixel_state_dict_gets_the_prefix(parts: dict, tmp_path: Path) -> None:
     bare = tmp_path / 'bare.pth'
     torch.save(parts['spx'].state_dict(), bare)
-    joined = join_tool.join(str(parts['seg_path']), str(bare))
+    joined = join_checkpoints(str(parts['seg_path']), str(bare))
     assert sum(k.startswith('superpixel_net.') for k in joined) == len(parts['spx'].state_dict())
 
 
-def test_wrong_inputs_are_named(parts: dict, tmp_path: Path,
-                                capsys: pytest.CaptureFixture) -> None:
-    out = tmp_path / 'joined.pth'
+def test_wrong_inputs_are_named(parts: dict) -> None:
     # the two files swapped
-    assert join_tool.main([str(parts['sp_path']), str(parts['seg_path']), str(out)]) == 2
-    err = capsys.readouterr().err
-    assert str(parts['sp_path']) in err and 'not a segmenter checkpoint' in err
-    assert not out.exists()
+    with pytest.raises(ValueError, match='not a segmenter checkpoint') as err:
+        join_checkpoints(str(parts['sp_path']), str(parts['seg_path']))
+    assert str(parts['sp_path']) in str(err.value)
     # a segmenter given as the superpixel FCN
-    assert join_tool.main([str(parts['seg_path']), str(parts['seg_path']), str(out)]) == 2
-    assert 'a segmenter checkpoint, not the superpixel FCN' in capsys.readouterr().err
-    # an existing output is kept
+    with pytest.raises(ValueError, match='a segmenter checkpoint, not the superpixel FCN'):
+        join_checkpoints(str(parts['seg_path']), str(parts['seg_path']))
+
+
+def test_tool_names_bad_input_and_keeps_an_existing_output(parts: dict, tmp_path: Path) -> None:
+    out = tmp_path / 'joined.pth'
+    tool = [PY, 'tools/join_checkpoints.py']
+    proc = run_tool([*tool, str(parts['sp_path']), str(parts['seg_path']), str(out)],
+                    check=False)
+    assert proc.returncode == 2 and 'not a segmenter checkpoint' in proc.stderr
+    assert not out.exists()
     out.write_bytes(b'keep')
-    assert join_tool.main([str(parts['seg_path']), str(parts['sp_path']), str(out)]) == 2
-    assert 'give --force' in capsys.readouterr().err and out.read_bytes() == b'keep'
-    assert join_tool.main([str(parts['seg_path']), str(parts['sp_path']), str(out),
-                           '--force']) == 0
+    proc = run_tool([*tool, str(parts['seg_path']), str(parts['sp_path']), str(out)],
+                    check=False)
+    assert proc.returncode == 2 and 'give --force' in proc.stderr and out.read_bytes() == b'keep'
+    run_tool([*tool, str(parts['seg_path']), str(parts['sp_path']), str(out), '--force'])
+    assert 'superpixel_net.' in ''.join(torch.load(out, map_location='cpu')['state_dict'])

@@ -1,7 +1,6 @@
 """Supplement E: a seeded CPU run repeats exactly, and tools/multi_seed.py summarises runs."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
@@ -10,11 +9,8 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
+from segplug.utils.multi_seed import run_seeds, seed_list, summary, summary_table
 from tests.helpers import REPO, tiny_cfg
-
-_spec = importlib.util.spec_from_file_location('multi_seed', REPO / 'tools' / 'multi_seed.py')
-multi_seed = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(multi_seed)
 
 
 def test_same_seed_repeats_exactly(tmp_path: Path) -> None:
@@ -57,31 +53,26 @@ def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys)
                            json.dumps(dict(mIoU=fake_miou[seed], step=2)) + '\n')
         return subprocess.CompletedProcess(cmd, 0, '', '')
 
-    monkeypatch.setattr(multi_seed.subprocess, 'run', fake_run)
-    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py', '--seeds', '3', '5', '8',
-                                     '--work-dir', str(tmp_path), '--deterministic',
-                                     '--cfg-options', 'train_cfg.max_iters=7'])
-    multi_seed.main()
-    assert len(calls) == 3
+    values = run_seeds('cfg.py', [3, 5, 8], str(tmp_path), deterministic=True,
+                       cfg_options=['train_cfg.max_iters=7'], run=fake_run, log=print)
+    assert len(calls) == 3 and values == [40.0, 41.0, 42.5]
     assert all('randomness.deterministic=True' in c and 'train_cfg.max_iters=7' in c
                for c in calls)
-    out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1] == '| 40.00 | 42.50 | 41.17 | 1.0556 | 1.0274 |'
+    assert capsys.readouterr().out.splitlines()[-1] == 'run 2  seed 8  mIoU 42.50'
+    assert summary_table(values).splitlines()[-1] == '| 40.00 | 42.50 | 41.17 | 1.0556 | 1.0274 |'
     assert calls[0][1].endswith('tools/train.py') and calls[0][2] == 'cfg.py'
-    # --gpus: each run goes through dist_train.sh with the same options
+    # gpus > 1: each run goes through dist_train.sh with the same options
     calls.clear()
-    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py', '--seeds', '3', '--gpus', '8',
-                                     '--work-dir', str(tmp_path / 'dist')])
-    multi_seed.main()
+    run_seeds('cfg.py', [3], str(tmp_path / 'dist'), gpus=8, run=fake_run, log=print)
     assert calls[0][:4] == ['bash', str(REPO / 'tools' / 'dist_train.sh'), 'cfg.py', '8']
     assert 'randomness.seed=3' in calls[0]
-    monkeypatch.setattr('sys.argv', ['multi_seed.py', 'cfg.py'])
     with pytest.raises(ValueError, match='--seeds'):
-        multi_seed.main()
+        seed_list(None, None, 10)
+    assert seed_list(None, 4, 3) == [4, 4, 4]
 
 
 def test_summary_statistics() -> None:
-    s = multi_seed.summary([77.38, 77.80, 77.58])
+    s = summary([77.38, 77.80, 77.58])
     assert (s['min'], s['max']) == (77.38, 77.80)
     assert abs(s['mean'] - 77.5866667) < 1e-6
     assert abs(s['var'] - ((0.2066667 ** 2 + 0.2133333 ** 2 + 0.0066667 ** 2) / 3)) < 1e-6

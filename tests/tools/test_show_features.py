@@ -1,4 +1,4 @@
-"""tools/show_features.py: PCA against numpy's SVD, and the tool on a real CamVid frame."""
+"""segplug.visualization.features: PCA against numpy's SVD; tools/show_features.py on a frame."""
 from __future__ import annotations
 
 import sys
@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from segplug.visualization import feature_image, pca3, semantic_features
 from tests.helpers import REPO, run_tool
-
-sys.path.insert(0, str(REPO / 'tools'))
-from show_features import feature_image, pca3, semantic_features  # noqa: E402
 
 IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
 CONFIG = 'configs/sssfeat/sssfeat-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py'

@@ -1,7 +1,5 @@
-"""show_predictions.panels without a network: the panels follow what the prediction holds."""
+"""segplug.visualization.panels without a network: the panels follow what the prediction holds."""
 from __future__ import annotations
-
-import importlib.util
 
 import numpy as np
 import pytest
@@ -11,21 +9,14 @@ from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
 from segplug.ops.boundaries import boundary_errors
+from segplug.visualization import panels as panels_module
 from tests.helpers import REPO
 
 IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('show_predictions',
-                                                  REPO / 'tools/show_predictions.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_superpixel_panel_and_error_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    tool = load_tool()
+    tool = panels_module
     h, w = 360, 480
     pred = np.zeros((h, w), np.int64)
     pred[:, w // 2:] = 1

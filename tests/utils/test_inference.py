@@ -104,18 +104,15 @@ def test_build_inferencer_uses_the_checkpoints_palette_and_refuses_another_model
 
 def test_image_demo_draws_the_prediction_in_the_checkpoints_palette(
         small_models: dict, tmp_path: Path) -> None:
-    import sys
-
     import cv2
     from mmseg.apis import inference_model
-    sys.path.insert(0, str(REPO / 'tools' / 'misc'))
-    import image_demo
 
     from segplug.datasets.camvid import CamVidDataset
     config, ckpt = small_models['cpp']
     out = tmp_path / 'demo.png'
-    assert image_demo.main([config, ckpt, IMAGE, '--out', str(out), '--no-labels',
-                            '--opacity', '0.5', '--device', 'cpu']) == [str(out)]
+    proc = run_tool([PY, 'tools/misc/image_demo.py', config, ckpt, IMAGE, '--out', str(out),
+                     '--no-labels', '--opacity', '0.5', '--device', 'cpu'])
+    assert str(out) in proc.stdout
     drawn = cv2.imread(str(out))[..., ::-1].astype(float)
     pred = inference_model(load_model(config, ckpt), IMAGE).pred_sem_seg.data[0].numpy()
     palette = np.array(CamVidDataset.METAINFO['palette'], dtype=float)

@@ -222,7 +222,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     os.makedirs(args.out, exist_ok=True)
-    sys.path.insert(0, REPO)
     t0 = time.perf_counter()
     summary: dict[str, Any] = dict(device=args.device, quick=args.quick,
                                    env=environment(args.device), stages={})

@@ -46,7 +46,7 @@ class SuperpixelFCN(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if int(cell_size) < 1:
             raise ValueError(f'cell_size={cell_size}: must be a positive number of pixels')
-        self.cell_size = int(cell_size)
+        self._cell_size = int(cell_size)
         c = [base_channels * 2 ** i for i in range(5)]
         self.enc = nn.ModuleList([nn.Sequential(_conv(in_channels, c[0]), _conv(c[0], c[0]))]
                                  + [nn.Sequential(_conv(c[i - 1], c[i], 2), _conv(c[i], c[i]))
@@ -54,6 +54,12 @@ class SuperpixelFCN(BaseModule):
         self.up = nn.ModuleList(_deconv(c[i + 1], c[i]) for i in range(4))
         self.fuse = nn.ModuleList(_conv(2 * c[i], c[i]) for i in range(4))
         self.pred = nn.Conv2d(c[0], 9, 3, 1, 1)
+
+    @property
+    def cell_size(self) -> int:
+        """S, the superpixel grid interval in pixels; the segmentors that hold this network ask
+        it here (it is fixed at construction: the association's 9 neighbours depend on it)."""
+        return self._cell_size
 
     def forward_logits(self, img: Tensor) -> Tensor:
         """(B, 3, H, W) -> (B, 9, H, W) association scores."""

@@ -1,9 +1,12 @@
-"""Hypercolumn feature head of Semantic Soft Segmentation (its loss: ``PixelMetricLoss``).
+"""Hypercolumn feature head of Semantic Soft Segmentation (its loss: ``SemanticFeatureLoss``).
 
 Supplement Sec. 1 and Fig. 1: features branched from the input, the stem (pool1) and
 several backbone stages are each compressed by a 3x3 conv + ReLU, bilinearly upsampled to
 the input resolution, concatenated and reduced by two 1x1 convs to d = 128 per-pixel
 semantic features, which are trained with the sampled metric loss of Eq. 1.
+
+The head of ``SemanticFeatureEncoderDecoder``; it keeps the architecture's name in the paper
+(hypercolumn), the segmentor and loss carry the method's (``SemanticFeature...``).
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ..losses.pixel_metric_loss import PixelMetricLoss  # noqa: F401  (registers the default loss)
+from ..losses.semantic_feature_loss import (
+    SemanticFeatureLoss,  # noqa: F401  (registers the default loss)
+)
 
 
 @MODELS.register_module()
@@ -26,7 +31,7 @@ class HypercolumnHead(BaseDecodeHead):
     """Per-pixel d-dimensional semantic features from a hypercolumn (supplement Fig. 1).
 
     The head takes a list of maps whose element 0 is the (normalised) input image, which
-    sets the output resolution; ``FeatureEncoderDecoder`` builds that list as
+    sets the output resolution; ``SemanticFeatureEncoderDecoder`` builds that list as
     ``[image, *tapped backbone modules (e.g. the stem's pool1), *backbone outputs]``.
     ``in_index`` picks the branches; each is compressed by a 3x3 conv + ReLU to its
     ``widths`` entry, upsampled bilinearly to the image size, and the concatenation goes
@@ -45,7 +50,7 @@ class HypercolumnHead(BaseDecodeHead):
         widths: compressed width per selected input (paper: 4, 124, 128, 256, 512).
         channels: width of the first 1x1 conv (paper: 512).
         feat_dim: d, the output feature dimension (paper: 128).
-        loss_decode: the metric loss (``PixelMetricLoss``).
+        loss_decode: the metric loss (``SemanticFeatureLoss``).
         instance_key: data-sample field holding an instance map (``PixelData``) when the
             dataset provides one; otherwise instances are connected components.
     """
@@ -69,7 +74,7 @@ class HypercolumnHead(BaseDecodeHead):
             in_channels, channels, num_classes=feat_dim, out_channels=feat_dim,
             in_index=in_index, input_transform='multiple_select',
             dropout_ratio=dropout_ratio,
-            loss_decode=loss_decode or dict(type='PixelMetricLoss'),
+            loss_decode=loss_decode or dict(type='SemanticFeatureLoss'),
             init_cfg=init_cfg or dict(type='Xavier', layer='Conv2d', distribution='uniform'),
             **kwargs)
         self.widths, self.feat_dim = widths, feat_dim

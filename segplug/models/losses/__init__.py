@@ -2,8 +2,8 @@
 metric loss of Semantic Soft Segmentation."""
 from .cpp_kl_loss import CPPKLLoss
 from .native_resolution import NativeResolutionLossMixin, native_resolution_head
-from .pixel_metric_loss import PixelMetricLoss
+from .semantic_feature_loss import SemanticFeatureLoss
 from .uoi_loss import SoftIoULoss, UOILoss
 
 __all__ = ['CPPKLLoss', 'NativeResolutionLossMixin', 'native_resolution_head',
-           'PixelMetricLoss', 'SoftIoULoss', 'UOILoss']
+           'SemanticFeatureLoss', 'SoftIoULoss', 'UOILoss']

@@ -1,6 +1,6 @@
-from .feature_segmentor import FeatureEncoderDecoder
 from .hc_encoder_decoder import HCEncoderDecoder
 from .joint_superpixel_segmentor import JointSuperpixelSegmentor, SuperpixelNetSegmentor
+from .semantic_feature_segmentor import SemanticFeatureEncoderDecoder
 
-__all__ = ['HCEncoderDecoder', 'FeatureEncoderDecoder',
+__all__ = ['HCEncoderDecoder', 'SemanticFeatureEncoderDecoder',
            'JointSuperpixelSegmentor', 'SuperpixelNetSegmentor']

@@ -5,15 +5,13 @@ pretraining on BSDS500.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import torch
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor, EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
-from torch import Tensor
+from torch import Tensor, nn
 
 from ...ops.logit_consistency import logit_consistency
 from ...ops.superpixel_fcn import (
@@ -67,8 +65,19 @@ def _attach_superpixels(assoc: Tensor, cell_size: int, data_samples: SampleList)
         sample.set_data(dict(pred_superpixels=PixelData(data=lab[None])))
 
 
+class SuperpixelNetMixin:
+    """A segmentor holding a ``superpixel_net`` (``SuperpixelFCN``), which owns the grid."""
+
+    superpixel_net: nn.Module
+
+    @property
+    def cell_size(self) -> int:
+        """S, the superpixel grid interval in pixels, asked of ``superpixel_net``."""
+        return self.superpixel_net.cell_size
+
+
 @MODELS.register_module()
-class JointSuperpixelSegmentor(EncoderDecoder):
+class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
     """``EncoderDecoder`` + superpixel FCN + TI fusion + logit consistency (Eq. 13-14).
 
     The decode head's logits are upsampled to the input size, concatenated with the
@@ -97,7 +106,6 @@ class JointSuperpixelSegmentor(EncoderDecoder):
                  superpixel_loss: dict | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.superpixel_net = MODELS.build(superpixel_net)
-        self.cell_size = self.superpixel_net.cell_size
         self.fusion = None
         if fusion is not None:
             fusion = dict(fusion)
@@ -156,7 +164,7 @@ class JointSuperpixelSegmentor(EncoderDecoder):
 
 
 @MODELS.register_module()
-class SuperpixelNetSegmentor(BaseSegmentor):
+class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
     """The superpixel FCN alone, trained with Eq. 1 on one-hot region labels (its BSDS500
     pretraining). Predictions carry ``pred_superpixels`` (for ``SuperpixelMetric``) and, as
     ``pred_sem_seg``, the same ids.
@@ -177,18 +185,21 @@ class SuperpixelNetSegmentor(BaseSegmentor):
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.superpixel_net = MODELS.build(superpixel_net)
-        self.cell_size = self.superpixel_net.cell_size
         self.num_labels, self.m, self.ignore_index = num_labels, m, ignore_index
         self.colour_weight = colour_weight
+        # the preprocessor's normalisation, as configured, to undo it for the colour term;
+        # non-persistent, so checkpoints hold the same keys as before
+        pre = data_preprocessor if isinstance(data_preprocessor, dict) else {}
+        for name, key in (('pixel_mean', 'mean'), ('pixel_std', 'std')):
+            value = pre.get(key)
+            if value is not None:
+                value = torch.tensor(value, dtype=torch.float32).view(-1, 1, 1)
+            self.register_buffer(name, value, persistent=False)
 
     @property
     def num_classes(self) -> int:
+        """Region labels one-hot encoded (there is no decode head: tools read this)."""
         return self.num_labels
-
-    @property
-    def decode_head(self) -> SimpleNamespace:
-        """What tools read of a segmentor's head (``num_classes``); there is no head."""
-        return SimpleNamespace(num_classes=self.num_labels, ignore_index=self.ignore_index)
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
         return self.superpixel_net(inputs)
@@ -207,9 +218,7 @@ class SuperpixelNetSegmentor(BaseSegmentor):
 
     def _lab(self, inputs: Tensor) -> Tensor:
         """CIELAB of the (normalised, RGB-ordered) inputs: undo the preprocessor's scaling."""
-        # SegDataPreProcessor holds ``mean`` / ``std`` buffers exactly when it normalises
-        stats = dict(self.data_preprocessor.named_buffers())
-        rgb = inputs * stats['std'] + stats['mean'] if 'mean' in stats else inputs
+        rgb = inputs * self.pixel_std + self.pixel_mean if self.pixel_mean is not None else inputs
         return rgb_to_lab((rgb / 255).clamp(0, 1))
 
     def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:

@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 from skimage.io import imread
 from skimage.segmentation import slic
 
-from segplug.ops.superpixel_metrics import (
+from segplug.ops.superpixel_scores import (
     boundary_recall_precision,
     contingency,
     superpixel_scores,

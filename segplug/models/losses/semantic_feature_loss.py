@@ -1,5 +1,9 @@
-"""The pixel metric loss of Semantic Soft Segmentation (supplement Sec. 1, Eq. 1), as a
-module that ``HypercolumnHead`` (or any head) holds in ``loss_decode``."""
+"""The semantic-feature (pixel metric) loss of Semantic Soft Segmentation (supplement Sec. 1,
+Eq. 1), as a module that ``HypercolumnHead`` (or any head) holds in ``loss_decode``.
+
+Registered as ``SemanticFeatureLoss`` and, for configs written before the rename, as
+``PixelMetricLoss`` (see ``segmentors/semantic_feature_segmentor.py`` for the names).
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,7 +19,7 @@ from ..utils.precision import float32_compute
 
 
 @MODELS.register_module()
-class PixelMetricLoss(nn.Module):
+class SemanticFeatureLoss(nn.Module):
     """Eq. 1 on P_inst x P_pix sampled pixels, R samplings per image (supplement Sec. 1).
 
     Args:
@@ -88,3 +92,7 @@ class PixelMetricLoss(nn.Module):
         if not losses:
             return feats.sum() * 0.0
         return self.loss_weight * torch.stack(losses).mean()
+
+
+# the earlier registry name (configs written before the rename)
+MODELS.register_module(name='PixelMetricLoss', module=SemanticFeatureLoss)

@@ -1,4 +1,12 @@
-"""EncoderDecoder that also learns per-pixel semantic features (Semantic Soft Segmentation)."""
+"""EncoderDecoder that also learns per-pixel semantic features (Semantic Soft Segmentation).
+
+Names of the method: its pieces share the ``SemanticFeature`` prefix (the paper's "semantic
+features", supplement Sec. 1): ``SemanticFeatureEncoderDecoder`` (this segmentor) and
+``SemanticFeatureLoss`` (Eq. 1); the head keeps the paper's architecture name,
+``HypercolumnHead``; the math is ``segplug.ops.metric_learning``; the configs are
+``configs/sssfeat/``. The earlier names ``FeatureEncoderDecoder`` and ``PixelMetricLoss`` stay
+registered as aliases, so old configs build the same classes.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,14 +20,14 @@ from ..utils.capture import Tap, capture
 
 
 @MODELS.register_module()
-class FeatureEncoderDecoder(EncoderDecoder):
+class SemanticFeatureEncoderDecoder(EncoderDecoder):
     """MMSegmentation's ``EncoderDecoder`` plus a hypercolumn feature head (supplement Sec. 1).
 
     The feature head sees ``[image, *taps, *backbone outputs]``: the normalised input, the
     outputs of the backbone submodules named in ``tap_modules`` (captured by forward hooks,
     so any MMSegmentation backbone works unchanged; ``'maxpool'`` is ResNet's pool1, which
     MMSegmentation's ResNet does not return) and the backbone's multi-scale outputs (before
-    the neck). It is trained with its own loss (``PixelMetricLoss``), beside the usual
+    the neck). It is trained with its own loss (``SemanticFeatureLoss``), beside the usual
     decode head (and auxiliary heads), whose predictions ``predict`` returns unchanged; set
     the decode head's ``loss_weight`` to 0 to train the features with Eq. 1 alone.
     ``extract_semantic_features`` gives the (B, d, H, W) features.
@@ -64,3 +72,7 @@ class FeatureEncoderDecoder(EncoderDecoder):
         feat_losses = self.feature_head.loss(hc_inputs, data_samples, self.train_cfg)
         losses.update({f'feat.{k}': v for k, v in feat_losses.items()})
         return losses
+
+
+# the earlier registry name (configs written before the rename)
+MODELS.register_module(name='FeatureEncoderDecoder', module=SemanticFeatureEncoderDecoder)

@@ -1,0 +1,84 @@
+"""Several training runs of one config, differing only in their seed (TI supplement E).
+
+The command line is ``tools/multi_seed.py``; each run is ``tools/train.py`` (or
+``tools/dist_train.sh`` for several processes) in a subprocess, its last validation mIoU read
+from MMEngine's ``scalars.json``.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def last_miou(work_dir: str) -> float:
+    """The last validation mIoU logged under ``work_dir`` (newest run folder first)."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    for path in reversed(files):
+        rows = [json.loads(line) for line in open(path) if '"mIoU"' in line]
+        if rows:
+            return float(rows[-1]['mIoU'])
+    raise RuntimeError(f'no validation mIoU logged under {work_dir}')
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """min, max, mean, population variance and standard deviation of ``values``."""
+    v = np.asarray(values, dtype=np.float64)
+    return dict(min=v.min(), max=v.max(), mean=v.mean(), var=v.var(), std=v.std())
+
+
+def seed_list(seeds: Sequence[int] | None, same_seed: int | None, runs: int) -> list[int]:
+    """``seeds``, or ``same_seed`` ``runs`` times; exactly one of the two must be given."""
+    if (seeds is None) == (same_seed is None):
+        raise ValueError('give either --seeds S1 S2 ... or --same-seed S --runs N')
+    if same_seed is not None and runs < 1:
+        raise ValueError(f'--runs must be >= 1, got {runs}')
+    return list(seeds) if seeds is not None else [same_seed] * runs
+
+
+def run_seeds(config: str, seeds: Sequence[int], work_dir: str, gpus: int = 1,
+              deterministic: bool = False, cfg_options: Sequence[str] = (),
+              run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+              log: Callable[[str], None] = print) -> list[float]:
+    """Train ``config`` once per seed (``randomness.seed``) and return each run's mIoU.
+
+    Run ``i`` writes to ``{work_dir}/run{i}_seed{seed}``; ``gpus`` > 1 launches
+    ``tools/dist_train.sh`` with that many processes. ``run`` executes the commands.
+    """
+    if gpus < 1:
+        raise ValueError(f'--gpus must be >= 1, got {gpus}')
+    values = []
+    for i, seed in enumerate(seeds):
+        work = osp.join(work_dir, f'run{i}_seed{seed}')
+        opts = [f'randomness.seed={seed}', *cfg_options]
+        if deterministic:
+            opts.append('randomness.deterministic=True')
+        if gpus > 1:
+            cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, str(gpus)]
+        else:
+            cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config]
+        cmd += ['--work-dir', work, '--cfg-options', *opts]
+        proc = run(cmd, capture_output=True, text=True,
+                   env=dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable))
+        if proc.returncode != 0:
+            raise RuntimeError(f'run {i} (seed {seed}) failed ({proc.returncode}):\n'
+                               f'{proc.stderr[-3000:]}')
+        values.append(last_miou(work))
+        log(f'run {i}  seed {seed}  mIoU {values[-1]:.2f}')
+    return values
+
+
+def summary_table(values: list[float]) -> str:
+    """The supplement's table row (Min, Max, Average, Var., Std.) with its header."""
+    s = summary(values)
+    return ('| Min | Max | Average | Var. | Std. |\n|---|---|---|---|---|\n'
+            f'| {s["min"]:.2f} | {s["max"]:.2f} | {s["mean"]:.2f} | {s["var"]:.4f} | '
+            f'{s["std"]:.4f} |')
