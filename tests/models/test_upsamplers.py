@@ -14,6 +14,8 @@ import segplug  # noqa: F401  (registers the modules)
 from segplug.models.upsamplers import build_upsampler
 from segplug.models.utils import HCFeatures
 from segplug.ops import cluster_decode, soft_assign
+from segplug.ops.upsampling import reassemble
+from segplug.utils.flops import flop_analyzer
 
 ODD = [((4, 5), (8, 10)), ((4, 5), (7, 9)), ((1, 2), (2, 3))]
 
@@ -138,3 +140,20 @@ def test_logit_upsampler_steps_need_finer_features():
                                upsampler=dict(type='DySample', groups=1)))
     with pytest.raises(ValueError, match='upsample_steps=4'):
         model._forward(torch.randn(1, 3, 64, 64))
+
+
+class _Reassemble(torch.nn.Module):
+    def forward(self, x, kernels):
+        return reassemble(x, kernels, 5, 2)
+
+
+def test_flops_of_learned_upsamplers_are_all_counted():
+    x, kernels = torch.randn(1, 3, 4, 5), torch.rand(1, 25, 7, 9)
+    analyzer = flop_analyzer(_Reassemble(), (x, kernels))
+    # one product per tap and value of the whole cells (8x10: the cropped half cells count)
+    assert analyzer.total() == 25 * 3 * 8 * 10
+    assert not analyzer.unsupported_ops()
+    for cfg in [dict(type='DySample', groups=2), dict(type='CARAFEUpsampler')]:
+        up = build_upsampler(cfg, channels=4)
+        analyzer = flop_analyzer(up, (torch.randn(1, 4, 4, 5), (7, 9)))
+        assert analyzer.total() > 0 and not analyzer.unsupported_ops(), cfg
