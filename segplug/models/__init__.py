@@ -1,6 +1,7 @@
-"""Registered models: backbones, necks, heads, losses, segmentors."""
+"""Registered models: backbones, necks, heads, losses, segmentors, upsamplers."""
 from .backbones import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
+from .upsamplers import *  # noqa: F401,F403

@@ -57,6 +57,7 @@ ZERO_FLOP_OPS = (
     'aten::max_pool2d', 'aten::dropout', 'aten::feature_dropout', 'aten::pad',
     'aten::im2col', 'aten::repeat', 'aten::repeat_interleave', 'aten::expand_as',
     'aten::clamp_min', 'aten::argmax', 'aten::ones_like', 'aten::where',
+    'aten::pixel_shuffle', 'aten::meshgrid',
 )
 
 

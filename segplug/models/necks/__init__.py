@@ -1,3 +1,4 @@
 from .hc_fpn import HCFPN
+from .upsampler_fpn import UpsamplerFPN
 
-__all__ = ['HCFPN']
+__all__ = ['UpsamplerFPN', 'HCFPN']

@@ -1,6 +1,7 @@
 from .hc_encoder_decoder import HCEncoderDecoder
 from .joint_superpixel_segmentor import JointSuperpixelSegmentor, SuperpixelNetSegmentor
 from .semantic_feature_segmentor import SemanticFeatureEncoderDecoder
+from .upsampler_encoder_decoder import UpsamplerEncoderDecoder
 
-__all__ = ['HCEncoderDecoder', 'SemanticFeatureEncoderDecoder',
+__all__ = ['HCEncoderDecoder', 'SemanticFeatureEncoderDecoder', 'UpsamplerEncoderDecoder',
            'JointSuperpixelSegmentor', 'SuperpixelNetSegmentor']

@@ -1,0 +1,1 @@
+_base_ = ['./_fpn_r18-v1c_camvid.py']

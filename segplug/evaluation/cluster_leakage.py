@@ -1,0 +1,46 @@
+"""Per-level cluster leakage of an HC model over a dataset (the thin-class diagnosis)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+from ..models.utils import require_assignments
+from ..ops.cluster_diagnostics import leakage_by_class
+
+
+@torch.no_grad()
+def cluster_leakage(model: nn.Module, samples: Iterable[dict], num_classes: int,
+                    ignore_index: int = 255) -> list[dict[str, list[float]]]:
+    """Accumulate :func:`leakage_by_class` over samples for every clustered level.
+
+    Args:
+        model: an HC segmentor (its backbone returns HCFeatures).
+        samples: MMSegmentation dataset items (``inputs``, ``data_samples`` with
+            ``gt_sem_seg``), e.g. a val dataset.
+    Returns:
+        One dict per level, coarse to fine: ``size`` (H, W) of the level, and per class
+        ``pixels``, ``leaked_share`` (leaked / pixels) and ``entropy`` (mean, nats).
+    """
+    model.eval()
+    totals: list[list] = []
+    for item in samples:
+        data = model.data_preprocessor(dict(inputs=[item['inputs']],
+                                            data_samples=[item['data_samples']]), False)
+        feats = model.backbone(data['inputs'])
+        assignments = require_assignments(feats, 'cluster_leakage', 'the backbone')
+        labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H, W)
+        for level, a in enumerate(assignments):
+            counts = leakage_by_class(a, labels, num_classes, ignore_index)
+            if len(totals) <= level:
+                totals.append([tuple(a.shape[-2:]), *[torch.zeros_like(c) for c in counts]])
+            for k, c in enumerate(counts):
+                totals[level][k + 1] += c
+    out = []
+    for size, pixels, leaked, entropy in totals:
+        denom = pixels.clamp_min(1)
+        out.append(dict(size=list(size), pixels=pixels.tolist(),
+                        leaked_share=(leaked / denom).tolist(),
+                        entropy=(entropy / denom).tolist()))
+    return out

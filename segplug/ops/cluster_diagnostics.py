@@ -1,0 +1,87 @@
+"""Diagnostics of HC's cluster assignments against ground truth: does a pixel of a class
+pick a seed of another class (the decoded prediction then borrows that class), and how sure
+is the assignment (its entropy)? Used to explain where cluster decoding loses thin classes.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .soft_clustering import NEIGHBOURS
+
+
+def block_labels(labels: Tensor, size: tuple[int, int], num_classes: int,
+                 ignore_index: int = 255) -> Tensor:
+    """The majority label of each pixel's block when (B, H, W) labels are seen at ``size``.
+
+    Block (i, j) covers rows floor(i H / h) .. floor((i + 1) H / h) - 1 (adaptive pooling,
+    so 360 -> 12 at stride 32 works); ties go to the lower class id.
+    Returns:
+        (B, h, w) long; ``ignore_index`` where the block has no labelled pixel.
+    """
+    valid = labels != ignore_index
+    onehot = F.one_hot(labels.clamp(0, num_classes - 1) * valid, num_classes)
+    onehot = (onehot * valid.unsqueeze(-1)).permute(0, 3, 1, 2).float()
+    counts = F.adaptive_avg_pool2d(onehot, size)  # (B, K, h, w) class shares
+    out = counts.argmax(1)
+    return out.masked_fill(counts.sum(1) == 0, ignore_index)
+
+
+def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor,
+                       ignore_index: int = 255) -> Tensor:
+    """The label of each pixel's argmax seed.
+
+    Args:
+        assignment: (B, 9, H, W) (soft clustering's neighbour numbering).
+        seed_labels: (B, h, w) long labels of the seeds, (h, w) = ceil(H/2), ceil(W/2) or
+            the floor.
+    Returns:
+        (B, H, W) long; seeds outside the map (never an argmax of a valid assignment)
+        read ``ignore_index``.
+    """
+    hh, ww = assignment.shape[-2:]
+    grid = ((hh + 1) // 2, (ww + 1) // 2)
+    padded = F.pad(seed_labels, (1, 1 + grid[1] - seed_labels.shape[-1],
+                                 1, 1 + grid[0] - seed_labels.shape[-2]), value=ignore_index)
+    n = assignment.argmax(1)  # (B, H, W)
+    cand = torch.stack([padded[:, n_ // 3:n_ // 3 + grid[0], n_ % 3:n_ % 3 + grid[1]]
+                        for n_ in range(NEIGHBOURS)], 1)  # (B, 9, h, w)
+    # pixel (y, x) lies in cell (y // 2, x // 2)
+    per_pixel = cand.repeat_interleave(2, 2).repeat_interleave(2, 3)[..., :hh, :ww]
+    return per_pixel.gather(1, n.unsqueeze(1)).squeeze(1)
+
+
+def assignment_entropy(assignment: Tensor) -> Tensor:
+    """(B, 9, H, W) -> (B, H, W) entropy in nats (0: one seed; log 9: uniform)."""
+    a = assignment.clamp_min(1e-12)
+    return -(assignment * a.log()).sum(1)
+
+
+def leakage_by_class(assignment: Tensor, labels: Tensor, num_classes: int,
+                     ignore_index: int = 255) -> tuple[Tensor, Tensor, Tensor]:
+    """Per class, how many pixels of one level pick a seed of another class, and entropy.
+
+    Args:
+        assignment: (B, 9, H, W) assignment of one level.
+        labels: (B, H0, W0) full-resolution ground truth.
+    Returns:
+        ``pixels`` (K,) labelled pixels of each class at this level (block majority),
+        ``leaked`` (K,) of those whose argmax seed has a different (labelled) class,
+        ``entropy`` (K,) summed assignment entropy of those pixels.
+    """
+    hh, ww = assignment.shape[-2:]
+    seeds = ((hh + 1) // 2, (ww + 1) // 2)
+    pixel = block_labels(labels, (hh, ww), num_classes, ignore_index)
+    seed = argmax_seed_labels(assignment, block_labels(labels, seeds, num_classes, ignore_index),
+                              ignore_index)
+    ok = pixel != ignore_index
+    wrong = ok & (seed != ignore_index) & (seed != pixel)
+    idx = pixel.clamp(max=num_classes - 1)
+    ent = assignment_entropy(assignment)
+
+    def count(values: Tensor) -> Tensor:
+        return torch.zeros(num_classes, dtype=torch.float64).index_add_(
+            0, idx[ok].cpu(), values[ok].double().cpu())
+
+    return count(torch.ones_like(ent)), count(wrong.float()), count(ent)

@@ -1,0 +1,50 @@
+"""Why an HC model loses thin classes: per clustered level and class, the share of pixels
+whose argmax seed has another class, and the mean assignment entropy.
+
+    python tools/analysis/hc_thin_classes.py CONFIG [CHECKPOINT] --data-root DIR
+        [--max-images N] [--json out.json]
+
+Runs the backbone on the config's val images (360x480 CamVid) and prints one row per
+class and level (segplug.evaluation.cluster_leakage).
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+
+from mmseg.registry import DATASETS
+
+import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.apis import load_model
+from segplug.evaluation.cluster_leakage import cluster_leakage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', nargs='?', help='none: the untrained model')
+    parser.add_argument('--data-root', required=True)
+    parser.add_argument('--max-images', type=int, default=None)
+    parser.add_argument('--json')
+    args = parser.parse_args()
+    model = load_model(args.config, args.checkpoint)
+    cfg = model.cfg.val_dataloader.dataset
+    cfg.data_root = args.data_root
+    dataset = DATASETS.build(cfg)
+    classes = dataset.metainfo['classes']
+    samples = (dataset[i] for i in range(len(dataset)))
+    rows = cluster_leakage(model, itertools.islice(samples, args.max_images), len(classes))
+    for level, row in enumerate(rows):
+        print(f'level {level} ({row["size"][0]}x{row["size"][1]}): class, pixels, '
+              'leaked share %, entropy (nats)')
+        for c, name in enumerate(classes):
+            print(f'  {name:12s} {row["pixels"][c]:9.0f} {100 * row["leaked_share"][c]:6.2f} '
+                  f'{row["entropy"][c]:.3f}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(classes=list(classes), levels=rows), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
