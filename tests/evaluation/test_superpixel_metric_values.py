@@ -11,7 +11,7 @@ import torch
 
 from segplug.evaluation import SuperpixelMetric
 from segplug.ops.boundaries import EDGE_CONVENTIONS
-from segplug.ops.superpixel_metrics import superpixel_scores_multi
+from segplug.ops.superpixel_scores import superpixel_scores_multi
 
 
 def write_mat(path: Path, segs: list[np.ndarray]) -> str:
