@@ -69,3 +69,26 @@ def test_atomic_writes_leak_no_descriptor(tmp_path: Path) -> None:
     assert len(os.listdir('/proc/self/fd')) == before
     assert (tmp_path / 'sub' / 'f.bin').read_bytes() == bytes([4]) * 10
     assert os.listdir(tmp_path / 'sub') == ['f.bin']
+
+
+def test_all_finite_checks_float_tensors_for_nan_and_inf() -> None:
+    import torch
+
+    from segplug.engine.checkpoint_hook import all_finite
+    assert all_finite([]) is True
+    assert all_finite([torch.tensor([1, 2]), torch.empty(0)]) is True  # ints, empty: skipped
+    assert all_finite([torch.ones(3), torch.tensor([1e38, -1e38])]) is True
+    for bad in (float('nan'), float('inf'), float('-inf')):
+        assert all_finite([torch.ones(3), torch.tensor([0.0, bad])]) is False
+
+
+def test_nonfinite_tensors_names_exactly_the_bad_ones() -> None:
+    import torch
+    import torch.nn as nn
+
+    from segplug.engine.checkpoint_hook import nonfinite_tensors
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    with torch.no_grad():
+        model[0].bias[1] = float('inf')
+        model[1].running_var[0] = float('nan')
+    assert nonfinite_tensors(model) == ['0.bias', '1.running_var']
