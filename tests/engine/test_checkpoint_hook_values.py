@@ -92,3 +92,27 @@ def test_nonfinite_tensors_names_exactly_the_bad_ones() -> None:
         model[0].bias[1] = float('inf')
         model[1].running_var[0] = float('nan')
     assert nonfinite_tensors(model) == ['0.bias', '1.running_var']
+
+
+def saving_runner(work_dir: Path, name: str) -> SimpleNamespace:
+    import torch.nn as nn
+    run = runner(work_dir, name)
+
+    def save_checkpoint(out_dir, filename, *args, **kwargs):
+        (Path(out_dir) / filename).write_bytes(b'whole')
+
+    run.model, run.save_checkpoint = nn.Linear(2, 2), save_checkpoint
+    return run
+
+
+def test_max_keep_ckpts_prunes_after_each_save(tmp_path: Path) -> None:
+    run = saving_runner(tmp_path, 'keep')
+    hook = SafeCheckpointHook(interval=2, by_epoch=False, max_keep_ckpts=2)
+    hook.before_train(run)
+    for step in (2, 4, 4, 6):  # 4 twice: a save_last at a scheduled step is not a new one
+        hook._save_checkpoint_with_step(run, step, meta={})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['iter_4.pth', 'iter_6.pth',
+                                                         'last_checkpoint']
+    assert list(hook.keep_ckpt_ids) == [4, 6]
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_6.pth')
+    assert run.message_hub.get_info(STALE_KEY) == ['iter_2.pth']
