@@ -116,3 +116,20 @@ def test_max_keep_ckpts_prunes_after_each_save(tmp_path: Path) -> None:
     assert list(hook.keep_ckpt_ids) == [4, 6]
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_6.pth')
     assert run.message_hub.get_info(STALE_KEY) == ['iter_2.pth']
+
+
+@pytest.mark.parametrize('old, new, expected', [(0.0, 0.1, 0.0),  # lr 0: not rescaled
+                                                (1.0, 0.5, 0.5), (0.2, 0.2, 0.2)])
+def test_resumed_learning_rate_takes_the_configs(old: float, new: float,
+                                                 expected: float) -> None:
+    group = {'lr': old, 'initial_lr': old}
+    scheduler = SimpleNamespace(param_name='lr', base_values=[old], _last_value=[old])
+    run = SimpleNamespace(iter=10, param_schedulers=[scheduler],
+                          optim_wrapper=SimpleNamespace(optimizer=SimpleNamespace(
+                              param_groups=[group])))
+    hook = SafeCheckpointHook(interval=1)
+    hook._config_lrs = [new]
+    hook._apply_config_lr(run)
+    assert group == {'lr': expected, 'initial_lr': expected if old else 0.0}
+    assert scheduler.base_values == [expected] and scheduler._last_value == [expected]
+    assert hook._config_lrs is None
