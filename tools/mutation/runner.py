@@ -381,11 +381,16 @@ def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
             results.append(result)
             print(f'[{i + 1}/{len(mutants)}] {result.status:9s} {result.seconds:6.1f}s '
                   f'{result.tests:3d} tests  {mutant.key}', flush=True)
-    results = sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index))
-    write_report(package, total, results,
-                 {'sampling': sampling, 'seed': seed, 'command': command,
-                  'tests': test_paths, 'coverage_seconds': round(cov_seconds, 1)}, out_dir)
-    return results
+            done = i + 1 == len(mutants)
+            # written after every mutant, so a run stopped early still leaves its report
+            write_report(package, total,
+                         sorted(previous + results, key=lambda r: (r.mutant.path,
+                                                                   r.mutant.index)),
+                         {'sampling': sampling + ('' if done else
+                                                  f' (stopped after {i + 1} of them)'),
+                          'seed': seed, 'command': command, 'tests': test_paths,
+                          'coverage_seconds': round(cov_seconds, 1)}, out_dir)
+    return sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index))
 
 
 def load_results(report_json: str) -> list[Result]:
