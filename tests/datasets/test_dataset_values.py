@@ -175,9 +175,10 @@ def test_nyu_reader_frames_by_value(tmp_path: Path) -> None:
 def test_nyu_reader_refuses_mismatched_arrays_and_closes(tmp_path: Path, images_shape) -> None:
     from segplug.datasets import NYULabeledMat
     write_labeled(tmp_path / 'l.mat', images_shape=images_shape)
-    with pytest.raises(ValueError, match='expected images .H, W, 3, N. and labels'):
+    with pytest.raises(ValueError, match='expected images .H, W, 3, N. and labels') as err:
         NYULabeledMat(tmp_path / 'l.mat')
-    assert open_files() == 0
+    assert open_files() == 0  # closed before raising (the traceback still holds the reader)
+    del err
 
 
 def test_nyu_reader_without_labels_closes_the_file(tmp_path: Path) -> None:
@@ -186,9 +187,10 @@ def test_nyu_reader_without_labels_closes_the_file(tmp_path: Path) -> None:
     from segplug.datasets import NYULabeledMat
     with h5py.File(tmp_path / 'l.mat', 'w') as f:
         f['images'] = np.zeros((1, 3, 4, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"has no \['labels'\] \(it holds \['images'\]\)"):
+    with pytest.raises(ValueError, match=r"has no \['labels'\] \(it holds \['images'\]\)") as err:
         NYULabeledMat(tmp_path / 'l.mat')
-    assert open_files() == 0
+    assert open_files() == 0  # closed before raising, not when the reader is collected
+    del err
 
 
 def test_image_classes_leave_out_255_by_default(tmp_path: Path) -> None:

@@ -69,3 +69,67 @@ def test_atomic_writes_leak_no_descriptor(tmp_path: Path) -> None:
     assert len(os.listdir('/proc/self/fd')) == before
     assert (tmp_path / 'sub' / 'f.bin').read_bytes() == bytes([4]) * 10
     assert os.listdir(tmp_path / 'sub') == ['f.bin']
+
+
+def test_all_finite_checks_float_tensors_for_nan_and_inf() -> None:
+    import torch
+
+    from segplug.engine.checkpoint_hook import all_finite
+    assert all_finite([]) is True
+    assert all_finite([torch.tensor([1, 2]), torch.empty(0)]) is True  # ints, empty: skipped
+    assert all_finite([torch.ones(3), torch.tensor([1e38, -1e38])]) is True
+    for bad in (float('nan'), float('inf'), float('-inf')):
+        assert all_finite([torch.ones(3), torch.tensor([0.0, bad])]) is False
+
+
+def test_nonfinite_tensors_names_exactly_the_bad_ones() -> None:
+    import torch
+    import torch.nn as nn
+
+    from segplug.engine.checkpoint_hook import nonfinite_tensors
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    with torch.no_grad():
+        model[0].bias[1] = float('inf')
+        model[1].running_var[0] = float('nan')
+    assert nonfinite_tensors(model) == ['0.bias', '1.running_var']
+
+
+def saving_runner(work_dir: Path, name: str) -> SimpleNamespace:
+    import torch.nn as nn
+    run = runner(work_dir, name)
+
+    def save_checkpoint(out_dir, filename, *args, **kwargs):
+        (Path(out_dir) / filename).write_bytes(b'whole')
+
+    run.model, run.save_checkpoint = nn.Linear(2, 2), save_checkpoint
+    return run
+
+
+def test_max_keep_ckpts_prunes_after_each_save(tmp_path: Path) -> None:
+    run = saving_runner(tmp_path, 'keep')
+    hook = SafeCheckpointHook(interval=2, by_epoch=False, max_keep_ckpts=2)
+    hook.before_train(run)
+    for step in (2, 4, 4, 6):  # 4 twice: a save_last at a scheduled step is not a new one
+        hook._save_checkpoint_with_step(run, step, meta={})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['iter_4.pth', 'iter_6.pth',
+                                                         'last_checkpoint']
+    assert list(hook.keep_ckpt_ids) == [4, 6]
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_6.pth')
+    assert run.message_hub.get_info(STALE_KEY) == ['iter_2.pth']
+
+
+@pytest.mark.parametrize('old, new, expected', [(0.0, 0.1, 0.0),  # lr 0: not rescaled
+                                                (1.0, 0.5, 0.5), (0.2, 0.2, 0.2)])
+def test_resumed_learning_rate_takes_the_configs(old: float, new: float,
+                                                 expected: float) -> None:
+    group = {'lr': old, 'initial_lr': old}
+    scheduler = SimpleNamespace(param_name='lr', base_values=[old], _last_value=[old])
+    run = SimpleNamespace(iter=10, param_schedulers=[scheduler],
+                          optim_wrapper=SimpleNamespace(optimizer=SimpleNamespace(
+                              param_groups=[group])))
+    hook = SafeCheckpointHook(interval=1)
+    hook._config_lrs = [new]
+    hook._apply_config_lr(run)
+    assert group == {'lr': expected, 'initial_lr': expected if old else 0.0}
+    assert scheduler.base_values == [expected] and scheduler._last_value == [expected]
+    assert hook._config_lrs is None

@@ -159,3 +159,36 @@ def test_num_classes_of_an_auxiliary_head_is_checked_too() -> None:
 
 def test_num_classes_not_compared_without_label_maps() -> None:
     check_num_classes(segmentor(3), dataset(('a', 'b'), label_maps=False), 'train')
+
+
+def test_data_check_hook_checks_train_val_and_test_files(tmp_path) -> None:
+    from segplug.datasets import DatasetCheckError
+
+    class Data:
+        metainfo = dict(classes=('a', 'b', 'c'))
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __len__(self) -> int:
+            return 1
+
+        def get_data_info(self, i: int) -> dict:
+            return dict(img_path=str(tmp_path / f'{self.name}.png'))
+
+    def loop(name: str) -> SimpleNamespace:
+        return SimpleNamespace(dataloader=SimpleNamespace(dataset=Data(name)))
+
+    run = SimpleNamespace(model=segmentor(3), train_loop=loop('train'), _val_loop=loop('val'),
+                          test_loop=loop('test'))
+    hook = DataCheckHook(num_workers=1)
+    with pytest.raises(DatasetCheckError, match=r'train_dataloader.dataset: 1 problem.*\n'
+                                                r'.*train.png: image file not found'):
+        hook.before_train(run)
+    import numpy as np
+    from PIL import Image
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tmp_path / 'train.png')
+    with pytest.raises(DatasetCheckError, match=r'val_dataloader.dataset: (.|\n)*val.png'):
+        hook.before_train(run)
+    with pytest.raises(DatasetCheckError, match=r'test_dataloader.dataset: (.|\n)*test.png'):
+        hook.before_test(run)

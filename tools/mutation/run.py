@@ -35,7 +35,10 @@ def main() -> None:
     parser.add_argument('--fresh-coverage', action='store_true',
                         help='rebuild the coverage map even if --out has one')
     parser.add_argument('--only-survivors', action='store_true',
-                        help="rerun only the previous report's survivors and uncovered mutants")
+                        help="rerun only the previous report's survivors, uncovered and timed "
+                             'out mutants (a timeout on a busy machine proves little)')
+    parser.add_argument('--min-timeout', type=float, default=60.0,
+                        help='seconds a mutant may take at least (3x its tests + 15 s else)')
     args = parser.parse_args()
     package = args.package.rstrip('/')
     name = osp.basename(package)
@@ -45,11 +48,11 @@ def main() -> None:
     if args.only_survivors:
         with open(osp.join(out, 'report.json')) as f:
             only = [r['key'] for r in json.load(f)['results']
-                    if r['status'] in ('survived', 'no_tests')]
+                    if r['status'] in ('survived', 'no_tests', 'timeout')]
     command = 'python tools/mutation/run.py ' + ' '.join(sys.argv[1:])
     results = run_package(package, tests, REPO, out, args.equivalents, args.sample,
                           args.seed, reuse_coverage=not args.fresh_coverage,
-                          command=command, only=only)
+                          command=command, only=only, min_timeout=args.min_timeout)
     print(json.dumps(summarize(results)), f'report: {osp.join(out, "report.md")}')
 
 

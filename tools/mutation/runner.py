@@ -238,7 +238,7 @@ class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def run_mutant(mutant: Mutant, cov: CoverageMap, root: str, log_dir: str,
-               min_timeout: float = 30.0, factor: float = 3.0) -> Result:
+               min_timeout: float = 60.0, factor: float = 3.0) -> Result:
     """Run the covering tests against ``mutant`` in a forked child (see module doc)."""
     tests = cov.tests_for(mutant)
     if not tests:
@@ -348,7 +348,7 @@ def write_report(package: str, total: int, results: list[Result], meta: dict,
 def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
                 equivalents_file: str, sample: int | None = None, seed: int = 0,
                 reuse_coverage: bool = True, command: str = '',
-                only: list[str] | None = None) -> list[Result]:
+                only: list[str] | None = None, min_timeout: float = 60.0) -> list[Result]:
     """The whole run for one package (see module doc); ``only`` restricts it to the
     mutants whose key is listed (to re-check survivors)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -375,17 +375,22 @@ def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
     results = []
     with tempfile.TemporaryDirectory() as log_dir:
         for i, mutant in enumerate(mutants):
-            result = run_mutant(mutant, cov, root, log_dir)
+            result = run_mutant(mutant, cov, root, log_dir, min_timeout)
             if result.status in ('survived', 'no_tests') and mutant.key in equivalents:
                 result.status, result.reason = 'equivalent', equivalents[mutant.key]
             results.append(result)
             print(f'[{i + 1}/{len(mutants)}] {result.status:9s} {result.seconds:6.1f}s '
                   f'{result.tests:3d} tests  {mutant.key}', flush=True)
-    results = sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index))
-    write_report(package, total, results,
-                 {'sampling': sampling, 'seed': seed, 'command': command,
-                  'tests': test_paths, 'coverage_seconds': round(cov_seconds, 1)}, out_dir)
-    return results
+            done = i + 1 == len(mutants)
+            # written after every mutant, so a run stopped early still leaves its report
+            write_report(package, total,
+                         sorted(previous + results, key=lambda r: (r.mutant.path,
+                                                                   r.mutant.index)),
+                         {'sampling': sampling + ('' if done else
+                                                  f' (stopped after {i + 1} of them)'),
+                          'seed': seed, 'command': command, 'tests': test_paths,
+                          'coverage_seconds': round(cov_seconds, 1)}, out_dir)
+    return sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index))
 
 
 def load_results(report_json: str) -> list[Result]:
