@@ -17,7 +17,7 @@ from mmseg.utils import register_all_modules
 from segplug.models import (
     CPPKLLoss,
     HypercolumnHead,
-    PixelMetricLoss,
+    SemanticFeatureLoss,
     SoftIoULoss,
     SuperpixelFCN,
     TIFusionHead,
@@ -66,7 +66,7 @@ def test_soft_iou_defaults() -> None:
 
 
 def test_pixel_metric_loss_defaults_are_the_papers() -> None:
-    loss = PixelMetricLoss()
+    loss = SemanticFeatureLoss()
     assert (loss.num_instances, loss.num_pixels, loss.repeats) == (3, 1000, 10)
 
 
@@ -74,12 +74,12 @@ def test_pixel_metric_loss_defaults_are_the_papers() -> None:
                                            ((4, 5, 6), (4, 5, 6))])  # features without batch
 def test_pixel_metric_loss_checks_shapes(feats, labels) -> None:
     with pytest.raises(ValueError, match=r'feats must be \(B, d, H, W\) and labels \(B, H, W\)'):
-        PixelMetricLoss()(torch.randn(feats), torch.zeros(labels, dtype=torch.long))
+        SemanticFeatureLoss()(torch.randn(feats), torch.zeros(labels, dtype=torch.long))
 
 
 def test_pixel_metric_loss_seeds_by_rank(monkeypatch) -> None:
-    monkeypatch.setattr(sys.modules[PixelMetricLoss.__module__], 'get_rank', lambda: 2)
-    loss = PixelMetricLoss(num_pixels=4, repeats=1, seed=5)
+    monkeypatch.setattr(sys.modules[SemanticFeatureLoss.__module__], 'get_rank', lambda: 2)
+    loss = SemanticFeatureLoss(num_pixels=4, repeats=1, seed=5)
     loss(torch.randn(1, 3, 4, 4), torch.zeros(1, 4, 4, dtype=torch.long))
     assert loss.generator.initial_seed() == 7
 
