@@ -46,7 +46,9 @@ def forward_backward(model_cfg: dict) -> None:
     model_cfg['data_preprocessor'] = dict(model_cfg['data_preprocessor'], size=(64, 64))
     model = MODELS.build(model_cfg)
     model.init_weights()
-    num_classes = model.decode_head.num_classes
+    # every segmentor has num_classes (MMSegmentation's copy its head's; the superpixel
+    # segmentor, which has no head, its region-label count)
+    num_classes = model.num_classes
     batch = tiny_batch(num_classes)
     model.train()
     data = model.data_preprocessor(batch, True)
