@@ -69,3 +69,15 @@ def test_unknown_top_level_key_names_the_closest() -> None:
     with pytest.raises(ValueError, match="the config has no key 'trian_cfg'; closest: "
                                          'train_cfg'):
         merge_cfg_options(cfg(), {'trian_cfg.max_iters': 3})
+
+
+def test_load_cfg_defaults_the_work_dir_to_the_config_name(tmp_path) -> None:
+    from segplug.engine import load_cfg
+    config = tmp_path / 'fcn_r18_1xb2-10i_x-64x64.py'
+    config.write_text('train_cfg = dict(max_iters=10)\n')
+    cfg = load_cfg(str(config), {'train_cfg.max_iters': 3})
+    assert cfg.work_dir == './work_dirs/fcn_r18_1xb2-10i_x-64x64'
+    assert cfg.train_cfg.max_iters == 3 and cfg.launcher == 'none'
+    assert load_cfg(str(config), work_dir='/w').work_dir == '/w'
+    config.write_text("work_dir = '/kept'\n")
+    assert load_cfg(str(config)).work_dir == '/kept'
