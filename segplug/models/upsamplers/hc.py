@@ -1,11 +1,10 @@
 """HC's cluster decoding (Suzuki, Eq. 2) as an upsampler."""
 from __future__ import annotations
 
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from ...ops import hierarchical_decode
+from ..necks.hc_fpn import upsample_through_clusters
 
 
 @MODELS.register_module()
@@ -32,7 +31,5 @@ class HCUpsampler(nn.Module):
             raise ValueError('HCUpsampler: no cluster assignments reached it; it needs an HC '
                              'backbone (HCResNet, HCTimmBackbone) and necks that pass '
                              'HCFeatures on')
-        y = hierarchical_decode(x, assignments, steps=1, strict=False)
-        if y is not x and tuple(y.shape[-2:]) == tuple(size):
-            return y
-        return resize(x, size=tuple(size), mode='bilinear', align_corners=self.align_corners)
+        return upsample_through_clusters(x, tuple(size), assignments, mode='bilinear',
+                                         align_corners=self.align_corners)
