@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-data/camvid}
-[ -f "$root/train.txt" ] || { echo "CamVid not found at $root (no train.txt): prepare data/camvid" \
-  "with tools/dataset_converters/camvid.py (docs/datasets.md) or pass its folder as CAMVID_ROOT" >&2; exit 2; }
+. benchmarks/_check_camvid_root.sh
 work=${2:-work_dirs/cpp_uoi_camvid}
 shift $(( $# > 2 ? 2 : $# )) || true
 for cfg in configs/cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py \

@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(realpath "${1:-data/camvid}")
-[ -f "$root/train.txt" ] || { echo "CamVid not found at $root (no train.txt): prepare data/camvid" \
-  "with tools/dataset_converters/camvid.py (docs/datasets.md) or pass its folder as CAMVID_ROOT" >&2; exit 2; }
+. benchmarks/_check_camvid_root.sh
 work=${2:-work_dirs/inference_demo}
 mkdir -p "$work"
 cat > "$work/hcfcn32_demo.py" <<CFG

@@ -8,8 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-data/camvid}
-[ -f "$root/train.txt" ] || { echo "CamVid not found at $root (no train.txt): prepare data/camvid" \
-  "with tools/dataset_converters/camvid.py (docs/datasets.md) or pass its folder as CAMVID_ROOT" >&2; exit 2; }
+. benchmarks/_check_camvid_root.sh
 [ -d data/bsds500/images/train ] || { echo "BSDS500 not found at data/bsds500 (the superpixel" \
   "config's data_root): see docs/datasets.md" >&2; exit 2; }
 work=${2:-work_dirs/ti_camvid}

@@ -9,8 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-data/camvid}
-[ -f "$root/train.txt" ] || { echo "CamVid not found at $root (no train.txt): prepare data/camvid" \
-  "with tools/dataset_converters/camvid.py (docs/datasets.md) or pass its folder as CAMVID_ROOT" >&2; exit 2; }
+. benchmarks/_check_camvid_root.sh
 work=${2:-work_dirs/upsamplers_camvid}
 it=${ITERS:-600}
 variants=${VARIANTS:-"fpn-bilinear_r18-v1c fpn-hc_hcr18-v1c fpn-dysample_r18-v1c fpn-carafe_r18-v1c fpn-bilinear_hcr18-v1c"}
