@@ -16,6 +16,7 @@ variants=${VARIANTS:-"fpn-bilinear_r18-v1c fpn-hc_hcr18-v1c fpn-dysample_r18-v1c
 for seed in ${SEEDS:-0 1 2}; do
   for m in $variants; do
     dir=$work/$m/seed$seed
+    mkdir -p "$work/$m"
     [ -f "$dir/iter_$it.pth" ] && continue
     echo "== $m seed $seed $(date -u +%H:%M:%S)"
     nice -n 5 python tools/train.py configs/upsamplers/${m}_1xb4-600i_camvid-256x256.py \
