@@ -12,6 +12,7 @@ untrained weights: speed does not depend on them) and ``boundary_counts`` (19 cl
 tolerances 1..5, ignore 255) are timed in the same process, one after the other, and the ratio
 metric / forward is printed. The goal: the metric costs at most one forward per image.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,15 +37,17 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FRAME = osp.join(REPO, 'tests', 'data', 'pseudo_cityscapes_dataset')  # MMSeg's sample frame
 IMAGE = osp.join(FRAME, 'leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png')
 LABEL = osp.join(FRAME, 'gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelTrainIds.png')
-CONFIGS = ['configs/hc/fcn32_r18-v1c_1xb4-600i_camvid-256x256.py',
-           'configs/hc/fcn32_r101-v1c_8xb2-50k_cityscapes-1024x1024.py']
+CONFIGS = [
+    'configs/hc/fcn32_r18-v1c_1xb4-600i_camvid-256x256.py',
+    'configs/hc/fcn32_r101-v1c_8xb2-50k_cityscapes-1024x1024.py',
+]
 SHAPE = (1024, 2048)
 
 
 def predictions(gt: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     """Prediction-like label maps (H, W) derived from the ground truth."""
     h, w = gt.shape
-    filled = np.where(gt == 255, 0, gt).astype(np.uint8)   # a model predicts everywhere
+    filled = np.where(gt == 255, 0, gt).astype(np.uint8)  # a model predicts everywhere
 
     def at_stride(s: int) -> np.ndarray:
         small = cv2.resize(filled, (w // s, h // s), interpolation=cv2.INTER_NEAREST)
@@ -64,9 +67,12 @@ def forward_step(config: str, image: np.ndarray):
     cfg.model.backbone.pop('init_cfg', None)
     model = revert_sync_batchnorm(MODELS.build(cfg.model)).eval()
     shape = image.shape[:2]
-    data = dict(inputs=[torch.from_numpy(image).permute(2, 0, 1).contiguous()],
-                data_samples=[SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape,
-                                                          pad_shape=shape))])
+    data = dict(
+        inputs=[torch.from_numpy(image).permute(2, 0, 1).contiguous()],
+        data_samples=[
+            SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape, pad_shape=shape))
+        ],
+    )
 
     def step() -> None:
         with torch.no_grad():
@@ -99,14 +105,19 @@ def main() -> None:
     image = cv2.resize(image, SHAPE[::-1], interpolation=cv2.INTER_LINEAR)
     gt = cv2.resize(label, SHAPE[::-1], interpolation=cv2.INTER_NEAREST).astype(np.int64)
     preds = predictions(gt)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; '
-          f'input {SHAPE[0]}x{SHAPE[1]}, 19 classes, tolerances 1-5 px')
+    print(
+        f'torch {torch.__version__}, {torch.get_num_threads()} threads; '
+        f'input {SHAPE[0]}x{SHAPE[1]}, 19 classes, tolerances 1-5 px'
+    )
     metric_ms = {}
     for name, pred in preds.items():
         t = time_metric(pred.astype(np.int64), gt, args.images)
         metric_ms[name] = statistics.median(t)
-        print(f'boundary metric, {name:9s}: median {metric_ms[name]:7.1f} ms/image '
-              f'(min {min(t):.1f}, max {max(t):.1f}, {args.images} calls)', flush=True)
+        print(
+            f'boundary metric, {name:9s}: median {metric_ms[name]:7.1f} ms/image '
+            f'(min {min(t):.1f}, max {max(t):.1f}, {args.images} calls)',
+            flush=True,
+        )
     rows = []
     for config in args.configs:
         step = forward_step(config, image)
@@ -120,17 +131,24 @@ def main() -> None:
         # the metric again right after the forward, so both see the same machine load
         again = statistics.median(time_metric(preds['stride 8'].astype(np.int64), gt, 2))
         rows.append((osp.basename(config), fwd, again))
-        print(f'forward {osp.basename(config)}: median {fwd:.0f} ms/image '
-              f'({args.iters} timed after 1 warm-up); metric (stride 8) just after: '
-              f'{again:.0f} ms', flush=True)
-    print('\n| model (forward, CPU) | forward ms/img | metric ms/img: stride 8 | stride 32 |'
-          ' 2% noise | metric / forward (worst case) |')
+        print(
+            f'forward {osp.basename(config)}: median {fwd:.0f} ms/image '
+            f'({args.iters} timed after 1 warm-up); metric (stride 8) just after: '
+            f'{again:.0f} ms',
+            flush=True,
+        )
+    print(
+        '\n| model (forward, CPU) | forward ms/img | metric ms/img: stride 8 | stride 32 |'
+        ' 2% noise | metric / forward (worst case) |'
+    )
     print('|---|---|---|---|---|---|')
     for name, fwd, again in rows:
         worst = max(max(metric_ms.values()), again)
-        print(f'| {name} | {fwd:.0f} | {metric_ms["stride 8"]:.0f} (again: {again:.0f}) | '
-              f'{metric_ms["stride 32"]:.0f} | {metric_ms["2% noise"]:.0f} | '
-              f'{worst / fwd:.2f} |')
+        print(
+            f'| {name} | {fwd:.0f} | {metric_ms["stride 8"]:.0f} (again: {again:.0f}) | '
+            f'{metric_ms["stride 32"]:.0f} | {metric_ms["2% noise"]:.0f} | '
+            f'{worst / fwd:.2f} |'
+        )
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ already allocated), on CUDA ``torch.cuda.max_memory_allocated`` above the alloca
 the call. Time is the median of ``--repeat`` calls after one warm-up. Both methods get the
 same labels (fixed seed; 5% of pixels ignore = 255) and are checked to agree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,7 @@ def naive(labels: torch.Tensor, c: int, s: int, ignore: int = 255) -> torch.Tens
     onehot = F.one_hot(lab.long(), c + 1).permute(0, 3, 1, 2).float()
     pooled = F.avg_pool2d(onehot, s, ceil_mode=True)
     # renormalise over labelled pixels, as cpp_pool(normalize='valid') does
-    return pooled[:, :c] / (1 - pooled[:, c:]).clamp(min=1 / s ** 2)
+    return pooled[:, :c] / (1 - pooled[:, c:]).clamp(min=1 / s**2)
 
 
 def rss_bytes() -> int:
@@ -39,8 +40,9 @@ def rss_bytes() -> int:
 
 def make_labels(args: argparse.Namespace) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
-    labels = torch.randint(0, args.classes, (args.batch, *args.size), generator=g,
-                           dtype=torch.uint8)
+    labels = torch.randint(
+        0, args.classes, (args.batch, *args.size), generator=g, dtype=torch.uint8
+    )
     labels[torch.rand(labels.shape, generator=g) < 0.05] = 255
     return labels.to(args.device)
 
@@ -48,11 +50,15 @@ def make_labels(args: argparse.Namespace) -> torch.Tensor:
 def worker(args: argparse.Namespace) -> None:
     # imported before the baseline below, so the package's own memory is not counted
     from segplug.ops.cpp_pooling import cpp_pool
+
     torch.set_num_threads(args.threads)
     labels = make_labels(args)
     cuda = args.device == 'cuda'
-    fn = ((lambda: cpp_pool(labels, args.classes, args.scale).probs) if args.method == 'cpp'
-          else (lambda: naive(labels, args.classes, args.scale)))
+    fn = (
+        (lambda: cpp_pool(labels, args.classes, args.scale).probs)
+        if args.method == 'cpp'
+        else (lambda: naive(labels, args.classes, args.scale))
+    )
     if cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -95,23 +101,42 @@ def main() -> None:
         return worker(args)
     res = {}
     for method in ('naive', 'cpp'):
-        cmd = [sys.executable, __file__, '--method', method, '--batch', str(args.batch),
-               '--size', *map(str, args.size), '--classes', str(args.classes), '--scale',
-               str(args.scale), '--repeat', str(args.repeat), '--threads', str(args.threads),
-               '--device', args.device]
+        cmd = [
+            sys.executable,
+            __file__,
+            '--method',
+            method,
+            '--batch',
+            str(args.batch),
+            '--size',
+            *map(str, args.size),
+            '--classes',
+            str(args.classes),
+            '--scale',
+            str(args.scale),
+            '--repeat',
+            str(args.repeat),
+            '--threads',
+            str(args.threads),
+            '--device',
+            args.device,
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         res[method] = json.loads(out.stdout.strip().splitlines()[-1])
     n, c = res['naive'], res['cpp']
     same = abs(n['checksum'] - c['checksum']) <= 1e-4 * abs(n['checksum'])
-    print(f'CPP pooling, labels {args.batch}x{args.size[0]}x{args.size[1]}, {args.classes} '
-          f'classes, s={args.scale}, {args.device}, {args.threads} thread(s), median of '
-          f'{args.repeat}; outputs agree: {same}')
+    print(
+        f'CPP pooling, labels {args.batch}x{args.size[0]}x{args.size[1]}, {args.classes} '
+        f'classes, s={args.scale}, {args.device}, {args.threads} thread(s), median of '
+        f'{args.repeat}; outputs agree: {same}'
+    )
     print('| method | ms | peak MiB |')
     print('|---|---|---|')
     for name, r in (('one-hot + avg_pool2d (naive)', n), ('cpp_pool (bincount)', c)):
-        print(f'| {name} | {r["ms"]:.0f} | {r["peak"] / 2 ** 20:.0f} |')
-    print(f'| ratio naive / cpp | {n["ms"] / c["ms"]:.1f}x | '
-          f'{n["peak"] / max(c["peak"], 1):.1f}x |')
+        print(f'| {name} | {r["ms"]:.0f} | {r["peak"] / 2**20:.0f} |')
+    print(
+        f'| ratio naive / cpp | {n["ms"] / c["ms"]:.1f}x | {n["peak"] / max(c["peak"], 1):.1f}x |'
+    )
 
 
 if __name__ == '__main__':

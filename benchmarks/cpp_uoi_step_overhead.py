@@ -12,6 +12,7 @@ backward, AdamW step. The models take turns step by step (so a busy machine slow
 alike); the median over ``--iters`` steps after 2 warm-up steps is reported, with the ratio
 to CE measured in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,11 @@ import segplug  # noqa: F401  (registers segplug's modules)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-CONFIGS = [('CE (baseline)', 'configs/cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py'),
-           ('CE + CPP-KL aux', 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py'),
-           ('0.7 UOI + 0.3 CE', 'configs/uoi/pspnet32-uoi_r18-v1c_1xb4-500i_camvid-256x256.py')]
+CONFIGS = [
+    ('CE (baseline)', 'configs/cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py'),
+    ('CE + CPP-KL aux', 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py'),
+    ('0.7 UOI + 0.3 CE', 'configs/uoi/pspnet32-uoi_r18-v1c_1xb4-500i_camvid-256x256.py'),
+]
 
 
 def camvid_batch(root: str, n: int, crop: int) -> dict:
@@ -46,11 +49,12 @@ def camvid_batch(root: str, n: int, crop: int) -> dict:
         if img is None or lab is None:
             raise FileNotFoundError(f'CamVid frame {stem} not found under {root}')
         y, x = rng.integers(0, img.shape[0] - crop), rng.integers(0, img.shape[1] - crop)
-        img, lab = img[y:y + crop, x:x + crop], lab[y:y + crop, x:x + crop].astype(np.int64)
+        img, lab = img[y : y + crop, x : x + crop], lab[y : y + crop, x : x + crop].astype(np.int64)
         lab[lab == 11] = 255  # Unlabelled -> ignore, as CamVidDataset does
         inputs.append(torch.from_numpy(img).permute(2, 0, 1).contiguous())
-        s = SegDataSample(metainfo=dict(img_shape=(crop, crop), ori_shape=(crop, crop),
-                                        pad_shape=(crop, crop)))
+        s = SegDataSample(
+            metainfo=dict(img_shape=(crop, crop), ori_shape=(crop, crop), pad_shape=(crop, crop))
+        )
         s.gt_sem_seg = PixelData(data=torch.from_numpy(lab)[None])
         samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
@@ -63,12 +67,17 @@ def main() -> None:
     p.add_argument('--crop', type=int, default=256)
     p.add_argument('--iters', type=int, default=10)
     p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--root', default=osp.join(REPO, 'data', 'camvid'),
-                   help='CamVid in the configs\' layout (docs/datasets.md)')
+    p.add_argument(
+        '--root',
+        default=osp.join(REPO, 'data', 'camvid'),
+        help="CamVid in the configs' layout (docs/datasets.md)",
+    )
     args = p.parse_args()
     if not osp.isfile(osp.join(args.root, 'train.txt')):
-        p.error(f'CamVid not found at {args.root} (no train.txt): prepare it with '
-                'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root')
+        p.error(
+            f'CamVid not found at {args.root} (no train.txt): prepare it with '
+            'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root'
+        )
     torch.set_num_threads(args.threads)
     register_all_modules(init_default_scope=True)
     batch = camvid_batch(args.root, args.batch, args.crop)
@@ -106,8 +115,10 @@ def main() -> None:
                 r['times'].append(t)
     base = float(np.median(runs[0]['times']))
     kind = 'stride-8 (d8)' if args.d8 else 'stride-32'
-    print(f'PSPNet-R18 {kind}, CamVid batch {args.batch}x{args.crop}x{args.crop}, '
-          f'{args.threads} thread(s), median of {args.iters} training steps')
+    print(
+        f'PSPNet-R18 {kind}, CamVid batch {args.batch}x{args.crop}x{args.crop}, '
+        f'{args.threads} thread(s), median of {args.iters} training steps'
+    )
     print('| losses | ms / step | vs CE |')
     print('|---|---|---|')
     for r in runs:
@@ -122,15 +133,20 @@ def loss_table(runs: list, batch: dict, iters: int) -> None:
     model = runs[0]['model']
     with torch.no_grad():
         feats = model.extract_feat(runs[0]['data']['inputs'])
-        sizes = dict(decode=model.decode_head.forward(feats).shape,
-                     aux=model.auxiliary_head.forward(feats).shape)
-    terms = [('aux CE 0.4 (upsampled)', 'aux', dict(type='CrossEntropyLoss', loss_weight=0.4),
-              True),
-             ('aux CPP-KL 0.6 (native)', 'aux', dict(type='CPPKLLoss'), False),
-             ('decode CE (upsampled)', 'decode', dict(type='CrossEntropyLoss'), True),
-             ('decode UOI (upsampled)', 'decode', dict(type='UOILoss'), True)]
-    print(f'\nloss terms alone, forward + backward, median of {3 * iters} '
-          f'(heads: decode {tuple(sizes["decode"])}, aux {tuple(sizes["aux"])})')
+        sizes = dict(
+            decode=model.decode_head.forward(feats).shape,
+            aux=model.auxiliary_head.forward(feats).shape,
+        )
+    terms = [
+        ('aux CE 0.4 (upsampled)', 'aux', dict(type='CrossEntropyLoss', loss_weight=0.4), True),
+        ('aux CPP-KL 0.6 (native)', 'aux', dict(type='CPPKLLoss'), False),
+        ('decode CE (upsampled)', 'decode', dict(type='CrossEntropyLoss'), True),
+        ('decode UOI (upsampled)', 'decode', dict(type='UOILoss'), True),
+    ]
+    print(
+        f'\nloss terms alone, forward + backward, median of {3 * iters} '
+        f'(heads: decode {tuple(sizes["decode"])}, aux {tuple(sizes["aux"])})'
+    )
     print('| term | ms |')
     print('|---|---|')
     for name, head, cfg, upsample in terms:
@@ -139,8 +155,13 @@ def loss_table(runs: list, batch: dict, iters: int) -> None:
         for _ in range(3 * iters):
             logits = torch.randn(sizes[head], requires_grad=True)
             t0 = time.perf_counter()
-            x = (torch.nn.functional.interpolate(logits, labels.shape[1:], mode='bilinear',
-                                                 align_corners=False) if upsample else logits)
+            x = (
+                torch.nn.functional.interpolate(
+                    logits, labels.shape[1:], mode='bilinear', align_corners=False
+                )
+                if upsample
+                else logits
+            )
             loss(x, labels, ignore_index=255).backward()
             times.append(time.perf_counter() - t0)
         print(f'| {name} | {1000 * float(np.median(times)):.1f} |')

@@ -8,6 +8,7 @@ stride 8, in inference (no grad) and in training (forward + backward). Each mode
 fresh process so that its peak RSS increase is the clustering's own. Printed beside it: the
 size of the backbone features it reads, and the same decode done by bilinear upsampling.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,12 +32,17 @@ def measure(mode: str, shape: tuple[int, int], depth: int, classes: int) -> dict
     """Run one mode in this process; return peak RSS increase and time."""
     from segplug.models.utils import SoftClustering
     from segplug.ops import hierarchical_decode
+
     h, w = shape
     c8, c16, c32 = WIDTHS[depth]
     s8, s16, s32 = [((h + s - 1) // s, (w + s - 1) // s) for s in (8, 16, 32)]
     train = mode == 'train'
-    feats = dict(x8=torch.randn(1, c8, *s8), x16=torch.randn(1, c16, *s16),
-                 x32=torch.randn(1, c32, *s32), logits=torch.randn(1, classes, *s32))
+    feats = dict(
+        x8=torch.randn(1, c8, *s8),
+        x16=torch.randn(1, c16, *s16),
+        x32=torch.randn(1, c32, *s32),
+        logits=torch.randn(1, classes, *s32),
+    )
     for t in feats.values():
         t.requires_grad_(train)
     c4, c5 = SoftClustering(c8, c16), SoftClustering(c16, c32)
@@ -61,8 +67,14 @@ def measure(mode: str, shape: tuple[int, int], depth: int, classes: int) -> dict
     t0 = time.perf_counter()
     F.interpolate(feats['logits'], size=s8, mode='bilinear', align_corners=False)
     bilinear = (time.perf_counter() - t0) * 1000
-    return dict(mode=mode, peak_rss_increase_mib=peak, ms=elapsed, inputs_mib=inputs_mib,
-                decoded_shape=list(out.shape), bilinear_ms=bilinear)
+    return dict(
+        mode=mode,
+        peak_rss_increase_mib=peak,
+        ms=elapsed,
+        inputs_mib=inputs_mib,
+        decoded_shape=list(out.shape),
+        bilinear_ms=bilinear,
+    )
 
 
 def main() -> None:
@@ -75,19 +87,37 @@ def main() -> None:
     if args.mode:  # the child process
         print(json.dumps(measure(args.mode, tuple(args.shape), args.depth, args.classes)))
         return
-    print(f'HC clustering (conv4_x + conv5_x) and decoding stride 32 -> 8, ResNet-{args.depth} '
-          f'widths, input {args.shape[0]}x{args.shape[1]}, {args.classes} classes, CPU '
-          f'{torch.get_num_threads()} threads')
-    print(f'{"mode":<7} {"peak RSS +MiB":>14} {"ms":>9} {"features read MiB":>18} '
-          f'{"bilinear ms":>12}')
+    print(
+        f'HC clustering (conv4_x + conv5_x) and decoding stride 32 -> 8, ResNet-{args.depth} '
+        f'widths, input {args.shape[0]}x{args.shape[1]}, {args.classes} classes, CPU '
+        f'{torch.get_num_threads()} threads'
+    )
+    print(
+        f'{"mode":<7} {"peak RSS +MiB":>14} {"ms":>9} {"features read MiB":>18} {"bilinear ms":>12}'
+    )
     for mode in ('infer', 'train'):
-        out = subprocess.run([sys.executable, __file__, '--mode', mode, '--shape',
-                              *map(str, args.shape), '--depth', str(args.depth),
-                              '--classes', str(args.classes)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                '--mode',
+                mode,
+                '--shape',
+                *map(str, args.shape),
+                '--depth',
+                str(args.depth),
+                '--classes',
+                str(args.classes),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f'{mode:<7} {r["peak_rss_increase_mib"]:>14.0f} {r["ms"]:>9.1f} '
-              f'{r["inputs_mib"]:>18.0f} {r["bilinear_ms"]:>12.1f}')
+        print(
+            f'{mode:<7} {r["peak_rss_increase_mib"]:>14.0f} {r["ms"]:>9.1f} '
+            f'{r["inputs_mib"]:>18.0f} {r["bilinear_ms"]:>12.1f}'
+        )
 
 
 if __name__ == '__main__':

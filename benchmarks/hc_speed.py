@@ -18,6 +18,7 @@ is reported with the spread of the per-round ratios. With several ``--dtypes`` (
 bfloat16 inference under ``torch.autocast``) every model is timed in every dtype in the same
 rounds, and one table is printed per dtype.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,9 +52,11 @@ PAIRS = [
 ]
 # the ceiling of what HC can save: the dilated model over the same head on a plain stride-32
 # ResNet (no clustering), measured in the same run
-CEILINGS = [('atrousfcn_r18-v1c-d8.py', 'fcn32_r18-v1c.py'),
-            ('pspnet_r18-v1c-d8.py', 'pspnet32_r18-v1c.py'),
-            ('deeplabv3_r18-v1c-d8.py', 'deeplabv3-32_r18-v1c.py')]
+CEILINGS = [
+    ('atrousfcn_r18-v1c-d8.py', 'fcn32_r18-v1c.py'),
+    ('pspnet_r18-v1c-d8.py', 'pspnet32_r18-v1c.py'),
+    ('deeplabv3_r18-v1c-d8.py', 'deeplabv3-32_r18-v1c.py'),
+]
 WIDTHS = {18: (512, 256), 50: (2048, 1024), 101: (2048, 1024)}
 
 
@@ -88,11 +91,15 @@ def flops(cfg: Config, shape: tuple[int, int]) -> float:
 def flop_table(gflops: dict[str, float], pairs: list, ceilings: list) -> None:
     print(f'{"baseline":<14} {"HC model":<12} {"GFLOPs":>15} {"FLOP x":>7}')
     for base, hc, *_ in pairs:
-        print(f'{base.split("_r18")[0]:<14} {hc.split("_r18")[0]:<12} '
-              f'{gflops[base]:>7.1f}/{gflops[hc]:<7.1f} {gflops[base] / gflops[hc]:>7.2f}')
+        print(
+            f'{base.split("_r18")[0]:<14} {hc.split("_r18")[0]:<12} '
+            f'{gflops[base]:>7.1f}/{gflops[hc]:<7.1f} {gflops[base] / gflops[hc]:>7.2f}'
+        )
     for dilated, plain in ceilings:
-        print(f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
-              f'{gflops[dilated] / gflops[plain]:.2f}x FLOPs')
+        print(
+            f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
+            f'{gflops[dilated] / gflops[plain]:.2f}x FLOPs'
+        )
 
 
 def build_step(cfg: Config, args: argparse.Namespace, dtype: str = 'float32'):
@@ -122,23 +129,31 @@ def main() -> None:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--pairs', nargs='+', help='only these HC models (e.g. hcfcn32)')
     parser.add_argument('--json', help='write the table here too')
-    parser.add_argument('--dtypes', nargs='+', default=['float32'],
-                        choices=['float32', 'float16', 'bfloat16'],
-                        help='inference precisions, timed in the same rounds')
-    parser.add_argument('--no-flops', action='store_true',
-                        help='skip the FLOP count (the same on every device)')
-    parser.add_argument('--flops-only', action='store_true',
-                        help='count FLOPs and print their ratios, no timing')
+    parser.add_argument(
+        '--dtypes',
+        nargs='+',
+        default=['float32'],
+        choices=['float32', 'float16', 'bfloat16'],
+        help='inference precisions, timed in the same rounds',
+    )
+    parser.add_argument(
+        '--no-flops', action='store_true', help='skip the FLOP count (the same on every device)'
+    )
+    parser.add_argument(
+        '--flops-only', action='store_true', help='count FLOPs and print their ratios, no timing'
+    )
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
 
     import segplug  # noqa: F401
+
     register_all_modules()
     shape = tuple(args.shape)
     pairs = [p for p in PAIRS if not args.pairs or p[1].split('_r18')[0] in args.pairs]
     ceilings = [c for c in CEILINGS if any(c[0] == p[0] for p in pairs)]
-    names = list(dict.fromkeys([n for p in pairs for n in p[:2]] +
-                               [n for c in ceilings for n in c]))
+    names = list(
+        dict.fromkeys([n for p in pairs for n in p[:2]] + [n for c in ceilings for n in c])
+    )
     cfgs = {n: model_cfg(n, args.depth, args.classes) for n in names}
     nan = float('nan')
     gflops = {n: nan if args.no_flops else flops(cfgs[n], shape) / 1e9 for n in names}
@@ -152,55 +167,96 @@ def main() -> None:
         order = keys if r % 2 == 0 else keys[::-1]
         for k in order:
             times[k].append(time_step(steps[k], 1 if r == 0 else 0, args.iters))
-        print(f'round {r + 1}/{args.rounds}: ' + ', '.join(
-            f'{n.split("_r18")[0]}/{d} {statistics.median(times[n, d][-1]):.0f}'
-            for n, d in keys), flush=True)
+        print(
+            f'round {r + 1}/{args.rounds}: '
+            + ', '.join(
+                f'{n.split("_r18")[0]}/{d} {statistics.median(times[n, d][-1]):.0f}'
+                for n, d in keys
+            ),
+            flush=True,
+        )
     device = device_name(args.device)
     rows = []
     for dtype in args.dtypes:
-        rows += table({n: times[n, dtype] for n in names}, gflops, pairs, ceilings, args,
-                      device, dtype)
+        rows += table(
+            {n: times[n, dtype] for n in names}, gflops, pairs, ceilings, args, device, dtype
+        )
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=2)
 
 
-def table(times: dict[str, list[list[float]]], gflops: dict[str, float], pairs: list,
-          ceilings: list, args: argparse.Namespace, device: str, dtype: str) -> list[dict]:
+def table(
+    times: dict[str, list[list[float]]],
+    gflops: dict[str, float],
+    pairs: list,
+    ceilings: list,
+    args: argparse.Namespace,
+    device: str,
+    dtype: str,
+) -> list[dict]:
     """Print the ratios of one precision's timings; return them as rows."""
     shape = tuple(args.shape)
     med = {n: statistics.median(t for rnd in ts for t in rnd) for n, ts in times.items()}
     rows = []
     for base, hc, paper_base, paper_hc in pairs:
-        per_round = [statistics.median(b) / statistics.median(h)
-                     for b, h in zip(times[base], times[hc])]
-        rows.append(dict(baseline=base, hc=hc, ms_baseline=med[base], ms_hc=med[hc],
-                         time_ratio=med[base] / med[hc], round_ratio_min=min(per_round),
-                         round_ratio_max=max(per_round),
-                         flop_ratio=gflops[base] / gflops[hc], gflops_baseline=gflops[base],
-                         gflops_hc=gflops[hc], paper_ratio=paper_base / paper_hc,
-                         device=device, dtype=dtype))
-    print(f'\nResNet-{args.depth}, input {shape[0]}x{shape[1]}, {args.classes} classes, '
-          f'{device}, {dtype}, median of {args.rounds} interleaved rounds x {args.iters} '
-          'iterations')
-    print(f'{"baseline":<14} {"HC model":<12} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
-          f'{"rounds":>11} {"GFLOPs":>15} {"FLOP x":>7} {"paper x":>8}')
+        per_round = [
+            statistics.median(b) / statistics.median(h) for b, h in zip(times[base], times[hc])
+        ]
+        rows.append(
+            dict(
+                baseline=base,
+                hc=hc,
+                ms_baseline=med[base],
+                ms_hc=med[hc],
+                time_ratio=med[base] / med[hc],
+                round_ratio_min=min(per_round),
+                round_ratio_max=max(per_round),
+                flop_ratio=gflops[base] / gflops[hc],
+                gflops_baseline=gflops[base],
+                gflops_hc=gflops[hc],
+                paper_ratio=paper_base / paper_hc,
+                device=device,
+                dtype=dtype,
+            )
+        )
+    print(
+        f'\nResNet-{args.depth}, input {shape[0]}x{shape[1]}, {args.classes} classes, '
+        f'{device}, {dtype}, median of {args.rounds} interleaved rounds x {args.iters} '
+        'iterations'
+    )
+    print(
+        f'{"baseline":<14} {"HC model":<12} {"ms base":>9} {"ms HC":>9} {"time x":>7} '
+        f'{"rounds":>11} {"GFLOPs":>15} {"FLOP x":>7} {"paper x":>8}'
+    )
     for r in rows:  # model names without the config's default depth
-        print(f'{r["baseline"].split("_r18")[0]:<14} {r["hc"].split("_r18")[0]:<12} '
-              f'{r["ms_baseline"]:>9.1f} {r["ms_hc"]:>9.1f} {r["time_ratio"]:>7.2f} '
-              f'{r["round_ratio_min"]:>5.2f}-{r["round_ratio_max"]:<5.2f} '
-              f'{r["gflops_baseline"]:>7.0f}/{r["gflops_hc"]:<7.0f} {r["flop_ratio"]:>7.2f} '
-              f'{r["paper_ratio"]:>8.2f}')
+        print(
+            f'{r["baseline"].split("_r18")[0]:<14} {r["hc"].split("_r18")[0]:<12} '
+            f'{r["ms_baseline"]:>9.1f} {r["ms_hc"]:>9.1f} {r["time_ratio"]:>7.2f} '
+            f'{r["round_ratio_min"]:>5.2f}-{r["round_ratio_max"]:<5.2f} '
+            f'{r["gflops_baseline"]:>7.0f}/{r["gflops_hc"]:<7.0f} {r["flop_ratio"]:>7.2f} '
+            f'{r["paper_ratio"]:>8.2f}'
+        )
     for dilated, plain in ceilings:
         hc = next(p[1] for p in pairs if p[0] == dilated)
         ceiling = med[dilated] / med[plain]
-        print(f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
-              f'{ceiling:.2f}x time ({gflops[dilated] / gflops[plain]:.2f}x FLOPs); '
-              f'{hc.split("_r18")[0]} reaches {med[dilated] / med[hc] / ceiling:.0%} of it')
-        rows.append(dict(baseline=dilated, plain=plain, ceiling_time_ratio=ceiling,
-                         ceiling_flop_ratio=gflops[dilated] / gflops[plain],
-                         hc=hc, fraction_of_ceiling=med[dilated] / med[hc] / ceiling,
-                         device=device, dtype=dtype))
+        print(
+            f'ceiling {dilated.split("_r18")[0]} / {plain.split("_r18")[0]}: '
+            f'{ceiling:.2f}x time ({gflops[dilated] / gflops[plain]:.2f}x FLOPs); '
+            f'{hc.split("_r18")[0]} reaches {med[dilated] / med[hc] / ceiling:.0%} of it'
+        )
+        rows.append(
+            dict(
+                baseline=dilated,
+                plain=plain,
+                ceiling_time_ratio=ceiling,
+                ceiling_flop_ratio=gflops[dilated] / gflops[plain],
+                hc=hc,
+                fraction_of_ceiling=med[dilated] / med[hc] / ceiling,
+                device=device,
+                dtype=dtype,
+            )
+        )
     return rows
 
 

@@ -11,6 +11,7 @@ allocated memory (CUDA) above what the inputs (logits and an upstream gradient) 
 hold. The dense formula's memory (an N_l x N_s x N_p float32 tensor per image) is computed,
 not run: it would not fit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,6 +36,7 @@ def peak_rss_mib() -> float:
 
 def measure(method: str, args: argparse.Namespace) -> dict:
     from segplug.ops.logit_consistency import logit_consistency, logit_consistency_sparse
+
     dev = torch.device(args.device)
     b, c, s = args.batch, args.classes, args.size
     torch.manual_seed(0)
@@ -69,10 +71,13 @@ def measure(method: str, args: argparse.Namespace) -> dict:
         if dev.type == 'cuda':
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-    peak = (torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda'
-            else peak_rss_mib())
-    return dict(time=sorted(times)[len(times) // 2], extra=peak - base,
-                logits=logits.numel() * 4 / 2**20, n_sp=n_sp)
+    peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else peak_rss_mib()
+    return dict(
+        time=sorted(times)[len(times) // 2],
+        extra=peak - base,
+        logits=logits.numel() * 4 / 2**20,
+        n_sp=n_sp,
+    )
 
 
 def main() -> None:
@@ -91,7 +96,8 @@ def main() -> None:
     rows = {}
     for method in ('cross_entropy', 'logit_consistency', 'sparse'):
         cmd = [sys.executable, __file__, '--method', method] + [
-            f'--{k}={v}' for k, v in vars(args).items() if k != 'method' and v is not None]
+            f'--{k}={v}' for k, v in vars(args).items() if k != 'method' and v is not None
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             rows[method] = None
@@ -102,22 +108,30 @@ def main() -> None:
     logits_mib = ref['logits']
     n_p = args.size * args.size
     dense_mib = args.batch * args.classes * ref['n_sp'] * n_p * 4 / 2**20
-    print(f'{args.batch} x {args.classes} classes x {args.size}x{args.size}, '
-          f'{ref["n_sp"]} superpixels, {args.device}; logits {logits_mib:.0f} MiB; '
-          f'forward + backward, median of {args.reps}')
+    print(
+        f'{args.batch} x {args.classes} classes x {args.size}x{args.size}, '
+        f'{ref["n_sp"]} superpixels, {args.device}; logits {logits_mib:.0f} MiB; '
+        f'forward + backward, median of {args.reps}'
+    )
     print('| method | time s | time / cross-entropy | peak extra MiB | extra / logits |')
     print('|---|---|---|---|---|')
-    for name, label in [('cross_entropy', 'F.cross_entropy'),
-                        ('logit_consistency', 'logit_consistency (scatter/gather)'),
-                        ('sparse', 'torch.sparse product (paper, Eq. 14)')]:
+    for name, label in [
+        ('cross_entropy', 'F.cross_entropy'),
+        ('logit_consistency', 'logit_consistency (scatter/gather)'),
+        ('sparse', 'torch.sparse product (paper, Eq. 14)'),
+    ]:
         r = rows[name]
         if r is None:
             print(f'| {label} | failed | | | |')
             continue
-        print(f'| {label} | {r["time"]:.3f} | {r["time"] / ref["time"]:.2f}x | '
-              f'{r["extra"]:.0f} | {r["extra"] / logits_mib:.2f}x |')
-    print(f'| dense N_l x N_s x N_p (formula, not run) | | | {dense_mib:.3g} | '
-          f'{dense_mib / logits_mib:.0f}x |')
+        print(
+            f'| {label} | {r["time"]:.3f} | {r["time"] / ref["time"]:.2f}x | '
+            f'{r["extra"]:.0f} | {r["extra"] / logits_mib:.2f}x |'
+        )
+    print(
+        f'| dense N_l x N_s x N_p (formula, not run) | | | {dense_mib:.3g} | '
+        f'{dense_mib / logits_mib:.0f}x |'
+    )
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ row alike), one image:
 Each loss variant's peak extra memory is measured in a fresh child process (peak RSS after
 the call minus RSS before it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,8 @@ def labels_map(size: int) -> torch.Tensor:
     """Five regions of three classes: enough instances for P_inst = 3."""
     lab = torch.zeros(size, size, dtype=torch.long)
     lab[: size // 3] = 1
-    lab[size // 3: size // 2, : size // 2] = 2
-    lab[-size // 4:, -size // 4:] = 2
+    lab[size // 3 : size // 2, : size // 2] = 2
+    lab[-size // 4 :, -size // 4 :] = 2
     lab[:8] = 255
     return lab
 
@@ -51,6 +52,7 @@ def labels_map(size: int) -> torch.Tensor:
 def autograd_loss(feats: torch.Tensor, labels: torch.Tensor, seed: int) -> torch.Tensor:
     """The same loss through plain autograd (every (N, N) intermediate kept for backward)."""
     from segplug.ops.metric_learning import connected_instances
+
     inst = torch.from_numpy(connected_instances(labels)).reshape(-1)
     g = torch.Generator().manual_seed(seed)
     flat, flat_lab = feats.reshape(feats.shape[0], -1), labels.reshape(-1)
@@ -66,8 +68,9 @@ def autograd_loss(feats: torch.Tensor, labels: torch.Tensor, seed: int) -> torch
 def loss_step(kind: str, feats: torch.Tensor, labels: torch.Tensor) -> None:
     feats.grad = None
     if kind == 'segplug':
-        loss = sampled_metric_loss(feats, labels, None, P_INST, P_PIX, R,
-                                   generator=torch.Generator().manual_seed(0))
+        loss = sampled_metric_loss(
+            feats, labels, None, P_INST, P_PIX, R, generator=torch.Generator().manual_seed(0)
+        )
     else:
         loss = autograd_loss(feats, labels, 0)
     loss.backward()
@@ -113,13 +116,21 @@ def main() -> None:
     from mmseg.utils import register_all_modules
 
     import segplug  # noqa: F401
+
     register_all_modules(init_default_scope=True)
     torch.manual_seed(0)
     backbone = MODELS.build(dict(type='ResNetV1c', depth=18, norm_cfg=dict(type='BN')))
     backbone.eval()  # (mmseg's ResNet.train returns None: no chaining)
-    head = MODELS.build(dict(type='HypercolumnHead', in_channels=(3, 64, 128, 256, 512),
-                             widths=(4, 124, 128, 256, 512), channels=512, feat_dim=128,
-                             in_index=(0, 1, 3, 4, 5))).eval()
+    head = MODELS.build(
+        dict(
+            type='HypercolumnHead',
+            in_channels=(3, 64, 128, 256, 512),
+            widths=(4, 124, 128, 256, 512),
+            channels=512,
+            feat_dim=128,
+            in_index=(0, 1, 3, 4, 5),
+        )
+    ).eval()
     taps = {}
     backbone.maxpool.register_forward_hook(lambda m, a, o: taps.__setitem__('pool1', o))
     image = torch.randn(1, 3, args.size, args.size)
@@ -134,6 +145,7 @@ def main() -> None:
             head.fuse_upsample = fused
             with torch.no_grad():
                 head(hc_inputs)
+
         return run
 
     def backbone_fwd():
@@ -143,10 +155,10 @@ def main() -> None:
     rows = {
         'feature head forward (fused, default)': head_fwd(True),
         'feature head forward (paper order)': head_fwd(False),
-        f'loss fwd+bwd, segplug op (3x1000 px, R={R})': lambda: loss_step('segplug', feats,
-                                                                          labels),
-        f'loss fwd+bwd, plain autograd (3x1000 px, R={R})': lambda: loss_step('autograd',
-                                                                            feats, labels),
+        f'loss fwd+bwd, segplug op (3x1000 px, R={R})': lambda: loss_step('segplug', feats, labels),
+        f'loss fwd+bwd, plain autograd (3x1000 px, R={R})': lambda: loss_step(
+            'autograd', feats, labels
+        ),
         'ResNetV1c-18 forward (for scale)': backbone_fwd,
     }
     times = {k: [] for k in rows}
@@ -159,12 +171,18 @@ def main() -> None:
             times[name].append((time.perf_counter() - start) * 1000)
     med = {k: statistics.median(v) for k, v in times.items()}
     ref = med['feature head forward (fused, default)']
-    mem = {k: peak_memory(kind, args.size) for k, kind in
-           ((f'loss fwd+bwd, segplug op (3x1000 px, R={R})', 'segplug'),
-            (f'loss fwd+bwd, plain autograd (3x1000 px, R={R})', 'autograd'))}
-    print(f'{platform.machine()} CPU, {torch.get_num_threads()} threads, torch '
-          f'{torch.__version__}, input 1x3x{args.size}x{args.size}, median of '
-          f'{args.repeat} (interleaved, after a warm-up)')
+    mem = {
+        k: peak_memory(kind, args.size)
+        for k, kind in (
+            (f'loss fwd+bwd, segplug op (3x1000 px, R={R})', 'segplug'),
+            (f'loss fwd+bwd, plain autograd (3x1000 px, R={R})', 'autograd'),
+        )
+    }
+    print(
+        f'{platform.machine()} CPU, {torch.get_num_threads()} threads, torch '
+        f'{torch.__version__}, input 1x3x{args.size}x{args.size}, median of '
+        f'{args.repeat} (interleaved, after a warm-up)'
+    )
     print('| what | ms (median) | min-max | / head forward (fused) | peak extra MiB |')
     print('|---|---|---|---|---|')
     for k, v in times.items():
@@ -172,8 +190,17 @@ def main() -> None:
         print(f'| {k} | {med[k]:.0f} | {min(v):.0f}-{max(v):.0f} | {med[k] / ref:.2f} | {m} |')
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(median_ms=med, all_ms=times, peak_extra_mib=mem,
-                           threads=torch.get_num_threads(), size=args.size), f, indent=1)
+            json.dump(
+                dict(
+                    median_ms=med,
+                    all_ms=times,
+                    peak_extra_mib=mem,
+                    threads=torch.get_num_threads(),
+                    size=args.size,
+                ),
+                f,
+                indent=1,
+            )
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ against every annotator; the default is the literature's protocol (two-sided bou
 1-pixel square window). Prints one Markdown row per method and count, with the measured mean
 superpixel count N, and writes the rows as JSON with ``--out``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,11 @@ def connected(labels: np.ndarray, n_target: int) -> np.ndarray:
     mean segment size into a neighbour (Yang et al.'s / SSN's post-processing)."""
     size = labels.size / max(n_target, 1)
     out = _enforce_label_connectivity_cython(
-        np.ascontiguousarray(labels[None].astype(np.intp)), int(0.06 * size), int(3 * size),
-        start_label=1)
+        np.ascontiguousarray(labels[None].astype(np.intp)),
+        int(0.06 * size),
+        int(3 * size),
+        start_label=1,
+    )
     return out[0]
 
 
@@ -65,10 +69,10 @@ def fcn_superpixels(model, img_bgr: np.ndarray, count: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('checkpoint', nargs='?',
-                        help='superpixel FCN checkpoint (SuperpixelNetSegmentor)')
-    parser.add_argument('--methods', nargs='+', default=['SLIC', 'FCN'],
-                        choices=['SLIC', 'FCN'])
+    parser.add_argument(
+        'checkpoint', nargs='?', help='superpixel FCN checkpoint (SuperpixelNetSegmentor)'
+    )
+    parser.add_argument('--methods', nargs='+', default=['SLIC', 'FCN'], choices=['SLIC', 'FCN'])
     parser.add_argument('--config', default=CONFIG)
     parser.add_argument('--counts', type=int, nargs='+', default=[200, 400, 600, 1000])
     parser.add_argument('--num', type=int, default=100, help='val images (100 = all)')
@@ -89,35 +93,47 @@ def main() -> None:
     init_default_scope('mmseg')
     n = min(args.num, len(dataset))
     items = [dataset[i] for i in range(n)]
-    print(f'BSDS500 val, {n} images, every annotator, SuperpixelMetric(convention='
-          f'{args.convention!r}, tolerance={args.tolerance:g})')
+    print(
+        f'BSDS500 val, {n} images, every annotator, SuperpixelMetric(convention='
+        f'{args.convention!r}, tolerance={args.tolerance:g})'
+    )
     print('| method | K asked | N (mean) | ASA % | BR % | BP % | UE % | s/img |')
     print('|---|---|---|---|---|---|---|---|')
     methods = {
         # LoadImageFromFile gives BGR; SLIC converts RGB to Lab
-        'SLIC': lambda img, k: slic(img[..., ::-1], n_segments=k, compactness=10,
-                                    start_label=1),
+        'SLIC': lambda img, k: slic(img[..., ::-1], n_segments=k, compactness=10, start_label=1),
         'FCN': lambda img, k: fcn_superpixels(model, img, k),
     }
     methods = {k: v for k, v in methods.items() if k in args.methods}
     rows = []
     for count in args.counts:
         for name, run in methods.items():
-            metric = METRICS.build(dict(type='SuperpixelMetric', tolerance=args.tolerance,
-                                        convention=args.convention))
+            metric = METRICS.build(
+                dict(type='SuperpixelMetric', tolerance=args.tolerance, convention=args.convention)
+            )
             t = 0.0
             for item in items:
                 t0 = time.perf_counter()
                 sp = run(item['img'], count)
                 t += time.perf_counter() - t0
-                metric.process(None, [dict(pred_superpixels=sp,
-                                           seg_map_path=item['seg_map_path'],
-                                           img_path=item['img_path'])])
+                metric.process(
+                    None,
+                    [
+                        dict(
+                            pred_superpixels=sp,
+                            seg_map_path=item['seg_map_path'],
+                            img_path=item['img_path'],
+                        )
+                    ],
+                )
             r = metric.evaluate(n)
             name = 'superpixel FCN' if name == 'FCN' else name
             rows.append(dict(method=name, k=count, **r))
-            print(f'| {name} | {count} | {r["N"]:.0f} | {r["ASA"]:.2f} | {r["BR"]:.2f} '
-                  f'| {r["BP"]:.2f} | {r["UE"]:.2f} | {t / n:.3f} |', flush=True)
+            print(
+                f'| {name} | {count} | {r["N"]:.0f} | {r["ASA"]:.2f} | {r["BR"]:.2f} '
+                f'| {r["BP"]:.2f} | {r["UE"]:.2f} | {t / n:.3f} |',
+                flush=True,
+            )
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(rows, f, indent=1)

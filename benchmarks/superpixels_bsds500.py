@@ -10,6 +10,7 @@ Reads the val split through ``BSDS500Dataset`` + ``LoadBSDSAnnotations`` (images
 tolerance, undersegmentation error and the mean number of superpixels, with the time spent
 in SLIC and in the metric per image.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,12 @@ def main() -> None:
     parser.add_argument('--n-segments', type=int, nargs='+', default=[200])
     parser.add_argument('--num', type=int, default=100, help='val images (100 = all)')
     parser.add_argument('--tolerance', type=float, default=1)
-    parser.add_argument('--convention', default='bsds', choices=['bsds', 'segplug'],
-                        help="SuperpixelMetric's: 'bsds' is the literature's protocol")
+    parser.add_argument(
+        '--convention',
+        default='bsds',
+        choices=['bsds', 'segplug'],
+        help="SuperpixelMetric's: 'bsds' is the literature's protocol",
+    )
     parser.add_argument('--data-root', default=BSDS)
     args = parser.parse_args()
     try:
@@ -42,28 +47,41 @@ def main() -> None:
         parser.error(str(err))
     init_default_scope('mmseg')
     n = min(args.num, len(dataset))
-    print(f'BSDS500 val, {n} images, every annotator, boundary tolerance {args.tolerance:g} px '
-          f'({args.convention} convention)')
+    print(
+        f'BSDS500 val, {n} images, every annotator, boundary tolerance {args.tolerance:g} px '
+        f'({args.convention} convention)'
+    )
     print('| SLIC n_segments | N (mean) | ASA % | BR % | BP % | UE % | SLIC s/img | metric s/img |')
     print('|---|---|---|---|---|---|---|---|')
     for n_segments in args.n_segments:
-        metric = METRICS.build(dict(type='SuperpixelMetric', tolerance=args.tolerance,
-                                    convention=args.convention))
+        metric = METRICS.build(
+            dict(type='SuperpixelMetric', tolerance=args.tolerance, convention=args.convention)
+        )
         t_slic = t_metric = 0.0
         for i in range(n):
             item = dataset[i]
             t0 = time.perf_counter()
             # LoadImageFromFile gives BGR; SLIC converts RGB to Lab
-            sp = slic(item['img'][..., ::-1], n_segments=n_segments, compactness=10,
-                      start_label=1)
+            sp = slic(item['img'][..., ::-1], n_segments=n_segments, compactness=10, start_label=1)
             t1 = time.perf_counter()
-            metric.process(None, [dict(pred_superpixels=sp, seg_map_path=item['seg_map_path'],
-                                       img_path=item['img_path'])])
+            metric.process(
+                None,
+                [
+                    dict(
+                        pred_superpixels=sp,
+                        seg_map_path=item['seg_map_path'],
+                        img_path=item['img_path'],
+                    )
+                ],
+            )
             t_slic += t1 - t0
             t_metric += time.perf_counter() - t1
         r = metric.evaluate(n)
-        print(f'| {n_segments} | {r["N"]:.0f} | {r["ASA"]:.2f} | {r["BR"]:.2f} | {r["BP"]:.2f} '
-              f'| {r["UE"]:.2f} | {t_slic / n:.3f} | {t_metric / n:.3f} |', flush=True)
+        print(
+            f'| {n_segments} | {r["N"]:.0f} | {r["ASA"]:.2f} | {r["BR"]:.2f} | {r["BP"]:.2f} '
+            f'| {r["UE"]:.2f} | {t_slic / n:.3f} | {t_metric / n:.3f} |',
+            flush=True,
+        )
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ Importing this package registers every segplug module into MMSegmentation's own 
 (``mmseg.registry``); configs load it with
 ``custom_imports = dict(imports=['segplug'], allow_failed_imports=False)``.
 """
+
 from . import datasets, engine, evaluation, models  # noqa: F401  (imported for their registrations)
 from .engine.checkpoint import allow_mmengine_checkpoints
 from .version import __version__

@@ -7,6 +7,7 @@
 Checkpoints load strictly (``strict=True``): a checkpoint of another model is an error naming
 it, not a warning (the tools' ``--allow-partial-checkpoint`` loads the part that fits).
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -46,9 +47,15 @@ def drop_pretrained(cfg: dict) -> None:
             drop_pretrained(value)
 
 
-def load_model(config: str, checkpoint: str | None = None, seed: int = 0,
-               cfg_options: dict | None = None, init_weights: bool = True,
-               strict: bool = True, device: str = 'cpu') -> torch.nn.Module:
+def load_model(
+    config: str,
+    checkpoint: str | None = None,
+    seed: int = 0,
+    cfg_options: dict | None = None,
+    init_weights: bool = True,
+    strict: bool = True,
+    device: str = 'cpu',
+) -> torch.nn.Module:
     """The config's model in eval mode on ``device``: ``init_weights`` under ``seed`` (unless
     ``init_weights=False``: counting FLOPs or timing needs no initialisation), then the
     checkpoint if one is given (ImageNet ``pretrained`` weights are not fetched).

@@ -4,6 +4,7 @@ A ``cuda`` case skips where ``torch.cuda.is_available()`` is false: the one allo
 Parity tests compute a reference on the CPU in float64 and the result on the device in
 float32, with TF32 turned off (:func:`no_tf32`), so the stated tolerances are float32's.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,8 +14,13 @@ import pytest
 import torch
 
 HAS_CUDA = torch.cuda.is_available()
-DEVICES = ['cpu', pytest.param('cuda', marks=[
-    pytest.mark.cuda, pytest.mark.skipif(not HAS_CUDA, reason='no CUDA device here')])]
+DEVICES = [
+    'cpu',
+    pytest.param(
+        'cuda',
+        marks=[pytest.mark.cuda, pytest.mark.skipif(not HAS_CUDA, reason='no CUDA device here')],
+    ),
+]
 
 
 @contextlib.contextmanager

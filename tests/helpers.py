@@ -1,4 +1,5 @@
 """Test helpers: real-data paths, tiny training configs built from the demo config, tools."""
+
 from __future__ import annotations
 
 import os
@@ -38,9 +39,17 @@ def write_split(root: Path, name: str, stems: list[str]) -> str:
     return str(path)
 
 
-def tiny_cfg(work_dir: Path, max_iters: int = 4, ckpt_interval: int = 2,
-             n_train: int = 8, n_val: int = 2, crop: int = 64, batch: int = 2,
-             data_root: Path = DEMO_DATA, val_interval: int | None = None) -> Config:
+def tiny_cfg(
+    work_dir: Path,
+    max_iters: int = 4,
+    ckpt_interval: int = 2,
+    n_train: int = 8,
+    n_val: int = 2,
+    crop: int = 64,
+    batch: int = 2,
+    data_root: Path = DEMO_DATA,
+    val_interval: int | None = None,
+) -> Config:
     """The demo config shrunk to seconds: tiny crops, few frames, few iterations.
 
     Splits are written to ``work_dir`` so tests can change them without touching the data.
@@ -62,22 +71,28 @@ def tiny_cfg(work_dir: Path, max_iters: int = 4, ckpt_interval: int = 2,
     tl.dataset.data_root = str(data_root)
     tl.dataset.ann_file = write_split(work_dir, 'train_split.txt', train)
     tl.dataset.pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
         dict(type='Resize', scale=(120, 90), keep_ratio=True),
         dict(type='RandomCrop', crop_size=(crop, crop)),
-        dict(type='PackSegInputs')]
+        dict(type='PackSegInputs'),
+    ]
     vl.num_workers = 0
     vl.persistent_workers = False
     vl.dataset.data_root = str(data_root)
     vl.dataset.ann_file = write_split(work_dir, 'val_split.txt', val)
     vl.dataset.pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='Resize', scale=(120, 90), keep_ratio=True),
-        dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(120, 90), keep_ratio=True),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs'),
+    ]
     cfg.test_dataloader = vl
     cfg.train_cfg.max_iters = max_iters
     cfg.train_cfg.val_interval = val_interval or max_iters
-    cfg.param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0,
-                                end=max_iters, by_epoch=False)]
+    cfg.param_scheduler = [
+        dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters, by_epoch=False)
+    ]
     cfg.default_hooks.checkpoint.interval = ckpt_interval
     cfg.default_hooks.checkpoint.max_keep_ckpts = -1
     cfg.default_hooks.logger.interval = 1
@@ -90,16 +105,21 @@ def dump_cfg(cfg: Config, path: Path) -> str:
     return str(path)
 
 
-def run_tool(args: list[str], timeout: int = 600, check: bool = True,
-             env: dict | None = None) -> subprocess.CompletedProcess:
+def run_tool(
+    args: list[str], timeout: int = 600, check: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run a repository tool (``tools/...``) in a subprocess, like a user does."""
-    full_env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1',
-                    PYTHON=sys.executable, **(env or {}))
-    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
+    full_env = dict(
+        os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', PYTHON=sys.executable, **(env or {})
+    )
+    proc = subprocess.run(
+        args, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+        raise AssertionError(
+            f'{" ".join(args)} failed ({proc.returncode}):\n'
+            f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
+        )
     return proc
 
 
@@ -111,8 +131,9 @@ TEST = osp.join(REPO, 'tools', 'test.py')
 NYU_SAMPLE = 'bookstore_0001d_00001'
 
 
-def make_nyu_release(test_data: Path, root: Path, train: tuple[int, ...] = (1, 2),
-                     test: tuple[int, ...] = (3,)) -> dict[str, Path]:
+def make_nyu_release(
+    test_data: Path, root: Path, train: tuple[int, ...] = (1, 2), test: tuple[int, ...] = (3,)
+) -> dict[str, Path]:
     """NYU-Depth-v2's labelled release in its official file formats, three frames small.
 
     No labelled NYU file is in ``tests/data``; its one real NYU frame (MMSegmentation's
@@ -134,13 +155,13 @@ def make_nyu_release(test_data: Path, root: Path, train: tuple[int, ...] = (1, 2
     img = np.asarray(Image.open(src / 'images' / f'{NYU_SAMPLE}.jpg').convert('RGB'))
     depth = np.asarray(Image.open(src / 'annotations' / f'{NYU_SAMPLE}.png')).astype(np.int64)
     raw = np.where(depth > 0, depth // 12, 0).astype(np.uint16)
-    images = np.stack([img, img[:, ::-1], img[::-1]], axis=-1)      # (H, W, 3, N)
-    labels = np.stack([raw, raw[:, ::-1], raw[::-1]], axis=-1)       # (H, W, N)
+    images = np.stack([img, img[:, ::-1], img[::-1]], axis=-1)  # (H, W, 3, N)
+    labels = np.stack([raw, raw[:, ::-1], raw[::-1]], axis=-1)  # (H, W, N)
     root.mkdir(parents=True, exist_ok=True)
     labeled = root / 'nyu_depth_v2_labeled.mat'
     with h5py.File(labeled, 'w', userblock_size=512) as f:
-        f['images'] = images.T                                        # (N, 3, W, H)
-        f['labels'] = labels.T                                        # (N, W, H)
+        f['images'] = images.T  # (N, 3, W, H)
+        f['labels'] = labels.T  # (N, W, H)
         refs = f.create_group('#refs#')
         names = f.create_dataset('names', (1, 894), dtype=h5py.ref_dtype)
         for i in range(894):
@@ -150,11 +171,21 @@ def make_nyu_release(test_data: Path, root: Path, train: tuple[int, ...] = (1, 2
     with open(labeled, 'r+b') as fh:
         fh.write(header.ljust(116) + b'\0' * 8 + b'\x00\x02IM')
     splits = root / 'splits.mat'
-    savemat(splits, {'trainNdxs': np.array(train, float)[:, None],
-                     'testNdxs': np.array(test, float)[:, None]})
+    savemat(
+        splits,
+        {'trainNdxs': np.array(train, float)[:, None], 'testNdxs': np.array(test, float)[:, None]},
+    )
     mapping = root / 'classMapping40.mat'
     map_class = (np.arange(1, 895) * 7 % 40 + 1).astype(float)[None]
-    savemat(mapping, {'mapClass': map_class,
-                      'className': np.array([[f'c{i}' for i in range(1, 41)]], object)})
-    return dict(labeled=labeled, splits=splits, mapping=mapping, images=images,
-                labels=labels, map_class=map_class[0])
+    savemat(
+        mapping,
+        {'mapClass': map_class, 'className': np.array([[f'c{i}' for i in range(1, 41)]], object)},
+    )
+    return dict(
+        labeled=labeled,
+        splits=splits,
+        mapping=mapping,
+        images=images,
+        labels=labels,
+        map_class=map_class[0],
+    )

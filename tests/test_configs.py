@@ -1,5 +1,6 @@
 """Every config under configs/ builds, trains one step and predicts at a tiny size (the
 configs a metafile names do more, in test_paper_configs.py); metafiles point at configs."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,10 +21,16 @@ from tests.helpers import REPO
 
 # configs a metafile names also train and evaluate on real frames in test_paper_configs.py,
 # which covers everything checked here
-PAPER = {REPO / m['Config'] for f in (REPO / 'configs').rglob('metafile.yaml')
-         for m in yaml.safe_load(f.read_text())['Models']}
-CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py')
-                 if '_base_' not in p.parts and not p.name.startswith('_') and p not in PAPER)
+PAPER = {
+    REPO / m['Config']
+    for f in (REPO / 'configs').rglob('metafile.yaml')
+    for m in yaml.safe_load(f.read_text())['Models']
+}
+CONFIGS = sorted(
+    p
+    for p in (REPO / 'configs').rglob('*.py')
+    if '_base_' not in p.parts and not p.name.startswith('_') and p not in PAPER
+)
 MODEL_BASES = sorted((REPO / 'configs' / '_base_' / 'models').glob('*.py'))
 
 
@@ -31,12 +38,15 @@ def tiny_batch(num_classes: int, size: int = 64) -> dict:
     torch.manual_seed(0)
     samples = []
     for _ in range(2):
-        s = SegDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
-                                        pad_shape=(size, size)))
+        s = SegDataSample(
+            metainfo=dict(img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size))
+        )
         s.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, size, size)))
         samples.append(s)
-    return dict(inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8)
-                        for _ in range(2)], data_samples=samples)
+    return dict(
+        inputs=[torch.randint(0, 256, (3, size, size), dtype=torch.uint8) for _ in range(2)],
+        data_samples=samples,
+    )
 
 
 def forward_backward(model_cfg: dict) -> None:
@@ -99,8 +109,14 @@ def test_every_paper_row_is_in_the_reproduction_guide() -> None:
     missing = sorted(p.stem for p in PAPER if f'{p.stem}`' not in guide)
     assert not missing, f'docs/reproduce.md lacks {missing}'
     # and its table rows carry the metafiles' current numbers
-    rows = subprocess.run([sys.executable, str(REPO / 'tools' / 'analysis' / 'paper_rows.py')],
-                          capture_output=True, text=True, check=True).stdout
+    rows = subprocess.run(
+        [sys.executable, str(REPO / 'tools' / 'analysis' / 'paper_rows.py')],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     stale = [line for line in rows.splitlines() if line.startswith('| `') and line not in guide]
-    assert not stale, ('docs/reproduce.md rows differ from the metafiles (regenerate with '
-                       f'tools/analysis/paper_rows.py): {stale}')
+    assert not stale, (
+        'docs/reproduce.md rows differ from the metafiles (regenerate with '
+        f'tools/analysis/paper_rows.py): {stale}'
+    )

@@ -5,6 +5,7 @@ DDP wrapper (through ``configs/_base_/segplug_runtime.py`` and the schedules); s
 ``load_cfg`` resolves a config exactly as MMSegmentation's ``tools/train.py`` does, and
 ``adapt_cfg`` changes nothing but the distributed backend of a machine without a GPU.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,8 +19,11 @@ from mmengine.config import Config
 from segplug.engine import adapt_cfg, load_cfg, without_checks
 from tests.helpers import REPO
 
-CONFIGS = sorted(str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*.py')
-                 if '_base_' not in p.parts and not p.name.startswith('_'))
+CONFIGS = sorted(
+    str(p.relative_to(REPO))
+    for p in (REPO / 'configs').rglob('*.py')
+    if '_base_' not in p.parts and not p.name.startswith('_')
+)
 SEGPLUG_HOOKS = ['DataCheckHook', 'NaNGuardHook', 'EvalProgressHook']
 
 
@@ -44,15 +48,19 @@ def mmseg_train_cfg(config: str, resume: bool = False) -> Config:
     return cfg
 
 
-@pytest.mark.parametrize('config', [
-    'configs/hc/hcfcn32_r18-v1c_1xb4-600i_camvid-256x256.py',
-    'configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py',
-    'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py',
-    'configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py',
-    'configs/ti/ti-resnest_s101-d8_deeplabv3_4xb2-62k_pascal-context-59-480x480.py',
-])
+@pytest.mark.parametrize(
+    'config',
+    [
+        'configs/hc/hcfcn32_r18-v1c_1xb4-600i_camvid-256x256.py',
+        'configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py',
+        'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py',
+        'configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py',
+        'configs/ti/ti-resnest_s101-d8_deeplabv3_4xb2-62k_pascal-context-59-480x480.py',
+    ],
+)
 def test_mmsegmentation_launcher_and_segplug_resolve_the_same_config(
-        config: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     theirs = mmseg_train_cfg(config, resume=True).to_dict()
     ours = load_cfg(config)
@@ -61,8 +69,10 @@ def test_mmsegmentation_launcher_and_segplug_resolve_the_same_config(
     # the engine adapts the device only: on a machine without a GPU the backend, else nothing
     adapted = adapt_cfg(copy.deepcopy(ours)).to_dict()
     expected = copy.deepcopy(theirs)
-    if not torch.cuda.is_available() and expected.get('env_cfg', {}).get(
-            'dist_cfg', {}).get('backend', 'nccl') == 'nccl':
+    if (
+        not torch.cuda.is_available()
+        and expected.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl') == 'nccl'
+    ):
         expected.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     assert adapted == expected
 

@@ -5,6 +5,7 @@ Loading a config that inherits MMSegmentation's takes about a second, so the set
 tiny training step run on one config per model and dataset family (the aux-weight sweep and
 the other datasets differ from these only in the values checked by name here); every config
 file is also built and stepped at full depth by tests/test_configs.py."""
+
 from __future__ import annotations
 
 import functools
@@ -21,22 +22,36 @@ import segplug  # noqa: F401
 from tests.helpers import REPO
 from tests.test_configs import tiny_batch
 
-CONFIGS = sorted(p for d in ('cpp', 'uoi') for p in (REPO / 'configs' / d).rglob('*.py')
-                 if not p.name.startswith('_'))
+CONFIGS = sorted(
+    p
+    for d in ('cpp', 'uoi')
+    for p in (REPO / 'configs' / d).rglob('*.py')
+    if not p.name.startswith('_')
+)
 # one config per dataset (settings) and per model (tiny step); the sweep by its file text
 SETTINGS = [p for p in CONFIGS if p.name.startswith('pspnet') and 'sweep' not in str(p)]
-STEPPED = [p for p in CONFIGS if 'cityscapes' in p.name and 'sweep' not in str(p)
-           or 'camvid' in p.name or p.parent.name == 'uoi']
+STEPPED = [
+    p
+    for p in CONFIGS
+    if 'cityscapes' in p.name
+    and 'sweep' not in str(p)
+    or 'camvid' in p.name
+    or p.parent.name == 'uoi'
+]
 
 
 @functools.lru_cache(maxsize=None)
 def load(path: Path) -> Config:
     return Config.fromfile(str(path))
+
+
 # SeeThroughNet supplement A.1: lr, weight decay, iterations, batch per GPU, crop (H, W)
-A1 = {'cityscapes': (0.01, 5e-4, 80000, 2, (512, 1024)),
-      'voc12aug': (0.01, 5e-4, 40000, 2, (512, 512)),
-      'pascal-context-59': (0.004, 1e-4, 40000, 2, (480, 480)),
-      'nyu-depth-v2': (0.004, 1e-4, 40000, 4, (480, 640))}
+A1 = {
+    'cityscapes': (0.01, 5e-4, 80000, 2, (512, 1024)),
+    'voc12aug': (0.01, 5e-4, 40000, 2, (512, 512)),
+    'pascal-context-59': (0.004, 1e-4, 40000, 2, (480, 480)),
+    'nyu-depth-v2': (0.004, 1e-4, 40000, 4, (480, 640)),
+}
 
 
 def losses_of(head: dict) -> list:
@@ -47,8 +62,12 @@ def losses_of(head: dict) -> list:
 def test_config_family_is_complete():
     names = {p.name for p in CONFIGS}
     for m in ('fcn', 'pspnet', 'deeplabv3', 'deeplabv3plus'):
-        for ds in ('80k_cityscapes-512x1024', '40k_voc12aug-512x512',
-                   '40k_pascal-context-59-480x480', '40k_nyu-depth-v2-480x640'):
+        for ds in (
+            '80k_cityscapes-512x1024',
+            '40k_voc12aug-512x512',
+            '40k_pascal-context-59-480x480',
+            '40k_nyu-depth-v2-480x640',
+        ):
             assert any(n.startswith(f'{m}-cpp_') and ds in n for n in names), (m, ds)
     sweep = sorted(p for p in CONFIGS if p.parent.name == 'aux_weight_sweep')
     weights = []
@@ -75,17 +94,26 @@ def test_config_settings(path: Path):
         assert aux[0].loss_weight == (float(m.group(1)) if m else 0.6)
     if '-uoi' in path.name:
         assert sorted((d.type, d.loss_weight) for d in dec) == [
-            ('CrossEntropyLoss', 0.3), ('UOILoss', 0.7)]
+            ('CrossEntropyLoss', 0.3),
+            ('UOILoss', 0.7),
+        ]
     for ds, (lr, wd, iters, batch, crop) in A1.items():
         if f'_{ds}-' in path.name or f'k_{ds}' in path.name:
             assert cfg.optim_wrapper.optimizer.type == 'SGD'
-            assert (cfg.optim_wrapper.optimizer.lr, cfg.optim_wrapper.optimizer.weight_decay,
-                    cfg.train_cfg.max_iters, cfg.train_dataloader.batch_size,
-                    tuple(cfg.model.data_preprocessor.size)) == (lr, wd, iters, batch, crop)
+            assert (
+                cfg.optim_wrapper.optimizer.lr,
+                cfg.optim_wrapper.optimizer.weight_decay,
+                cfg.train_cfg.max_iters,
+                cfg.train_dataloader.batch_size,
+                tuple(cfg.model.data_preprocessor.size),
+            ) == (lr, wd, iters, batch, crop)
             assert cfg.param_scheduler[-1].power == 0.9 and cfg.param_scheduler[-1].end == iters
             assert cfg.model.backbone.depth == 101
-            crops = [t for t in cfg.train_dataloader.dataset.get('pipeline', [])
-                     if t['type'] == 'RandomCrop']
+            crops = [
+                t
+                for t in cfg.train_dataloader.dataset.get('pipeline', [])
+                if t['type'] == 'RandomCrop'
+            ]
             if crops:  # VOC's aug set wraps its pipeline in a ConcatDataset
                 assert tuple(crops[0].crop_size) == crop
 
@@ -139,6 +167,7 @@ def test_nyu_depth_v2_layout(tmp_path: Path, test_data: Path):
     import numpy as np
     from mmseg.registry import DATASETS
     from PIL import Image
+
     register_all_modules(init_default_scope=True)
     src = test_data / 'pseudo_nyu_dataset' / 'images'
     img = next(src.glob('*.jpg'))

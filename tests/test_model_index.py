@@ -1,5 +1,6 @@
 """model-index.yml (OpenMMLab's format, read by mim) lists every metafile, and each metafile
 entry names a config that exists, in a collection the metafile declares."""
+
 from __future__ import annotations
 
 import yaml

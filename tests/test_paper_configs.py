@@ -13,6 +13,7 @@ What this catches: a config that no longer builds, a data layout or split it rea
 wrong, label values its ``num_classes`` cannot hold (segplug's data check runs), a loss that
 cannot back-propagate and an evaluator that does not evaluate.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,13 @@ import segplug  # noqa: F401
 from segplug.engine import adapt_cfg
 from tests.helpers import DEMO_DATA, PY, REPO, TEST_DATA, make_nyu_release, run_tool
 
-PAPER_CONFIGS = sorted({m['Config'] for f in (REPO / 'configs').rglob('metafile.yaml')
-                        for m in yaml.safe_load(f.read_text())['Models']})
+PAPER_CONFIGS = sorted(
+    {
+        m['Config']
+        for f in (REPO / 'configs').rglob('metafile.yaml')
+        for m in yaml.safe_load(f.read_text())['Models']
+    }
+)
 STEMS = ['00000', '00001', '00002', '00003', '00004']
 
 
@@ -68,11 +74,26 @@ def roots(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> dict[str
     # NYU: the official file formats around the real NYU frame, through segplug's converter
     release = make_nyu_release(test_data, tmp / 'nyu_release')
     nyu = tmp / 'nyu'
-    run_tool([PY, 'tools/dataset_converters/nyu_depth_v2.py', str(release['labeled']),
-              str(release['splits']), str(nyu), '--mapping', str(release['mapping'])])
-    return {'cityscapes': city, 'ADEChallengeData2016': ade, 'VOC2012': voc,
-            'VOC2010': ctx, 'nyu': nyu, 'camvid': DEMO_DATA,
-            'bsds500': test_data / 'bsds500'}
+    run_tool(
+        [
+            PY,
+            'tools/dataset_converters/nyu_depth_v2.py',
+            str(release['labeled']),
+            str(release['splits']),
+            str(nyu),
+            '--mapping',
+            str(release['mapping']),
+        ]
+    )
+    return {
+        'cityscapes': city,
+        'ADEChallengeData2016': ade,
+        'VOC2012': voc,
+        'VOC2010': ctx,
+        'nyu': nyu,
+        'camvid': DEMO_DATA,
+        'bsds500': test_data / 'bsds500',
+    }
 
 
 def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:
@@ -95,8 +116,9 @@ def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize('config', PAPER_CONFIGS)
-def test_paper_config_trains_and_evaluates(config: str, roots: dict[str, Path],
-                                           tmp_path: Path) -> None:
+def test_paper_config_trains_and_evaluates(
+    config: str, roots: dict[str, Path], tmp_path: Path
+) -> None:
     cfg = Config.fromfile(str(REPO / config))
     assert 'segplug' in cfg.custom_imports['imports']
     model = cfg.model
@@ -108,16 +130,19 @@ def test_paper_config_trains_and_evaluates(config: str, roots: dict[str, Path],
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         # two images per batch: BatchNorm after a 1x1 pooling needs more than one value
-        loader.update(batch_size=2 if split == 'train' else 1, num_workers=0,
-                      persistent_workers=False)
+        loader.update(
+            batch_size=2 if split == 'train' else 1, num_workers=0, persistent_workers=False
+        )
         _redirect(loader.dataset, roots)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=1, val_interval=1)
     cfg.param_scheduler = []
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10**6,
-                                        save_last=False)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10**6, save_last=False)
     cfg.default_hooks.logger.interval = 1
-    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
-                        if h['type'] not in ('EvalProgressHook', 'ValBeforeTrainHook')]
+    cfg.custom_hooks = [
+        h
+        for h in cfg.get('custom_hooks', [])
+        if h['type'] not in ('EvalProgressHook', 'ValBeforeTrainHook')
+    ]
     cfg.visualizer.name = f'vis_{Path(config).stem}'
     cfg.work_dir = str(tmp_path)
     cfg.launcher = 'none'

@@ -2,6 +2,7 @@
 "Protocols": one table per paper, with the section each value comes from), so they cannot
 drift. Only what a paper states is pinned here; the choices the configs make where a paper
 is silent are in the tables, not in this test."""
+
 from __future__ import annotations
 
 import functools
@@ -15,49 +16,97 @@ from mmengine.config import Config
 import segplug  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
-ROWS = {m['Name']: REPO / m['Config']
-        for f in sorted((REPO / 'configs').rglob('metafile.yaml'))
-        for m in yaml.safe_load(f.read_text())['Models'] if 'camvid' not in m['Name']}
+ROWS = {
+    m['Name']: REPO / m['Config']
+    for f in sorted((REPO / 'configs').rglob('metafile.yaml'))
+    for m in yaml.safe_load(f.read_text())['Models']
+    if 'camvid' not in m['Name']
+}
 PSPNET_SCALES = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)  # PSPNet's multi-scale test, + flip
 
 # HC paper, Sec. 4.1 (the protocol of every Cityscapes model) and Sec. 4.2 (ADE20K: the same
 # but LR 0.02 and 125k iterations)
-HC_CITYSCAPES = dict(optimizer='SGD', lr=0.01, momentum=0.9, poly=0.9, eta_min=0.0,
-                     iters=50_000, total_batch=16, crop=(1024, 1024), ratio_range=(0.5, 2.0),
-                     flip=True, photometric=False, aux_weight=0.4, tta=PSPNET_SCALES)
+HC_CITYSCAPES = dict(
+    optimizer='SGD',
+    lr=0.01,
+    momentum=0.9,
+    poly=0.9,
+    eta_min=0.0,
+    iters=50_000,
+    total_batch=16,
+    crop=(1024, 1024),
+    ratio_range=(0.5, 2.0),
+    flip=True,
+    photometric=False,
+    aux_weight=0.4,
+    tta=PSPNET_SCALES,
+)
 HC_ADE20K = dict(HC_CITYSCAPES, lr=0.02, iters=125_000, crop=(512, 512))
 # CPP supplement, Sec. A.1: SGD, poly 0.9, photometric distortion, flip, scaling 0.5-2.0,
 # 8 GPUs with SyncBN; CPP rows use KL at auxiliary weight 0.6 (Table 1)
-CPP = dict(optimizer='SGD', poly=0.9, gpus=8, ratio_range=(0.5, 2.0), flip=True,
-           photometric=True, sync_bn=True)
+CPP = dict(
+    optimizer='SGD',
+    poly=0.9,
+    gpus=8,
+    ratio_range=(0.5, 2.0),
+    flip=True,
+    photometric=True,
+    sync_bn=True,
+)
 CPP_DATA = {
     'cityscapes': dict(lr=0.01, weight_decay=5e-4, iters=80_000, batch=2, crop=(512, 1024)),
     'voc12aug': dict(lr=0.01, weight_decay=5e-4, iters=40_000, batch=2, crop=(512, 512)),
-    'pascal-context-59': dict(lr=0.004, weight_decay=1e-4, iters=40_000, batch=2,
-                              crop=(480, 480)),
+    'pascal-context-59': dict(lr=0.004, weight_decay=1e-4, iters=40_000, batch=2, crop=(480, 480)),
     'nyu-depth-v2': dict(lr=0.004, weight_decay=1e-4, iters=40_000, batch=4, crop=(480, 640)),
 }
 # TI paper, Sec. 4.2 "Learning Details" (VOC aug: 10,582 images)
-TI_VOC_TRAIN = dict(backbone='ResNet', optimizer='SGD', lr=0.007, momentum=0.9,
-                    weight_decay=5e-4, poly=0.9, lr_mult={'decode_head': 10.0},
-                    total_batch=16, crop=(512, 512),
-                    iters=round(60 * 10_582 / 16, -3))  # 60 epochs at batch 16
-TI_VOC_JOINT = dict(backbone='ResNet', optimizer='SGD', lr=1e-6, momentum=0.9,
-                    weight_decay=5e-4, constant_lr=True, lr_mult={'fusion': 0.1}, total_batch=16,
-                    crop=(512, 512), iters=13_200)  # 20 epochs at batch 16
-TI_RESNEST_JOINT = dict(optimizer='SGD', lr=1e-6, momentum=0.9, weight_decay=5e-4,
-                        lr_mult={'fusion': 1e-3}, total_batch=8, crop=(480, 480),
-                        tta=PSPNET_SCALES)
+TI_VOC_TRAIN = dict(
+    backbone='ResNet',
+    optimizer='SGD',
+    lr=0.007,
+    momentum=0.9,
+    weight_decay=5e-4,
+    poly=0.9,
+    lr_mult={'decode_head': 10.0},
+    total_batch=16,
+    crop=(512, 512),
+    iters=round(60 * 10_582 / 16, -3),
+)  # 60 epochs at batch 16
+TI_VOC_JOINT = dict(
+    backbone='ResNet',
+    optimizer='SGD',
+    lr=1e-6,
+    momentum=0.9,
+    weight_decay=5e-4,
+    constant_lr=True,
+    lr_mult={'fusion': 0.1},
+    total_batch=16,
+    crop=(512, 512),
+    iters=13_200,
+)  # 20 epochs at batch 16
+TI_RESNEST_JOINT = dict(
+    optimizer='SGD',
+    lr=1e-6,
+    momentum=0.9,
+    weight_decay=5e-4,
+    lr_mult={'fusion': 1e-3},
+    total_batch=8,
+    crop=(480, 480),
+    tta=PSPNET_SCALES,
+)
 TI_BASELINE_MS = dict(tta=PSPNET_SCALES)  # Tables 5-6 are multi-scale
 
 
 def paper_settings(name: str) -> dict:
     """What the paper states for a metafile row, by its config name."""
-    if name.startswith(('fcn32', 'atrousfcn', 'hc', 'fpn', 'pspnet_r101-v1c',
-                        'deeplabv3_r101-v1c')):
+    if name.startswith(
+        ('fcn32', 'atrousfcn', 'hc', 'fpn', 'pspnet_r101-v1c', 'deeplabv3_r101-v1c')
+    ):
         return HC_ADE20K if 'ade20k' in name else HC_CITYSCAPES
-    if '-cpp_' in name or name in ('pspnet_r101-d8_8xb2-40k_voc12aug-512x512',
-                                   'deeplabv3plus_r101-d8_8xb2-40k_voc12aug-512x512'):
+    if '-cpp_' in name or name in (
+        'pspnet_r101-d8_8xb2-40k_voc12aug-512x512',
+        'deeplabv3plus_r101-d8_8xb2-40k_voc12aug-512x512',
+    ):
         data = next(v for k, v in CPP_DATA.items() if k in name)
         s = dict(CPP, **data)
         if '-cpp_' in name:
@@ -74,8 +123,10 @@ def paper_settings(name: str) -> dict:
         return TI_VOC_JOINT
     if name.startswith(('deeplabv3plus_r1', 'sp-deeplabv3plus')):
         return TI_VOC_TRAIN
-    raise KeyError(f'{name}: no paper protocol in tests/test_paper_protocols.py; add it here '
-                   'and to docs/reproduce.md')
+    raise KeyError(
+        f'{name}: no paper protocol in tests/test_paper_protocols.py; add it here '
+        'and to docs/reproduce.md'
+    )
 
 
 def find(obj, type_: str) -> list[dict]:
@@ -124,7 +175,7 @@ def test_optimizer_and_schedule(row) -> None:
     if s.get('constant_lr'):
         assert not cfg.param_scheduler, name
     if 'poly' in s:
-        (poly, ) = [p for p in cfg.param_scheduler if p.type == 'PolyLR']
+        (poly,) = [p for p in cfg.param_scheduler if p.type == 'PolyLR']
         assert poly.power == s['poly'] and poly.end == cfg.train_cfg.max_iters, name
         if 'eta_min' in s:
             assert poly.eta_min == s['eta_min'], name
@@ -163,8 +214,9 @@ def test_augmentation(row) -> None:
         assert crops == {s['crop']}, (name, crops)
         assert tuple(cfg.model.data_preprocessor.size) == s['crop'], name
     if 'ratio_range' in s:
-        assert {tuple(t['ratio_range']) for t in find(data, 'RandomResize')} == \
-            {s['ratio_range']}, name
+        assert {tuple(t['ratio_range']) for t in find(data, 'RandomResize')} == {
+            s['ratio_range']
+        }, name
     if s.get('flip'):
         assert find(data, 'RandomFlip'), name
     if 'photometric' in s:
@@ -189,7 +241,7 @@ def test_multi_scale_rows_have_the_tta_pipeline(row) -> None:
     name, cfg, s = row
     if 'tta' not in s:
         return
-    (tta, ) = find(cfg.tta_pipeline, 'TestTimeAug')
+    (tta,) = find(cfg.tta_pipeline, 'TestTimeAug')
     scales = tuple(t['scale_factor'] for t in tta['transforms'][0])
     flips = [t['prob'] for t in tta['transforms'][1]]
     assert scales == s['tta'] and sorted(flips) == [0.0, 1.0], name

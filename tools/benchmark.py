@@ -15,6 +15,7 @@ pipeline's size, after ``--warmup`` images (default 5), averaged over ``--iters`
 (default 200) and ``--repeat`` runs: numbers that compare with MMSegmentation's.
 Library: ``segplug/utils/benchmark.py``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,16 +34,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?', help='optional checkpoint to load')
     parser.add_argument('--mode', choices=('frame', 'dataloader'), default='frame')
-    parser.add_argument('--shape', type=int, nargs='+', default=None,
-                        help='frame mode: input H [W]; default: the config\'s crop size, '
-                             'else 512 512')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=None,
+        help="frame mode: input H [W]; default: the config's crop size, else 512 512",
+    )
     parser.add_argument('--batch-size', type=int, default=1, help='frame mode')
-    parser.add_argument('--warmup', type=int, default=None,
-                        help='untimed iterations first (frame: 3, dataloader: 5 images)')
-    parser.add_argument('--iters', type=int, default=None,
-                        help='timed iterations per repeat (frame: 10, dataloader: 200)')
-    parser.add_argument('--repeat', type=int, default=None,
-                        help='repeats (frame: 3, each re-warmed; dataloader: 1)')
+    parser.add_argument(
+        '--warmup',
+        type=int,
+        default=None,
+        help='untimed iterations first (frame: 3, dataloader: 5 images)',
+    )
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=None,
+        help='timed iterations per repeat (frame: 10, dataloader: 200)',
+    )
+    parser.add_argument(
+        '--repeat', type=int, default=None, help='repeats (frame: 3, each re-warmed; dataloader: 1)'
+    )
     parser.add_argument('--log-interval', type=int, default=50, help='dataloader mode')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
@@ -55,11 +69,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    result = benchmark_config(args.config, args.checkpoint, mode=args.mode, shape=args.shape,
-                              batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
-                              repeat=args.repeat, log_interval=args.log_interval,
-                              device=args.device, threads=args.threads, image=args.image,
-                              cfg_options=args.cfg_options)
+    result = benchmark_config(
+        args.config,
+        args.checkpoint,
+        mode=args.mode,
+        shape=args.shape,
+        batch_size=args.batch_size,
+        warmup=args.warmup,
+        iters=args.iters,
+        repeat=args.repeat,
+        log_interval=args.log_interval,
+        device=args.device,
+        threads=args.threads,
+        image=args.image,
+        cfg_options=args.cfg_options,
+    )
     print(format_result(result))
     if args.json:
         with open(args.json, 'w') as f:

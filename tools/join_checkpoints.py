@@ -17,6 +17,7 @@ MMEngine loads one checkpoint per model (``load_from``, or the test checkpoint),
 does not apply ``init_cfg``: hence this tool. Both inputs are checked first; the error names
 the file and what its keys lack. Nothing is overwritten unless ``--force`` is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'state_dict': state,
-                'meta': {'joined_from': [args.segmenter, args.superpixel]}}, args.out)
+    torch.save(
+        {'state_dict': state, 'meta': {'joined_from': [args.segmenter, args.superpixel]}}, args.out
+    )
     n_sp = sum(k.startswith(SP_PREFIX) for k in state)
     print(f'wrote {args.out}: {len(state) - n_sp} segmenter and {n_sp} superpixel FCN tensors')
     return 0

@@ -12,6 +12,7 @@ way the supplement's 8-GPU rows were trained) with ``randomness.seed`` set (and
 of the run, read from MMEngine's ``vis_data/scalars.json``. Prints one line per run and
 min / max / mean / variance / std (population variance, as ``numpy.var``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,15 +27,26 @@ def main() -> None:
     p.add_argument('--seeds', type=int, nargs='+')
     p.add_argument('--same-seed', type=int)
     p.add_argument('--runs', type=int, default=10)
-    p.add_argument('--gpus', type=int, default=1,
-                   help='processes per run; above 1 each run is tools/dist_train.sh')
+    p.add_argument(
+        '--gpus',
+        type=int,
+        default=1,
+        help='processes per run; above 1 each run is tools/dist_train.sh',
+    )
     p.add_argument('--work-dir', default=osp.join('work_dirs', 'multi_seed'))
     p.add_argument('--deterministic', action='store_true')
     p.add_argument('--cfg-options', nargs='+', default=[])
     args = p.parse_args()
     seeds = seed_list(args.seeds, args.same_seed, args.runs)
-    values = run_seeds(args.config, seeds, args.work_dir, args.gpus, args.deterministic,
-                       args.cfg_options, log=lambda line: print(line, flush=True))
+    values = run_seeds(
+        args.config,
+        seeds,
+        args.work_dir,
+        args.gpus,
+        args.deterministic,
+        args.cfg_options,
+        log=lambda line: print(line, flush=True),
+    )
     kind = f'same seed ({args.same_seed})' if args.same_seed is not None else 'listed seeds'
     print(f'{osp.basename(args.config)}, {len(values)} runs, {kind}')
     print(summary_table(values))

@@ -7,6 +7,7 @@ Reads every ``WORK_DIR/{timestamp}/vis_data/scalars.json`` that MMEngine's
 and draws, against the iteration, each loss of the training log in one panel and the chosen
 validation metrics in another (matplotlib). Default output: ``WORK_DIR/curves.png``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,10 @@ def read_scalars(work_dir: str) -> tuple[dict[str, dict[int, float]], dict[str, 
     """Training and validation series ``{key: {step: value}}`` of a work dir."""
     files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not files:
-        raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}: is it a work '
-                                'dir of a run with LocalVisBackend?')
+        raise FileNotFoundError(
+            f'no */vis_data/scalars.json under {work_dir}: is it a work '
+            'dir of a run with LocalVisBackend?'
+        )
     train: dict[str, dict[int, float]] = {}
     val: dict[str, dict[int, float]] = {}
     for path in files:
@@ -62,9 +65,12 @@ def plot(train: dict, val: dict, metrics: list[str], out: str, title: str) -> li
         axes[1].plot(steps, [val[k][s] for s in steps], marker='o', label=k)
     axes[1].set_xlabel('iteration')
     axes[1].set_ylabel('%')
-    axes[1].set_title('validation' if shown else
-                      f'validation: none of {metrics} logged (have: {sorted(val)[:6]})',
-                      fontsize=9 if not shown else None)
+    axes[1].set_title(
+        'validation'
+        if shown
+        else f'validation: none of {metrics} logged (have: {sorted(val)[:6]})',
+        fontsize=9 if not shown else None,
+    )
     if shown:
         axes[1].legend(fontsize=8)
     fig.suptitle(title, fontsize=9)
@@ -78,17 +84,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('work_dir')
     parser.add_argument('--out', help='PNG path (default WORK_DIR/curves.png)')
-    parser.add_argument('--metrics', nargs='+', default=['mIoU'],
-                        help='validation keys to plot, e.g. mIoU mBF@2 BF@2')
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        default=['mIoU'],
+        help='validation keys to plot, e.g. mIoU mBF@2 BF@2',
+    )
     args = parser.parse_args()
     train, val = read_scalars(args.work_dir)
     out = args.out or osp.join(args.work_dir, 'curves.png')
     shown = plot(train, val, args.metrics, out, osp.abspath(args.work_dir))
     last = {k: train[k][max(train[k])] for k in train if 'loss' in k}
-    print(f'{out}: losses {", ".join(f"{k} {v:.4f}" for k, v in sorted(last.items()))} '
-          f'(last of {len(train.get("loss", {}))} logged); '
-          + ', '.join(f'{k} {val[k][max(val[k])]:.2f} at {max(val[k])}' for k in shown),
-          flush=True)
+    print(
+        f'{out}: losses {", ".join(f"{k} {v:.4f}" for k, v in sorted(last.items()))} '
+        f'(last of {len(train.get("loss", {}))} logged); '
+        + ', '.join(f'{k} {val[k][max(val[k])]:.2f} at {max(val[k])}' for k in shown),
+        flush=True,
+    )
 
 
 if __name__ == '__main__':

@@ -7,6 +7,7 @@ IoU and mIoU before and after, and writes prediction panels (image with ground t
 prediction) to ``{work_dir}/predictions/``. The numbers are also saved to
 ``{work_dir}/demo_result.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,7 @@ from segplug.datasets import check_dataset_cfg
 from segplug.engine import adapt_cfg
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = osp.join(REPO, 'configs', 'demo',
-                          'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
+DEFAULT_CONFIG = osp.join(REPO, 'configs', 'demo', 'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,8 +77,9 @@ def draw_predictions(runner: Runner, out_dir: str, num_images: int) -> list[str]
         image = mmcv.imread(sample.img_path, channel_order='rgb')
         name = osp.splitext(osp.basename(sample.img_path))[0]
         path = osp.join(out_dir, f'{name}.png')
-        visualizer.add_datasample(name, image, sample, draw_gt=True, draw_pred=True,
-                                  show=False, out_file=path)
+        visualizer.add_datasample(
+            name, image, sample, draw_gt=True, draw_pred=True, show=False, out_file=path
+        )
         written.append(path)
     return written
 
@@ -86,8 +87,10 @@ def draw_predictions(runner: Runner, out_dir: str, num_images: int) -> list[str]
 def per_class_table(before: dict, after: dict, classes: tuple) -> str:
     rows = [f'{"class":<12} {"IoU before":>10} {"IoU after":>10}']
     for c in classes:
-        rows.append(f'{c:<12} {before.get(f"IoU.{c}", float("nan")):>10.2f} '
-                    f'{after.get(f"IoU.{c}", float("nan")):>10.2f}')
+        rows.append(
+            f'{c:<12} {before.get(f"IoU.{c}", float("nan")):>10.2f} '
+            f'{after.get(f"IoU.{c}", float("nan")):>10.2f}'
+        )
     rows.append(f'{"mIoU":<12} {before["mIoU"]:>10.2f} {after["mIoU"]:>10.2f}')
     return '\n'.join(rows)
 
@@ -103,15 +106,21 @@ def main() -> None:
     (_, before), (_, after) = history[0], history[-1]
     classes = runner.val_loop.dataloader.dataset.metainfo['classes']
     panels = draw_predictions(runner, osp.join(cfg.work_dir, 'predictions'), args.num_images)
-    result = dict(config=osp.relpath(args.config, REPO), iters=cfg.train_cfg.max_iters,
-                  train_and_eval_seconds=round(train_s, 1),
-                  before={k: float(v) for k, v in before.items()},
-                  after={k: float(v) for k, v in after.items()}, predictions=panels)
+    result = dict(
+        config=osp.relpath(args.config, REPO),
+        iters=cfg.train_cfg.max_iters,
+        train_and_eval_seconds=round(train_s, 1),
+        before={k: float(v) for k, v in before.items()},
+        after={k: float(v) for k, v in after.items()},
+        predictions=panels,
+    )
     with open(osp.join(cfg.work_dir, 'demo_result.json'), 'w') as f:
         json.dump(result, f, indent=2)
     print('\n' + '=' * 60)
-    print(f'CamVid demo subset, val (40 frames), {cfg.train_cfg.max_iters} iterations '
-          f'in {train_s / 60:.1f} min')
+    print(
+        f'CamVid demo subset, val (40 frames), {cfg.train_cfg.max_iters} iterations '
+        f'in {train_s / 60:.1f} min'
+    )
     print(per_class_table(before, after, classes))
     print(f'untrained mIoU {before["mIoU"]:.2f} -> trained mIoU {after["mIoU"]:.2f}')
     print(f'prediction panels: {osp.dirname(panels[0])}/ ({len(panels)} PNGs)')

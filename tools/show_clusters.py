@@ -5,6 +5,7 @@
 Writes ``DIR/{image name}_clusters.png``: the image with the cluster boundaries of the
 finest clustered level drawn in yellow, as the HC paper's Fig. 3 shows them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,12 @@ def main() -> None:
     parser.add_argument('config')
     parser.add_argument('inputs', nargs='+', help='[CHECKPOINT] IMAGE [IMAGE ...]')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='load only the weights of CHECKPOINT that fit the model (by '
-                             'default missing, unexpected or reshaped keys are an error)')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load only the weights of CHECKPOINT that fit the model (by '
+        'default missing, unexpected or reshaped keys are an error)',
+    )
     args = parser.parse_args()
     checkpoint, images = split_checkpoint(args.inputs)
     model = load_model(args.config, checkpoint, strict=not args.allow_partial_checkpoint)

@@ -10,6 +10,7 @@ three, which keeps the components' relative spread). Writes ``DIR/{image name}_f
 3-d features as RGB, the image's size) and ``DIR/{image name}_features_panel.png`` (image |
 PCA without filtering | guided filter + PCA, as in Fig. 2 (a), (c), (d)).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,12 +31,16 @@ def main() -> None:
     parser.add_argument('inputs', nargs='+', help='[CHECKPOINT] IMAGE [IMAGE ...]')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--radius', type=int, default=5, help='guided filter radius')
-    parser.add_argument('--eps', type=float, default=1e-2,
-                        help='guided filter regularisation (image in [0, 1])')
+    parser.add_argument(
+        '--eps', type=float, default=1e-2, help='guided filter regularisation (image in [0, 1])'
+    )
     parser.add_argument('--no-filter', action='store_true', help='PCA without guided filter')
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='load only the weights of CHECKPOINT that fit the model (by '
-                             'default missing, unexpected or reshaped keys are an error)')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load only the weights of CHECKPOINT that fit the model (by '
+        'default missing, unexpected or reshaped keys are an error)',
+    )
     args = parser.parse_args()
     checkpoint, images = split_checkpoint(args.inputs)
     model = load_model(args.config, checkpoint, strict=not args.allow_partial_checkpoint)
@@ -46,8 +51,9 @@ def main() -> None:
         shown = plain if args.no_filter else feature_image(feats, img, args.radius, args.eps)
         stem = osp.join(args.out_dir, osp.splitext(osp.basename(path))[0])
         cv2.imwrite(stem + '_features.png', to_bgr8(shown))
-        cv2.imwrite(stem + '_features_panel.png',
-                    np.concatenate([img, to_bgr8(plain), to_bgr8(shown)], 1))
+        cv2.imwrite(
+            stem + '_features_panel.png', np.concatenate([img, to_bgr8(plain), to_bgr8(shown)], 1)
+        )
         print(f'{stem}_features.png: {feats.shape[0]}-d features -> 3 (PCA)')
 
 

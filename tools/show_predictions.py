@@ -15,6 +15,7 @@ unlabelled. Writes ``DIR/{stem}_panels.png`` per image:
 * for HC models, the finest cluster boundaries over the image (``tools/show_clusters.py``);
   for models whose predictions carry ``pred_superpixels``, their boundaries (magenta).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ from segplug.engine import load_checkpoint
 from segplug.visualization.panels import load_label, panels, save_panels
 
 
-def samples_from_args(args: argparse.Namespace, cfg: Config) -> list[tuple[str, str | None,
-                                                                           dict | None]]:
+def samples_from_args(
+    args: argparse.Namespace, cfg: Config
+) -> list[tuple[str, str | None, dict | None]]:
     """(image path, label path or None, label map or None) for each image to draw."""
     if args.images:
         out = []
@@ -67,9 +69,12 @@ def main() -> None:
     parser.add_argument('--num', type=int, default=4, help='test-set images without IMAGEs')
     parser.add_argument('--tolerance', type=float, default=2, help='boundary tolerance (px)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='load only the weights of CHECKPOINT that fit the model (by '
-                             'default missing, unexpected or reshaped keys are an error)')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load only the weights of CHECKPOINT that fit the model (by '
+        'default missing, unexpected or reshaped keys are an error)',
+    )
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
@@ -78,12 +83,15 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     model = init_model(cfg, None, device='cpu')
     checkpoint = load_checkpoint(model, args.checkpoint, strict=not args.allow_partial_checkpoint)
-    model.dataset_meta = (checkpoint.get('meta', {}).get('dataset_meta')
-                          or DATASETS.get(cfg.test_dataloader.dataset.type).METAINFO)
+    model.dataset_meta = (
+        checkpoint.get('meta', {}).get('dataset_meta')
+        or DATASETS.get(cfg.test_dataloader.dataset.type).METAINFO
+    )
     model = revert_sync_batchnorm(model.to(args.device))
     vis = SegLocalVisualizer(name='show_predictions', alpha=0.6)
-    vis.dataset_meta = dict(classes=model.dataset_meta['classes'],
-                            palette=model.dataset_meta['palette'])
+    vis.dataset_meta = dict(
+        classes=model.dataset_meta['classes'], palette=model.dataset_meta['palette']
+    )
     num_classes = len(vis.dataset_meta['classes'])
     os.makedirs(args.out_dir, exist_ok=True)
     for img, label_path, label_map in samples_from_args(args, cfg):

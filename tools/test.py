@@ -8,6 +8,7 @@
 confusion matrix to the test evaluator, prints the per-class table and writes
 ``metrics.json``, ``per_class.csv``, ``confusion_matrix.png`` and ``confusion_matrix.csv``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,27 +43,45 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where evaluation results are written as json')
     parser.add_argument('--out', help='directory to save the predictions (label PNGs)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='directory where painted images are saved '
-                                           '(under work_dir/timestamp/)')
+    parser.add_argument(
+        '--show-dir', help='directory where painted images are saved (under work_dir/timestamp/)'
+    )
     parser.add_argument('--wait-time', type=float, default=2, help='interval of --show (s)')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--report-dir',
-                        help='print per-class IoU, accuracy and boundary F and save them '
-                             '(metrics.json, per_class.csv) with a confusion matrix '
-                             '(confusion_matrix.png/.csv) in this directory')
-    parser.add_argument('--boundary-tolerances', type=float, nargs='+',
-                        default=[1, 2, 3, 4, 5],
-                        help='pixel tolerances of the boundary F in --report-dir')
-    parser.add_argument('--no-checks', action='store_true',
-                        help="skip segplug's up-front data checks")
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='load only the weights of CHECKPOINT that fit the model (by '
-                             'default missing, unexpected or reshaped keys are an error)')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help='override config settings, key=value; a top-level key the '
-                             'config lacks is an error')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--report-dir',
+        help='print per-class IoU, accuracy and boundary F and save them '
+        '(metrics.json, per_class.csv) with a confusion matrix '
+        '(confusion_matrix.png/.csv) in this directory',
+    )
+    parser.add_argument(
+        '--boundary-tolerances',
+        type=float,
+        nargs='+',
+        default=[1, 2, 3, 4, 5],
+        help='pixel tolerances of the boundary F in --report-dir',
+    )
+    parser.add_argument(
+        '--no-checks', action='store_true', help="skip segplug's up-front data checks"
+    )
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load only the weights of CHECKPOINT that fit the model (by '
+        'default missing, unexpected or reshaped keys are an error)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='override config settings, key=value; a top-level key the config lacks is an error',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -73,8 +92,10 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     """Turn on MMSegmentation's ``SegVisualizationHook`` for --show / --show-dir."""
     hooks = cfg.default_hooks
     if 'visualization' not in hooks:
-        raise ValueError("--show/--show-dir need default_hooks.visualization = "
-                         "dict(type='SegVisualizationHook') in the config")
+        raise ValueError(
+            '--show/--show-dir need default_hooks.visualization = '
+            "dict(type='SegVisualizationHook') in the config"
+        )
     hooks.visualization.draw = True
     # MMSegmentation's hook paints every 50th image by default; --show-dir means all of them
     hooks.visualization.interval = 1
@@ -114,12 +135,14 @@ def write_report(metrics: dict, classes: list[str], report_dir: str) -> str:
     """Print the per-class table and write ``metrics.json`` and ``per_class.csv``."""
     os.makedirs(report_dir, exist_ok=True)
     # MMSegmentation's IoUMetric returns numpy scalars, which json does not take
-    metrics = {k: float(v) if isinstance(v, (int, float, np.number)) else v
-               for k, v in metrics.items()}
+    metrics = {
+        k: float(v) if isinstance(v, (int, float, np.number)) else v for k, v in metrics.items()
+    }
     with open(osp.join(report_dir, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=1)
-    bf_cols = [k.split('.', 1)[0] for k in metrics
-               if k.startswith('BF@') and k.endswith('.' + classes[0])]
+    bf_cols = [
+        k.split('.', 1)[0] for k in metrics if k.startswith('BF@') and k.endswith('.' + classes[0])
+    ]
     columns = ['IoU', 'Acc'] + bf_cols
     table = PrettyTable(['Class'] + columns)
     lines = [','.join(['class'] + columns)]
@@ -131,8 +154,11 @@ def write_report(metrics: dict, classes: list[str], report_dir: str) -> str:
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('per-class report (%):\n' + table.get_string(), flush=True)
-    print(f'report written to {report_dir}: metrics.json, per_class.csv, '
-          'confusion_matrix.png, confusion_matrix.csv', flush=True)
+    print(
+        f'report written to {report_dir}: metrics.json, per_class.csv, '
+        'confusion_matrix.png, confusion_matrix.csv',
+        flush=True,
+    )
     return path
 
 
@@ -155,7 +181,7 @@ def main() -> None:
         cfg.model = cfg.tta_model
     if args.out is not None:
         evaluator = cfg.test_evaluator
-        for ev in (evaluator if isinstance(evaluator, list) else [evaluator]):
+        for ev in evaluator if isinstance(evaluator, list) else [evaluator]:
             if isinstance(ev, (dict, ConfigDict)) and ev.get('type') == 'IoUMetric':
                 ev['output_dir'] = args.out
                 ev['keep_results'] = True
@@ -169,12 +195,14 @@ def main() -> None:
     init_cpu_distributed(cfg)
     with blame_cfg_options(args.cfg_options):
         runner = Runner.from_cfg(cfg)
-        load_runner_checkpoint(runner, args.checkpoint, not args.allow_partial_checkpoint,
-                               checkpoint)
+        load_runner_checkpoint(
+            runner, args.checkpoint, not args.allow_partial_checkpoint, checkpoint
+        )
         metrics = runner.test()
     if args.report_dir and is_main_process():
-        write_report(metrics, list(runner.test_dataloader.dataset.metainfo['classes']),
-                     args.report_dir)
+        write_report(
+            metrics, list(runner.test_dataloader.dataset.metainfo['classes']), args.report_dir
+        )
 
 
 if __name__ == '__main__':

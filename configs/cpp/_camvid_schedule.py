@@ -3,8 +3,9 @@
 # configs/_base_/datasets/camvid.py), or --cfg-options train_dataloader.dataset.data_root=...
 # as benchmarks/cpp_uoi_camvid_quality.sh does.
 _base_ = [
-    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly.py',
-    '../_base_/segplug_runtime.py'
+    '../_base_/datasets/camvid.py',
+    '../_base_/schedules/adamw_poly.py',
+    '../_base_/segplug_runtime.py',
 ]
 crop_size = (256, 256)
 train_dataloader = dict(batch_size=4)

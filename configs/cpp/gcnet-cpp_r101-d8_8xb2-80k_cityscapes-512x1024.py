@@ -10,6 +10,8 @@ model = dict(
     # CPPFCNHead: MMSegmentation's FCNHead whose CPPKLLoss sees its own stride-8/16
     # output; the KL replaces the auxiliary cross-entropy (supplement A.1)
     auxiliary_head=dict(
-        type='CPPFCNHead', num_classes=19,
-        loss_decode=dict(_delete_=True, type='CPPKLLoss', loss_weight=0.6)),
+        type='CPPFCNHead',
+        num_classes=19,
+        loss_decode=dict(_delete_=True, type='CPPKLLoss', loss_weight=0.6),
+    ),
 )

@@ -3,5 +3,6 @@
 _base_ = ['./pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py']
 model = dict(
     auxiliary_head=dict(
-        type='CPPFCNHead',
-        loss_decode=dict(_delete_=True, type='CPPKLLoss', loss_weight=0.6)))
+        type='CPPFCNHead', loss_decode=dict(_delete_=True, type='CPPKLLoss', loss_weight=0.6)
+    )
+)

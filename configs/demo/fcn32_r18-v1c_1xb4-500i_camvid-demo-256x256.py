@@ -3,8 +3,10 @@
 #   python tools/run_demo.py          (train, evaluate before and after, write predictions)
 #   python tools/train.py configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py
 _base_ = [
-    '../_base_/models/fcn32_r18-v1c.py', '../_base_/datasets/camvid.py',
-    '../_base_/schedules/adamw_poly.py', '../_base_/segplug_runtime.py'
+    '../_base_/models/fcn32_r18-v1c.py',
+    '../_base_/datasets/camvid.py',
+    '../_base_/schedules/adamw_poly.py',
+    '../_base_/segplug_runtime.py',
 ]
 crop_size = (256, 256)
 data_root = 'data/camvid_demo'
@@ -12,7 +14,8 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)  # reverted to BN on one proc
 model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=11, norm_cfg=norm_cfg),
-    auxiliary_head=dict(num_classes=11, norm_cfg=norm_cfg))
+    auxiliary_head=dict(num_classes=11, norm_cfg=norm_cfg),
+)
 train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader

@@ -3,8 +3,9 @@
 # Crop 512x512: the paper times ADE20K at 512x512 and does not restate the crop; 1024x1024
 # crops of ADE20K's ~512-pixel images would be mostly padding (docs/reproduce.md, "HC protocol").
 _base_ = [
-    '../_base_/datasets/ade20k.py', 'mmseg::_base_/schedules/schedule_160k.py',
-    '../_base_/segplug_runtime.py'
+    '../_base_/datasets/ade20k.py',
+    'mmseg::_base_/schedules/schedule_160k.py',
+    '../_base_/segplug_runtime.py',
 ]
 crop_size = (512, 512)
 train_pipeline = [  # MMSegmentation's, less PhotoMetricDistortion (not in Sec. 4.1)
@@ -13,7 +14,7 @@ train_pipeline = [  # MMSegmentation's, less PhotoMetricDistortion (not in Sec. 
     dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(batch_size=2, num_workers=4, dataset=dict(pipeline=train_pipeline))
 max_iters = 125000

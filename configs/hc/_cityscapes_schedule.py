@@ -5,7 +5,8 @@
 # (Table 2). The audit against the paper: docs/reproduce.md, "HC protocol".
 _base_ = [
     'mmseg::_base_/datasets/cityscapes_1024x1024.py',
-    'mmseg::_base_/schedules/schedule_80k.py', '../_base_/segplug_runtime.py'
+    'mmseg::_base_/schedules/schedule_80k.py',
+    '../_base_/segplug_runtime.py',
 ]
 crop_size = (1024, 1024)
 train_pipeline = [  # MMSegmentation's, less PhotoMetricDistortion (not in Sec. 4.1)
@@ -14,7 +15,7 @@ train_pipeline = [  # MMSegmentation's, less PhotoMetricDistortion (not in Sec. 
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(batch_size=2, num_workers=4, dataset=dict(pipeline=train_pipeline))
 max_iters = 50000

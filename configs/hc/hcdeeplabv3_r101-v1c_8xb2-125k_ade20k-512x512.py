@@ -7,4 +7,5 @@ model = dict(
     data_preprocessor=dict(size=(512, 512)),
     backbone=dict(depth=101),
     decode_head=dict(in_channels=2048, channels=512, num_classes=150),
-    auxiliary_head=dict(in_channels=1024, channels=256, num_classes=150))
+    auxiliary_head=dict(in_channels=1024, channels=256, num_classes=150),
+)

@@ -13,7 +13,16 @@ model = dict(
     # 0.4, on the conv4_x stage). With a neck, MMSegmentation's heads see the neck's levels:
     # this one reads the stride-16 level, which carries conv4_x.
     auxiliary_head=dict(
-        type='FCNHead', in_channels=256, in_index=2, channels=256, num_convs=1,
-        concat_input=False, dropout_ratio=0.1, num_classes=19,
-        norm_cfg=dict(type='SyncBN', requires_grad=True), align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)))
+        type='FCNHead',
+        in_channels=256,
+        in_index=2,
+        channels=256,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
+    ),
+)

@@ -3,8 +3,9 @@
 # batch; the full-resolution hypercolumn is the CPU cost) and 400 iterations.
 # Full CamVid in data/camvid: see configs/_base_/datasets/camvid.py.
 _base_ = [
-    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly.py',
-    '../_base_/segplug_runtime.py'
+    '../_base_/datasets/camvid.py',
+    '../_base_/schedules/adamw_poly.py',
+    '../_base_/segplug_runtime.py',
 ]
 crop_size = (256, 256)
 train_dataloader = dict(batch_size=2)

@@ -23,5 +23,13 @@ model = dict(
         # a small part of a CPU iteration (benchmarks/sss_loss_speed.py times the
         # paper's setting). 'pairs': the mean over pairs, so the weight against the
         # cross-entropy does not depend on P_inst x P_pix.
-        loss_decode=dict(type='SemanticFeatureLoss', num_instances=3, num_pixels=300,
-                         repeats=2, reduction='pairs', loss_weight=1.0)))
+        loss_decode=dict(
+            type='SemanticFeatureLoss',
+            num_instances=3,
+            num_pixels=300,
+            repeats=2,
+            reduction='pairs',
+            loss_weight=1.0,
+        ),
+    ),
+)

@@ -12,4 +12,5 @@ superpixel_net = dict(type='SuperpixelFCN', base_channels=16, cell_size=16)
 joint_optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-6, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=0.1)}))
+    paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=0.1)}),
+)

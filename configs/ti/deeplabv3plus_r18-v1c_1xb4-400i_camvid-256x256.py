@@ -9,10 +9,17 @@ model = dict(
     pretrained=None,
     data_preprocessor=dict(size=(256, 256)),
     backbone=dict(depth=18, norm_cfg=norm_cfg, dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2)),
-    decode_head=dict(in_channels=512, channels=128, c1_in_channels=64, c1_channels=48,
-                     dilations=(1, 2, 3, 4),
-                     num_classes=11, norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=256, channels=64, num_classes=11, norm_cfg=norm_cfg))
+    decode_head=dict(
+        in_channels=512,
+        channels=128,
+        c1_in_channels=64,
+        c1_channels=48,
+        dilations=(1, 2, 3, 4),
+        num_classes=11,
+        norm_cfg=norm_cfg,
+    ),
+    auxiliary_head=dict(in_channels=256, channels=64, num_classes=11, norm_cfg=norm_cfg),
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
     dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=50, end=max_iters, by_epoch=False),

@@ -4,8 +4,10 @@
 _base_ = ['./deeplabv3plus_r18-v1c_1xb4-400i_camvid-256x256.py']
 max_iters = 200
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=1e-4, momentum=0.9, weight_decay=5e-4))
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=1e-4, momentum=0.9, weight_decay=5e-4),
+)
 param_scheduler = []  # fixed LR, as the joint stage
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))

@@ -15,7 +15,10 @@ model = dict(
     type='JointSuperpixelSegmentor',
     superpixel_net={{_base_.superpixel_net}},
     fusion=None,
-    superpixel_loss=dict(loss_weight=1.0, m=0.003))
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                 dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
+    superpixel_loss=dict(loss_weight=1.0, m=0.003),
+)
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5)),
+]
 test_evaluator = val_evaluator

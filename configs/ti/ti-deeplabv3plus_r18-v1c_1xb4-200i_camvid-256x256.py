@@ -10,11 +10,14 @@ model = dict(
     type='JointSuperpixelSegmentor',
     superpixel_net={{_base_.superpixel_net}},
     fusion=dict(type='TIFusionHead', hidden=(None, None), precision='float64'),
-    superpixel_loss=dict(loss_weight=1.0, m=0.003))
+    superpixel_loss=dict(loss_weight=1.0, m=0.003),
+)
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
+    _delete_=True,
+    type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-4, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=0.1)}))
+    paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=0.1)}),
+)
 param_scheduler = []  # fixed LR, as the paper's joint training
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))

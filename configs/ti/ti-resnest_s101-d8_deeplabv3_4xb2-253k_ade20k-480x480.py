@@ -13,21 +13,25 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 model = dict(
     data_preprocessor=dict(size=crop_size),
     decode_head=dict(num_classes=150),
     auxiliary_head=dict(num_classes=150),
-    fusion=dict(type='TIFusionHead', hidden=(None, )),  # 2 layers: 159 -> 159 -> 159
-    test_cfg=dict(mode='whole'))
+    fusion=dict(type='TIFusionHead', hidden=(None,)),  # 2 layers: 159 -> 159 -> 159
+    test_cfg=dict(mode='whole'),
+)
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                 dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5)),
+]
 test_evaluator = val_evaluator
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 10)
-default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', by_epoch=False,
-                                     interval=max_iters // 10))
+default_hooks = dict(
+    checkpoint=dict(type='SafeCheckpointHook', by_epoch=False, interval=max_iters // 10)
+)
 # the pretrained semantic model, a local file (no model hub), e.g.
 #   --cfg-options load_from=checkpoints/resnest_s101-d8_deeplabv3_ade20k.pth
 load_from = None

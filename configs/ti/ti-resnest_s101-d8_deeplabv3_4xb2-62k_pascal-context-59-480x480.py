@@ -8,14 +8,18 @@ model = dict(
     decode_head=dict(num_classes=59),
     auxiliary_head=dict(num_classes=59),
     fusion=dict(type='TIFusionHead', hidden=(None, None)),  # 3 layers of 68 channels
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)
 train_dataloader = dict(batch_size=2)
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                 dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5)),
+]
 test_evaluator = val_evaluator
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 10)
-default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', by_epoch=False,
-                                     interval=max_iters // 10))
+default_hooks = dict(
+    checkpoint=dict(type='SafeCheckpointHook', by_epoch=False, interval=max_iters // 10)
+)
 # the pretrained semantic model, a local file (no model hub), e.g.
 #   --cfg-options load_from=checkpoints/resnest_s101-d8_deeplabv3_pascal-context-59.pth
 load_from = None

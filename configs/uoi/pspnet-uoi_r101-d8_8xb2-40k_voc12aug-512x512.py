@@ -5,8 +5,12 @@ model = dict(
     pretrained='open-mmlab://resnet101_v1c',  # offline: a local resnet101_v1c.pth
     data_preprocessor=dict(size=(512, 512)),
     backbone=dict(depth=101),
-    decode_head=dict(num_classes=21, loss_decode=[
-        dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.3),
-        dict(type='UOILoss', loss_weight=0.7),
-    ]),
-    auxiliary_head=dict(num_classes=21))
+    decode_head=dict(
+        num_classes=21,
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.3),
+            dict(type='UOILoss', loss_weight=0.7),
+        ],
+    ),
+    auxiliary_head=dict(num_classes=21),
+)

@@ -3,7 +3,10 @@
 # Sec. 5); the auxiliary head keeps its cross-entropy.
 _base_ = ['../cpp/pspnet32_r18-v1c_1xb4-500i_camvid-256x256.py']
 model = dict(
-    decode_head=dict(loss_decode=[
-        dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.3),
-        dict(type='UOILoss', loss_weight=0.7),
-    ]))
+    decode_head=dict(
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.3),
+            dict(type='UOILoss', loss_weight=0.7),
+        ]
+    )
+)

@@ -3,6 +3,14 @@
 _base_ = ['./_fpn_r18-v1c_camvid.py']
 upsampler = dict(type='HCUpsampler')
 model = dict(
-    backbone=dict(type='HCResNet', hc_levels=2, sampling_branch='block', use_dcn=True,
-                  cluster_dim=64, tau=0.07),
-    neck=dict(upsampler=upsampler), decode_head=dict(upsampler=upsampler))
+    backbone=dict(
+        type='HCResNet',
+        hc_levels=2,
+        sampling_branch='block',
+        use_dcn=True,
+        cluster_dim=64,
+        tau=0.07,
+    ),
+    neck=dict(upsampler=upsampler),
+    decode_head=dict(upsampler=upsampler),
+)

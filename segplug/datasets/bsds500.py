@@ -1,4 +1,5 @@
 """BSDS500 (Arbelaez et al., TPAMI 2011): images with 5-7 human segmentations each."""
+
 from __future__ import annotations
 
 import os.path as osp
@@ -46,8 +47,7 @@ class BSDS500Dataset(BaseSegDataset):
     # check (DataCheckHook) opens the images only and compares no head with these classes
     label_maps = False
 
-    def __init__(self, img_suffix: str = '.jpg', seg_map_suffix: str = '.mat',
-                 **kwargs) -> None:
+    def __init__(self, img_suffix: str = '.jpg', seg_map_suffix: str = '.mat', **kwargs) -> None:
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
     def load_data_list(self) -> list[dict]:
@@ -55,8 +55,8 @@ class BSDS500Dataset(BaseSegDataset):
         for info in data_list:  # fail at construction, naming the file, not mid-evaluation
             if 'seg_map_path' in info and not osp.isfile(info['seg_map_path']):
                 raise FileNotFoundError(
-                    f'BSDS500 ground truth of {info["img_path"]} not found: '
-                    f'{info["seg_map_path"]}')
+                    f'BSDS500 ground truth of {info["img_path"]} not found: {info["seg_map_path"]}'
+                )
         return data_list
 
 
@@ -76,12 +76,14 @@ class LoadBSDSAnnotations(BaseTransform):
     def transform(self, results: dict) -> dict:
         segs, bounds = load_bsds_groundtruth(results['seg_map_path'])
         if self.annotator is not None and not -len(segs) <= self.annotator < len(segs):
-            raise ValueError(f'annotator={self.annotator}: {results["seg_map_path"]} has '
-                             f'{len(segs)} annotators')
+            raise ValueError(
+                f'annotator={self.annotator}: {results["seg_map_path"]} has {len(segs)} annotators'
+            )
         results['gt_segmentations'] = segs
         results['gt_boundaries'] = bounds
-        results['gt_seg_map'] = (bounds.max(0) if self.annotator is None
-                                 else bounds[self.annotator]).astype(np.uint8)
+        results['gt_seg_map'] = (
+            bounds.max(0) if self.annotator is None else bounds[self.annotator]
+        ).astype(np.uint8)
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
 
@@ -97,8 +99,9 @@ class BSDSRegionLabels(BaseTransform):
             every annotator's map).
     """
 
-    def __init__(self, annotator: int | None = None, num_labels: int = 50,
-                 ignore_index: int = 255) -> None:
+    def __init__(
+        self, annotator: int | None = None, num_labels: int = 50, ignore_index: int = 255
+    ) -> None:
         self.annotator, self.num_labels, self.ignore_index = annotator, num_labels, ignore_index
 
     def transform(self, results: dict) -> dict:
@@ -118,10 +121,16 @@ def bsds500_split(data_root: str, split: str = 'val') -> BSDS500Dataset:
         FileNotFoundError: ``data_root`` has no ``images/<split>`` folder.
     """
     if not osp.isdir(osp.join(data_root, 'images', split)):
-        raise FileNotFoundError(f'BSDS500 not found at {data_root} (no images/{split}): put '
-                                'it in data/bsds500 (docs/datasets.md) or pass --data-root')
+        raise FileNotFoundError(
+            f'BSDS500 not found at {data_root} (no images/{split}): put '
+            'it in data/bsds500 (docs/datasets.md) or pass --data-root'
+        )
     # segplug's transform named with its scope: no default scope needs to be set first
-    return DATASETS.build(dict(
-        type='BSDS500Dataset', data_root=data_root,
-        data_prefix=dict(img_path=f'images/{split}', seg_map_path=f'groundTruth/{split}'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='mmseg.LoadBSDSAnnotations')]))
+    return DATASETS.build(
+        dict(
+            type='BSDS500Dataset',
+            data_root=data_root,
+            data_prefix=dict(img_path=f'images/{split}', seg_map_path=f'groundTruth/{split}'),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='mmseg.LoadBSDSAnnotations')],
+        )
+    )

@@ -1,4 +1,5 @@
 """CamVid (SegNet version): 11 classes, Unlabelled (id 11) ignored."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,14 +21,35 @@ class CamVidDataset(BaseSegDataset):
     """
 
     METAINFO = dict(
-        classes=('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol',
-                 'Fence', 'Car', 'Pedestrian', 'Bicyclist'),
-        palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128],
-                 [60, 40, 222], [128, 128, 0], [192, 128, 128], [64, 64, 128],
-                 [64, 0, 128], [64, 64, 0], [0, 128, 192]])
+        classes=(
+            'Sky',
+            'Building',
+            'Pole',
+            'Road',
+            'Pavement',
+            'Tree',
+            'SignSymbol',
+            'Fence',
+            'Car',
+            'Pedestrian',
+            'Bicyclist',
+        ),
+        palette=[
+            [128, 128, 128],
+            [128, 0, 0],
+            [192, 192, 128],
+            [128, 64, 128],
+            [60, 40, 222],
+            [128, 128, 0],
+            [192, 128, 128],
+            [64, 64, 128],
+            [64, 0, 128],
+            [64, 64, 0],
+            [0, 128, 192],
+        ],
+    )
 
-    def __init__(self, img_suffix: str = '.jpg', seg_map_suffix: str = '.png',
-                 **kwargs) -> None:
+    def __init__(self, img_suffix: str = '.jpg', seg_map_suffix: str = '.png', **kwargs) -> None:
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
     @classmethod

@@ -12,6 +12,7 @@ Two levels:
 
 Both raise :class:`DatasetCheckError`, whose message names each offending file and option.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,9 @@ class DatasetCheckError(ValueError):
         super().__init__('\n'.join(lines))
 
 
-def read_label_ids(img: str | os.PathLike, label: str | os.PathLike
-                   ) -> tuple[np.ndarray | None, str | None]:
+def read_label_ids(
+    img: str | os.PathLike, label: str | os.PathLike
+) -> tuple[np.ndarray | None, str | None]:
     """A converter's view of one image / label pair: the label's (H, W) class ids, or why the
     pair cannot be used (label missing, a file unreadable, a label that is not one channel
     or not the image's size). Dataset-specific id checks are the caller's.
@@ -109,22 +111,29 @@ def check_dataset_cfg(cfg: Mapping, option: str = 'train_dataloader.dataset') ->
     for leaf, where in _iter_dataset_cfgs(cfg, option):
         root = leaf.get('data_root')
         if root and '://' not in str(root) and not osp.isdir(root):
-            problems.append(DataProblem(
-                f'{where}.data_root={root!r}',
-                f'is not a directory (looked for {osp.abspath(root)})'))
+            problems.append(
+                DataProblem(
+                    f'{where}.data_root={root!r}',
+                    f'is not a directory (looked for {osp.abspath(root)})',
+                )
+            )
             continue
         ann = _join(root, leaf.get('ann_file'))
         if ann and '://' not in ann and not osp.isdir(ann):
             if not osp.isfile(ann):
                 problems.append(DataProblem(f'{where}.ann_file={ann!r}', 'split file not found'))
             elif not any(line.strip() for line in open(ann, encoding='utf-8')):
-                problems.append(DataProblem(
-                    f'{where}.ann_file={ann!r}', 'split file is empty (no sample names)'))
+                problems.append(
+                    DataProblem(
+                        f'{where}.ann_file={ann!r}', 'split file is empty (no sample names)'
+                    )
+                )
         for key, folder in (leaf.get('data_prefix') or {}).items():
             path = _join(root, folder)
             if path and '://' not in path and not osp.isdir(path):
-                problems.append(DataProblem(
-                    f'{where}.data_prefix.{key}={path!r}', 'folder not found'))
+                problems.append(
+                    DataProblem(f'{where}.data_prefix.{key}={path!r}', 'folder not found')
+                )
     if problems:
         raise DatasetCheckError(f'dataset config {option}', problems)
 
@@ -140,8 +149,9 @@ def leaf_datasets(dataset: Any) -> Iterator[Any]:
         yield dataset
 
 
-def _label_values_after_mapping(values: np.ndarray, reduce_zero_label: bool,
-                                label_map: Mapping[int, int] | None) -> np.ndarray:
+def _label_values_after_mapping(
+    values: np.ndarray, reduce_zero_label: bool, label_map: Mapping[int, int] | None
+) -> np.ndarray:
     """Apply ``LoadAnnotations``' transformations to a set of label values.
 
     Args:
@@ -161,8 +171,9 @@ def _label_values_after_mapping(values: np.ndarray, reduce_zero_label: bool,
     return out
 
 
-def _check_sample(info: Mapping, num_classes: int, ignore_index: int,
-                  decode_images: bool) -> list[DataProblem]:
+def _check_sample(
+    info: Mapping, num_classes: int, ignore_index: int, decode_images: bool
+) -> list[DataProblem]:
     problems = []
     img_path = info['img_path']
     img_size = None
@@ -187,27 +198,45 @@ def _check_sample(info: Mapping, num_classes: int, ignore_index: int,
         return problems + [DataProblem(seg_path, f'label map cannot be decoded ({e})')]
     seg = np.squeeze(seg)
     if seg.ndim != 2:
-        return problems + [DataProblem(
-            seg_path, f'label map has shape {seg.shape}; expected a single-channel (H, W) '
-                      'map of class ids (palette or grey PNG)')]
+        return problems + [
+            DataProblem(
+                seg_path,
+                f'label map has shape {seg.shape}; expected a single-channel (H, W) '
+                'map of class ids (palette or grey PNG)',
+            )
+        ]
     if img_size is not None and (seg.shape[1], seg.shape[0]) != img_size:
-        problems.append(DataProblem(
-            seg_path, f'label size {seg.shape[1]}x{seg.shape[0]} differs from image size '
-                      f'{img_size[0]}x{img_size[1]} ({img_path})'))
+        problems.append(
+            DataProblem(
+                seg_path,
+                f'label size {seg.shape[1]}x{seg.shape[0]} differs from image size '
+                f'{img_size[0]}x{img_size[1]} ({img_path})',
+            )
+        )
     raw = np.unique(seg)
     if raw.max() > 255:
-        problems.append(DataProblem(
-            seg_path, f'label values up to {int(raw.max())}; MMSegmentation loads labels as '
-                      'uint8 (0..255)'))
+        problems.append(
+            DataProblem(
+                seg_path,
+                f'label values up to {int(raw.max())}; MMSegmentation loads labels as '
+                'uint8 (0..255)',
+            )
+        )
         return problems
-    values = _label_values_after_mapping(raw, bool(info.get('reduce_zero_label')),
-                                         info.get('label_map'))
-    bad = sorted({int(v) for v, m in zip(raw, values)
-                  if not (0 <= m < num_classes or m == ignore_index)})
+    values = _label_values_after_mapping(
+        raw, bool(info.get('reduce_zero_label')), info.get('label_map')
+    )
+    bad = sorted(
+        {int(v) for v, m in zip(raw, values) if not (0 <= m < num_classes or m == ignore_index)}
+    )
     if bad:
-        problems.append(DataProblem(
-            seg_path, f'label values {bad} are outside [0, {num_classes}) and are not the '
-                      f'ignore index {ignore_index}'))
+        problems.append(
+            DataProblem(
+                seg_path,
+                f'label values {bad} are outside [0, {num_classes}) and are not the '
+                f'ignore index {ignore_index}',
+            )
+        )
     return problems
 
 
@@ -217,8 +246,9 @@ def _data_infos(dataset: Any) -> Iterable[Mapping]:
     return [dataset.get_data_info(i) for i in range(len(dataset))]
 
 
-def check_dataset(dataset: Any, name: str = 'dataset', decode_images: bool = True,
-                  num_workers: int | None = None) -> None:
+def check_dataset(
+    dataset: Any, name: str = 'dataset', decode_images: bool = True, num_workers: int | None = None
+) -> None:
     """Open every file of a built segmentation dataset and check it.
 
     Args:
@@ -244,8 +274,9 @@ def check_dataset(dataset: Any, name: str = 'dataset', decode_images: bool = Tru
         if not getattr(leaf, 'label_maps', True):  # e.g. BSDS500's .mat files: images only
             infos = [{**info, 'seg_map_path': None} for info in infos]
         with ThreadPoolExecutor(workers) as pool:
-            for found in pool.map(lambda i: _check_sample(i, num_classes, ignore_index,
-                                                          decode_images), infos):
+            for found in pool.map(
+                lambda i: _check_sample(i, num_classes, ignore_index, decode_images), infos
+            ):
                 problems.extend(found)
     if problems:
         raise DatasetCheckError(name, problems)

@@ -5,6 +5,7 @@ rule by class names (Table 4). The rule is kept here by those names and resolved
 MMSegmentation's own list of the 66 v1.2 classes (``MapillaryDataset_v1.METAINFO``), so a
 misspelt name fails loudly instead of silently mapping a class to ignore.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,15 @@ MAPILLARY_V12_CLASSES: tuple[str, ...] = tuple(MapillaryDataset_v1.METAINFO['cla
 # "On Rails" is not mapped by the paper and stays ignored here too. Every Mapillary class
 # not listed (Street Light, Traffic Sign (Back), Bird, Parking, Bridge, ...) becomes 255.
 TABLE4: dict[int, tuple[str, ...]] = {
-    0: ('Road', 'Bike Lane', 'Crosswalk - Plain', 'Rail Track', 'Service Lane',
-        'Lane Marking - Crosswalk', 'Lane Marking - General'),
+    0: (
+        'Road',
+        'Bike Lane',
+        'Crosswalk - Plain',
+        'Rail Track',
+        'Service Lane',
+        'Lane Marking - Crosswalk',
+        'Lane Marking - General',
+    ),
     1: ('Sidewalk', 'Curb', 'Curb Cut'),
     2: ('Building',),
     3: ('Wall',),
@@ -50,8 +58,10 @@ def mapillary_to_cityscapes_lut() -> np.ndarray:
     for train_id, names in TABLE4.items():
         for name in names:
             if name not in index:
-                raise ValueError(f'Table 4 names Mapillary class {name!r}, which is not a '
-                                 f'v1.2 class ({len(index)} classes known)')
+                raise ValueError(
+                    f'Table 4 names Mapillary class {name!r}, which is not a '
+                    f'v1.2 class ({len(index)} classes known)'
+                )
             if lut[index[name]] != IGNORE:
                 raise ValueError(f'Mapillary class {name!r} is mapped twice in Table 4')
             lut[index[name]] = train_id

@@ -11,6 +11,7 @@ official 795 / 654 split is ``splits.mat`` (``trainNdxs``, ``testNdxs``, 1-based
 MMSegmentation 1.2.2 has no reader for these: its ``nyu.py`` converter and ``NYUDataset`` are
 for the depth-estimation release. h5py reads the v7.3 file; SciPy the older-format ones.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,12 +19,47 @@ from pathlib import Path
 import numpy as np
 
 NYU40_CLASSES = (
-    'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window',
-    'bookshelf', 'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain', 'dresser',
-    'pillow', 'mirror', 'floor mat', 'clothes', 'ceiling', 'books', 'refrigerator',
-    'television', 'paper', 'towel', 'shower curtain', 'box', 'whiteboard', 'person',
-    'night stand', 'toilet', 'sink', 'lamp', 'bathtub', 'bag', 'otherstructure',
-    'otherfurniture', 'otherprop')
+    'wall',
+    'floor',
+    'cabinet',
+    'bed',
+    'chair',
+    'sofa',
+    'table',
+    'door',
+    'window',
+    'bookshelf',
+    'picture',
+    'counter',
+    'blinds',
+    'desk',
+    'shelves',
+    'curtain',
+    'dresser',
+    'pillow',
+    'mirror',
+    'floor mat',
+    'clothes',
+    'ceiling',
+    'books',
+    'refrigerator',
+    'television',
+    'paper',
+    'towel',
+    'shower curtain',
+    'box',
+    'whiteboard',
+    'person',
+    'night stand',
+    'toilet',
+    'sink',
+    'lamp',
+    'bathtub',
+    'bag',
+    'otherstructure',
+    'otherfurniture',
+    'otherprop',
+)
 MAPPING_KEYS = ('mapClass', 'mapping')  # classMapping40.mat; other redistributions
 
 
@@ -54,6 +90,7 @@ def read_mat_variable(path: str | Path, key: str | tuple[str, ...]) -> np.ndarra
             found = sorted(f.keys())
     else:
         from scipy.io import loadmat, whosmat
+
         try:  # only the asked-for variables are decoded, not the whole file
             data = loadmat(path, variable_names=list(keys))
             for k in keys:
@@ -62,8 +99,7 @@ def read_mat_variable(path: str | Path, key: str | tuple[str, ...]) -> np.ndarra
             found = sorted(name for name, _, _ in whosmat(path))
         except Exception as e:  # noqa: BLE001  (any decoder error is a bad file)
             raise ValueError(f'{path}: not a readable MATLAB file ({e})') from e
-    raise ValueError(f'{path}: has no variable {" or ".join(map(repr, keys))} '
-                     f'(it holds {found})')
+    raise ValueError(f'{path}: has no variable {" or ".join(map(repr, keys))} (it holds {found})')
 
 
 def load_nyu40_lut(path: str | Path, num_raw: int | None = None) -> np.ndarray:
@@ -75,14 +111,19 @@ def load_nyu40_lut(path: str | Path, num_raw: int | None = None) -> np.ndarray:
     """
     m = read_mat_variable(path, MAPPING_KEYS).squeeze()
     if m.ndim != 1:
-        raise ValueError(f'{path}: the mapping has shape {m.shape}, expected one value per '
-                         'raw class (1 x 894)')
+        raise ValueError(
+            f'{path}: the mapping has shape {m.shape}, expected one value per raw class (1 x 894)'
+        )
     if num_raw is not None and m.size != num_raw:
-        raise ValueError(f'{path}: the mapping has {m.size} entries but the labelled file '
-                         f'has {num_raw} raw classes')
+        raise ValueError(
+            f'{path}: the mapping has {m.size} entries but the labelled file '
+            f'has {num_raw} raw classes'
+        )
     if not np.array_equal(m, np.round(m)) or m.min() < 0 or m.max() > len(NYU40_CLASSES):
-        raise ValueError(f'{path}: mapping values must be integers in 0..40, found '
-                         f'{m.min()}..{m.max()}: is this the 40-class mapping?')
+        raise ValueError(
+            f'{path}: mapping values must be integers in 0..40, found '
+            f'{m.min()}..{m.max()}: is this the 40-class mapping?'
+        )
     return np.concatenate([[0], m]).astype(np.uint8)
 
 
@@ -99,15 +140,18 @@ def load_nyu_splits(path: str | Path, num_frames: int) -> dict[str, np.ndarray]:
             raise ValueError(f'{path}: {key} must hold 1-based frame numbers')
         idx = idx.astype(np.int64)
         if idx.min() < 1 or idx.max() > num_frames:
-            raise ValueError(f'{path}: {key} holds {idx.min()}..{idx.max()}, outside the '
-                             f'labelled file\'s frames 1..{num_frames}')
+            raise ValueError(
+                f'{path}: {key} holds {idx.min()}..{idx.max()}, outside the '
+                f"labelled file's frames 1..{num_frames}"
+            )
         if np.unique(idx).size != idx.size:
             raise ValueError(f'{path}: {key} repeats a frame')
         out[split] = idx - 1
     both = np.intersect1d(out['train'], out['test'])
     if both.size:
-        raise ValueError(f'{path}: frames {(both[:5] + 1).tolist()} are in both trainNdxs '
-                         'and testNdxs')
+        raise ValueError(
+            f'{path}: frames {(both[:5] + 1).tolist()} are in both trainNdxs and testNdxs'
+        )
     return out
 
 
@@ -124,9 +168,11 @@ class NYULabeledMat:
             raise FileNotFoundError(f'{self.path}: file not found')
         h5py = _h5py()
         if not h5py.is_hdf5(self.path):
-            raise ValueError(f'{self.path}: not a MATLAB v7.3 (HDF5) file; the official '
-                             'nyu_depth_v2_labeled.mat is one (re-saved copies must keep '
-                             "MATLAB's -v7.3 format)")
+            raise ValueError(
+                f'{self.path}: not a MATLAB v7.3 (HDF5) file; the official '
+                'nyu_depth_v2_labeled.mat is one (re-saved copies must keep '
+                "MATLAB's -v7.3 format)"
+            )
         # MATLAB writes v7.3 arrays in compressed chunks that may span frames: a 256 MiB
         # chunk cache keeps frame-by-frame reads from decompressing a chunk again per frame
         self._f = h5py.File(self.path, 'r', rdcc_nbytes=256 * 2**20, rdcc_nslots=100003)
@@ -140,12 +186,13 @@ class NYULabeledMat:
         if len(im) != 4 or im[1] != 3 or len(lb) != 3 or im[0] != lb[0] or im[2:] != lb[1:]:
             shapes = f'images {im[::-1]}, labels {lb[::-1]} (MATLAB order)'
             self.close()
-            raise ValueError(f'{self.path}: expected images (H, W, 3, N) and labels (H, W, N) '
-                             f'of one size, found {shapes}')
+            raise ValueError(
+                f'{self.path}: expected images (H, W, 3, N) and labels (H, W, N) '
+                f'of one size, found {shapes}'
+            )
         self.num_frames = int(im[0])
         self.size = (int(im[3]), int(im[2]))  # (H, W)
-        self.num_raw_classes = int(np.prod(self._f['names'].shape)) if 'names' in self._f \
-            else None
+        self.num_raw_classes = int(np.prod(self._f['names'].shape)) if 'names' in self._f else None
 
     def image(self, k: int) -> np.ndarray:
         """Frame ``k`` (0-based) as (H, W, 3) uint8 RGB."""

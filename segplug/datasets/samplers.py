@@ -6,6 +6,7 @@ its size (20,000 Mapillary images would swamp 3,475 Cityscapes ones); the supple
 fixes the share of each dataset in every batch (40% Cityscapes fine + val, 40% Mapillary, 20%
 coarse) and samples the classes of Mapillary and coarse uniformly ([16], Zhu et al. 2019).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -54,12 +55,15 @@ def image_classes(dataset: Any, ignore_index: int = 255) -> list[list[int]]:
         info = dataset.get_data_info(i)
         path = info.get('seg_map_path')
         if not path or not osp.isfile(path):
-            raise FileNotFoundError(f'class-uniform sampling needs label maps: {path!r} '
-                                    f'(image {info.get("img_path")}) not found')
+            raise FileNotFoundError(
+                f'class-uniform sampling needs label maps: {path!r} '
+                f'(image {info.get("img_path")}) not found'
+            )
         with Image.open(path) as im:
             raw = np.unique(np.asarray(im))
-        values = _label_values_after_mapping(raw, bool(info.get('reduce_zero_label')),
-                                             info.get('label_map'))
+        values = _label_values_after_mapping(
+            raw, bool(info.get('reduce_zero_label')), info.get('label_map')
+        )
         out.append(sorted({int(v) for v in values if v != ignore_index}))
     return out
 
@@ -85,21 +89,32 @@ class MixedDatasetSampler(Sampler[int]):
     ``InfiniteSampler`` does, so the shares hold over the global batch.
     """
 
-    def __init__(self, dataset: Any, proportions: Sequence[float],
-                 class_uniform: bool | Sequence[bool] = False, seed: int | None = None,
-                 class_index_file: str | None = None, ignore_index: int = 255) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        proportions: Sequence[float],
+        class_uniform: bool | Sequence[bool] = False,
+        seed: int | None = None,
+        class_index_file: str | None = None,
+        ignore_index: int = 255,
+    ) -> None:
         if not hasattr(dataset, 'datasets') or not hasattr(dataset, 'cumulative_sizes'):
-            raise ValueError('MixedDatasetSampler needs a ConcatDataset '
-                             f'(train_dataloader.dataset), got {type(dataset).__name__}')
+            raise ValueError(
+                'MixedDatasetSampler needs a ConcatDataset '
+                f'(train_dataloader.dataset), got {type(dataset).__name__}'
+            )
         n = len(dataset.datasets)
         if len(proportions) != n or any(p <= 0 for p in proportions):
-            raise ValueError(f'sampler.proportions must hold {n} positive shares (one per '
-                             f'dataset of the ConcatDataset), got {list(proportions)}')
+            raise ValueError(
+                f'sampler.proportions must hold {n} positive shares (one per '
+                f'dataset of the ConcatDataset), got {list(proportions)}'
+            )
         if isinstance(class_uniform, bool):
             class_uniform = [class_uniform] * n
         if len(class_uniform) != n:
-            raise ValueError(f'sampler.class_uniform must be a bool or {n} bools, got '
-                             f'{list(class_uniform)}')
+            raise ValueError(
+                f'sampler.class_uniform must be a bool or {n} bools, got {list(class_uniform)}'
+            )
         self.rank, self.world_size = get_dist_info()
         self.dataset = dataset
         self.proportions = [float(p) for p in proportions]
@@ -108,8 +123,9 @@ class MixedDatasetSampler(Sampler[int]):
         self.offsets = [0] + list(dataset.cumulative_sizes[:-1])
         self.sizes = [len(d) for d in dataset.datasets]
         if any(s == 0 for s in self.sizes):
-            raise ValueError(f'MixedDatasetSampler: a dataset of the ConcatDataset is empty '
-                             f'(sizes {self.sizes})')
+            raise ValueError(
+                f'MixedDatasetSampler: a dataset of the ConcatDataset is empty (sizes {self.sizes})'
+            )
         self.class_images: list[dict[int, list[int]] | None] = [None] * n
         if any(self.class_uniform):
             index = self._class_index(class_index_file, ignore_index)
@@ -128,11 +144,15 @@ class MixedDatasetSampler(Sampler[int]):
             with open(path) as f:
                 index = json.load(f)
             if [len(x) for x in index] != self.sizes:
-                raise ValueError(f'class_index_file {path} is for datasets of sizes '
-                                 f'{[len(x) for x in index]}, not {self.sizes}: delete it')
+                raise ValueError(
+                    f'class_index_file {path} is for datasets of sizes '
+                    f'{[len(x) for x in index]}, not {self.sizes}: delete it'
+                )
             return index
-        index = [image_classes(d, ignore_index) if cu else [[]] * len(d)
-                 for d, cu in zip(self.dataset.datasets, self.class_uniform)]
+        index = [
+            image_classes(d, ignore_index) if cu else [[]] * len(d)
+            for d, cu in zip(self.dataset.datasets, self.class_uniform)
+        ]
         if path and self.rank == 0:
             with open(path, 'w') as f:
                 json.dump(index, f)

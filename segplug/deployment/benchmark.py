@@ -6,6 +6,7 @@ result is the median per engine. Peak memory is measured in a fresh process per 
 (spawned, so no allocator state or arena is shared): the peak resident set size while the
 engine is built and runs the frame, minus the process's resident size after its imports.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-def interleaved_times(engines: dict[str, Callable[[], object]], rounds: int,
-                      warmup: int = 1) -> dict[str, list[float]]:
+def interleaved_times(
+    engines: dict[str, Callable[[], object]], rounds: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Milliseconds per call of each engine over ``rounds`` rounds (after ``warmup``
     untimed rounds); each round calls every engine once, in reversed order every other
     round."""
@@ -31,7 +33,7 @@ def interleaved_times(engines: dict[str, Callable[[], object]], rounds: int,
             engines[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             start = time.perf_counter()
             engines[name]()
             times[name].append(1000 * (time.perf_counter() - start))
@@ -63,8 +65,16 @@ def _peak_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _measure_peak(engine: str, config: str, checkpoint: str | None, cfg_options: dict | None,
-                  onnx_path: str | None, img: np.ndarray, threads: int, runs: int) -> float:
+def _measure_peak(
+    engine: str,
+    config: str,
+    checkpoint: str | None,
+    cfg_options: dict | None,
+    onnx_path: str | None,
+    img: np.ndarray,
+    threads: int,
+    runs: int,
+) -> float:
     """In a fresh process: peak RSS over building ``engine`` and running it, in MB above
     the RSS after imports."""
     import onnxruntime  # noqa: F401  (both engines measured after the same imports)
@@ -73,6 +83,7 @@ def _measure_peak(engine: str, config: str, checkpoint: str | None, cfg_options:
     import segplug  # noqa: F401
     from segplug.deployment.ort_runner import OrtRunner
     from segplug.deployment.wrapper import ExportWrapper, build_segmentor
+
     torch.set_num_threads(threads)
     _reset_peak()
     baseline = _status_mb('VmRSS')
@@ -89,16 +100,24 @@ def _measure_peak(engine: str, config: str, checkpoint: str | None, cfg_options:
     return _peak_mb() - baseline
 
 
-def peak_memory_mb(engine: str, config: str, checkpoint: str | None,
-                   cfg_options: dict | None, onnx_path: str | None, img: np.ndarray,
-                   threads: int, runs: int = 2) -> float:
+def peak_memory_mb(
+    engine: str,
+    config: str,
+    checkpoint: str | None,
+    cfg_options: dict | None,
+    onnx_path: str | None,
+    img: np.ndarray,
+    threads: int,
+    runs: int = 2,
+) -> float:
     """Peak memory (MB) of ``engine`` (``'pytorch'`` or ``'onnxruntime'``) building the
     model and running ``img`` ``runs`` times, in a spawned process."""
     if engine not in ('pytorch', 'onnxruntime'):
         raise ValueError(f'engine must be "pytorch" or "onnxruntime", got {engine!r}')
     with multiprocessing.get_context('spawn').Pool(1) as pool:
-        return pool.apply(_measure_peak, (engine, config, checkpoint, cfg_options, onnx_path,
-                                          img, threads, runs))
+        return pool.apply(
+            _measure_peak, (engine, config, checkpoint, cfg_options, onnx_path, img, threads, runs)
+        )
 
 
 @dataclass
@@ -127,15 +146,17 @@ def markdown_table(results: list[ModelResult]) -> str:
     """The README table: ms/image, speed-up, peak MB, parity; the last two columns compare
     every model with the first one listed (its time / this model's), in each engine."""
     ref = results[0]
-    lines = ['| model | PyTorch ms | ORT ms | ORT speed-up | PyTorch peak MB | ORT peak MB '
-             f'| max abs diff | vs {ref.name}: PyTorch | vs {ref.name}: ORT |',
-             '|---|---:|---:|---:|---:|---:|---:|---:|---:|']
+    lines = [
+        '| model | PyTorch ms | ORT ms | ORT speed-up | PyTorch peak MB | ORT peak MB '
+        f'| max abs diff | vs {ref.name}: PyTorch | vs {ref.name}: ORT |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ]
     for r in results:
-        mem = [f'{r.peak_mb[k]:.0f}' if k in r.peak_mb else '-'
-               for k in ('pytorch', 'onnxruntime')]
+        mem = [f'{r.peak_mb[k]:.0f}' if k in r.peak_mb else '-' for k in ('pytorch', 'onnxruntime')]
         lines.append(
             f'| {r.name} | {r.ms["pytorch"]:.0f} | {r.ms["onnxruntime"]:.0f} '
             f'| {r.speedup:.2f}x | {mem[0]} | {mem[1]} | {r.max_abs_diff:.1e} '
             f'| {ref.ms["pytorch"] / r.ms["pytorch"]:.2f}x '
-            f'| {ref.ms["onnxruntime"] / r.ms["onnxruntime"]:.2f}x |')
+            f'| {ref.ms["onnxruntime"] / r.ms["onnxruntime"]:.2f}x |'
+        )
     return '\n'.join(lines)

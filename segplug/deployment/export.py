@@ -8,6 +8,7 @@ at the least (its conversion down to 17 fails), and bakes the same traced sizes 
 deprecated but present in torch 2.14; :mod:`segplug.deployment.rewrites` makes what it gets
 wrong right, and every export is compared with PyTorch in ONNX Runtime.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -56,25 +57,38 @@ def example_input(shape: Sequence[int], batch: int = 1, seed: int = 0) -> Tensor
     return torch.rand(batch, 3, *shape, generator=gen) * 255
 
 
-def _validate(wrapper: ExportWrapper, path: str, shape: Sequence[int], dynamic: bool,
-              opset: int, force: bool) -> None:
+def _validate(
+    wrapper: ExportWrapper, path: str, shape: Sequence[int], dynamic: bool, opset: int, force: bool
+) -> None:
     if opset < MIN_OPSET:
-        raise ValueError(f'opset {opset} is too old: segplug models need >= {MIN_OPSET} '
-                         '(GridSample for DCNv2, ScatterElements with reduction=add for '
-                         'logit consistency)')
+        raise ValueError(
+            f'opset {opset} is too old: segplug models need >= {MIN_OPSET} '
+            '(GridSample for DCNv2, ScatterElements with reduction=add for '
+            'logit consistency)'
+        )
     if len(shape) != 2 or any(int(s) < 1 for s in shape):
         raise ValueError(f'shape must be two positive sizes H W, got {tuple(shape)}')
     if dynamic and wrapper.slide:
-        raise ValueError('test_cfg.mode=slide computes its windows from the traced size: '
-                         'export it without --dynamic, or with '
-                         '--cfg-options model.test_cfg.mode=whole')
+        raise ValueError(
+            'test_cfg.mode=slide computes its windows from the traced size: '
+            'export it without --dynamic, or with '
+            '--cfg-options model.test_cfg.mode=whole'
+        )
     if osp.exists(path) and not force:
         raise FileExistsError(f'{path} exists: pass --force (force=True) to overwrite it')
 
 
-def export_onnx(wrapper: ExportWrapper, path: str, shape: Sequence[int], batch: int = 1,
-                dynamic: bool = False, opset: int = 17, fp16: bool = False,
-                force: bool = False, rewrites: Sequence[str] | None = None) -> ExportResult:
+def export_onnx(
+    wrapper: ExportWrapper,
+    path: str,
+    shape: Sequence[int],
+    batch: int = 1,
+    dynamic: bool = False,
+    opset: int = 17,
+    fp16: bool = False,
+    force: bool = False,
+    rewrites: Sequence[str] | None = None,
+) -> ExportResult:
     """Trace ``wrapper`` on a (batch, 3, H, W) input and write ONNX to ``path``.
 
     Args:
@@ -102,35 +116,54 @@ def export_onnx(wrapper: ExportWrapper, path: str, shape: Sequence[int], batch: 
     axes = None
     if dynamic:
         spatial = {0: 'batch', 2: 'height', 3: 'width'}
-        axes = {'img': spatial, output: spatial if not wrapper.argmax else
-                {0: 'batch', 1: 'height', 2: 'width'}}
+        axes = {
+            'img': spatial,
+            output: spatial if not wrapper.argmax else {0: 'batch', 1: 'height', 2: 'width'},
+        }
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     part = path + '.part'
     start = time.perf_counter()
-    precision = (torch.autocast('cpu', dtype=torch.float16, cache_enabled=False) if fp16
-                 else contextlib.nullcontext())
+    precision = (
+        torch.autocast('cpu', dtype=torch.float16, cache_enabled=False)
+        if fp16
+        else contextlib.nullcontext()
+    )
     try:
         # the exporter prints its whole graph to stdout when it fails: kept out of the way
-        with export_rewrites(rewrites, opset), torch.no_grad(), precision, \
-                warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            export_rewrites(rewrites, opset),
+            torch.no_grad(),
+            precision,
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             # TracerWarnings flag Python values taken from tensors; the comparison with
             # PyTorch at a second size (check_parity) is what catches a baked-in size
             warnings.simplefilter('ignore')
-            torch.onnx.export(wrapper.eval(), (x,), part, dynamo=False, opset_version=opset,
-                              input_names=['img'], output_names=[output],
-                              dynamic_axes=axes, do_constant_folding=True)
+            torch.onnx.export(
+                wrapper.eval(),
+                (x,),
+                part,
+                dynamo=False,
+                opset_version=opset,
+                input_names=['img'],
+                output_names=[output],
+                dynamic_axes=axes,
+                do_constant_folding=True,
+            )
     except Exception as e:
         if osp.exists(part):
             os.remove(part)
         raise ExportError(describe_failure(wrapper, x, e, opset)) from e
     os.replace(part, path)
-    return ExportResult(path, opset, dynamic, fp16, tuple(x.shape), output,
-                        time.perf_counter() - start)
+    return ExportResult(
+        path, opset, dynamic, fp16, tuple(x.shape), output, time.perf_counter() - start
+    )
 
 
 # -- naming what failed -----------------------------------------------------------------
 
-_OP_PATTERNS = (r"operator '?(?:aten::)?([A-Za-z0-9_]+)'?", r"aten::([A-Za-z0-9_]+)")
+_OP_PATTERNS = (r"operator '?(?:aten::)?([A-Za-z0-9_]+)'?", r'aten::([A-Za-z0-9_]+)')
 
 
 def failed_op(error: BaseException) -> str | None:
@@ -167,14 +200,18 @@ def _module_stack(model: nn.Module) -> Iterator[list[str]]:
     def enter(label: str):
         def hook(_module, _args) -> None:
             stack.append(label)
+
         return hook
 
     def leave(_module, _args, _out) -> None:  # a hook returning a value would replace _out
         stack.pop()
 
     for name, module in model.named_modules():
-        handles.append(module.register_forward_pre_hook(
-            enter(f'{name or "(model)"} ({type(module).__name__})')))
+        handles.append(
+            module.register_forward_pre_hook(
+                enter(f'{name or "(model)"} ({type(module).__name__})')
+            )
+        )
         handles.append(module.register_forward_hook(leave))
     try:
         yield stack
@@ -192,11 +229,11 @@ def call_sites(model: nn.Module, x: Tensor) -> dict[str, list[str]]:
     return mode.sites
 
 
-def describe_failure(wrapper: ExportWrapper, x: Tensor, error: BaseException,
-                     opset: int) -> str:
+def describe_failure(wrapper: ExportWrapper, x: Tensor, error: BaseException, opset: int) -> str:
     """'<module> calls <op>, which does not export to ONNX opset N: <exporter message>'."""
-    first = next((line.strip() for line in str(error).splitlines() if line.strip()),
-                 type(error).__name__)
+    first = next(
+        (line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__
+    )
     first = first[:400]
     op = failed_op(error)
     if op is None:
@@ -206,15 +243,19 @@ def describe_failure(wrapper: ExportWrapper, x: Tensor, error: BaseException,
     except Exception:  # the diagnosis must not hide the export error
         sites = []
     where = ', '.join(s.replace('segmentor.', '', 1) for s in sites[:4]) or 'an unknown module'
-    return (f'{where} calls {op}, which does not export to ONNX opset {opset} '
-            f'({type(error).__name__}: {first})')
+    return (
+        f'{where} calls {op}, which does not export to ONNX opset {opset} '
+        f'({type(error).__name__}: {first})'
+    )
 
 
 # -- checking ---------------------------------------------------------------------------
 
+
 def check_model(path: str) -> None:
     """``onnx.checker`` on the file (with shape inference): raises on an invalid model."""
     import onnx
+
     onnx.checker.check_model(path, full_check=True)
 
 
@@ -230,21 +271,24 @@ class Parity:
         return self.max_abs_diff <= atol and self.label_agreement >= agreement
 
     def __str__(self) -> str:
-        return (f'{self.shape}: max |ORT - PyTorch| = {self.max_abs_diff:.2e}, '
-                f'labels equal on {100 * self.label_agreement:.4f}% of pixels')
+        return (
+            f'{self.shape}: max |ORT - PyTorch| = {self.max_abs_diff:.2e}, '
+            f'labels equal on {100 * self.label_agreement:.4f}% of pixels'
+        )
 
 
 def compare(reference: np.ndarray, result: np.ndarray, argmax: bool) -> Parity:
     """Parity of an ONNX Runtime ``result`` with the PyTorch ``reference`` (same shapes)."""
     if reference.shape != result.shape:
-        raise ValueError(f'ONNX Runtime returned shape {result.shape}, PyTorch '
-                         f'{reference.shape}')
+        raise ValueError(f'ONNX Runtime returned shape {result.shape}, PyTorch {reference.shape}')
     if argmax:
-        return Parity(reference.shape, float(np.abs(reference - result).max()),
-                      float((reference == result).mean()))
+        return Parity(
+            reference.shape,
+            float(np.abs(reference - result).max()),
+            float((reference == result).mean()),
+        )
     diff = float(np.abs(reference.astype(np.float64) - result).max())
-    return Parity(reference.shape, diff,
-                  float((reference.argmax(1) == result.argmax(1)).mean()))
+    return Parity(reference.shape, diff, float((reference.argmax(1) == result.argmax(1)).mean()))
 
 
 def check_parity(wrapper: ExportWrapper, runner, images: Sequence[np.ndarray]) -> list[Parity]:

@@ -2,6 +2,7 @@
 
 onnxruntime is imported when a runner is made, so ``segplug.deployment`` imports without it.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,16 +38,23 @@ class OrtRunner:
         profile: write ONNX Runtime's per-node profile (see :meth:`profile_summary`).
     """
 
-    def __init__(self, path: str, threads: int | None = None,
-                 providers: Sequence[str] = ('CPUExecutionProvider',),
-                 profile: bool = False) -> None:
+    def __init__(
+        self,
+        path: str,
+        threads: int | None = None,
+        providers: Sequence[str] = ('CPUExecutionProvider',),
+        profile: bool = False,
+    ) -> None:
         import onnxruntime as ort
+
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: ONNX model not found')
         missing = [p for p in providers if p not in ort.get_available_providers()]
         if missing:
-            raise ValueError(f'execution providers {missing} are not in this onnxruntime '
-                             f'build (available: {ort.get_available_providers()})')
+            raise ValueError(
+                f'execution providers {missing} are not in this onnxruntime '
+                f'build (available: {ort.get_available_providers()})'
+            )
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads is not None:

@@ -27,6 +27,7 @@ grid-sample DCNv2 (``GridSample``, opset >= 16), logit consistency's scatter-add
 duplicate ids (``ScatterElements`` with ``reduction='add'``, opset >= 16), the superpixel
 FCN's argmax and gathers.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,8 +66,7 @@ def register_rewrite(name: str, owner: Any, attr: str, why: str) -> Callable[[Ca
 
 
 @contextlib.contextmanager
-def export_rewrites(names: Sequence[str] | None = None,
-                    opset: int = 17) -> Iterator[list[str]]:
+def export_rewrites(names: Sequence[str] | None = None, opset: int = 17) -> Iterator[list[str]]:
     """Swap the registered rewrites in (all, or ``names``) for the ``with`` block, and
     register the exporter symbolics (:data:`SYMBOLICS`) for ``opset``.
 
@@ -95,12 +95,15 @@ def export_rewrites(names: Sequence[str] | None = None,
 
 # -- floor division (an exporter symbolic) ----------------------------------------------
 
+
 def floor_divide_symbolic(g: Any, self: Any, other: Any) -> Any:
     """``aten::floor_divide`` as floor division (torch's own symbolic truncates): for
     integers ``q = trunc(a / b)``, minus 1 where the remainder is non-zero and a, b have
     opposite signs; for floats ``Floor(a / b)``."""
-    is_float = any((v.type().scalarType() or 'Float') in ('Float', 'Double', 'Half', 'BFloat16')
-                   for v in (self, other))
+    is_float = any(
+        (v.type().scalarType() or 'Float') in ('Float', 'Double', 'Half', 'BFloat16')
+        for v in (self, other)
+    )
     if is_float:
         return g.op('Floor', g.op('Div', self, other))
     # in int64 (sizes are), cast back for a narrower integer type
@@ -127,8 +130,9 @@ SYMBOLICS: dict[str, Callable] = {'aten::floor_divide': floor_divide_symbolic}
 _adaptive_avg_pool2d = F.adaptive_avg_pool2d
 
 
-def adaptive_pool_matrix(size: int | Tensor, out: int, dtype: torch.dtype,
-                         device: torch.device | None = None) -> Tensor:
+def adaptive_pool_matrix(
+    size: int | Tensor, out: int, dtype: torch.dtype, device: torch.device | None = None
+) -> Tensor:
     """(out, size) matrix of adaptive average pooling along one axis: row i averages the
     inputs [floor(i size / out), ceil((i + 1) size / out)), as ``F.adaptive_avg_pool2d``.
 
@@ -142,8 +146,12 @@ def adaptive_pool_matrix(size: int | Tensor, out: int, dtype: torch.dtype,
     return inside.to(dtype) / (end - start).to(dtype)[:, None]
 
 
-@register_rewrite('adaptive_avg_pool2d', F, 'adaptive_avg_pool2d',
-                  'ONNX has no adaptive pooling: two averaging matrices of the run-time size')
+@register_rewrite(
+    'adaptive_avg_pool2d',
+    F,
+    'adaptive_avg_pool2d',
+    'ONNX has no adaptive pooling: two averaging matrices of the run-time size',
+)
 def adaptive_avg_pool2d_matmul(input: Tensor, output_size: Any) -> Tensor:
     """``F.adaptive_avg_pool2d`` of a (B, C, H, W) or (C, H, W) input as ``P_h x P_w^T``.
 
@@ -164,8 +172,12 @@ def adaptive_avg_pool2d_matmul(input: Tensor, output_size: Any) -> Tensor:
 _upsample_forward = Upsample.forward
 
 
-@register_rewrite('mmseg_upsample', Upsample, 'forward',
-                  "mmseg's Upsample takes int() of the traced size: keep it symbolic")
+@register_rewrite(
+    'mmseg_upsample',
+    Upsample,
+    'forward',
+    "mmseg's Upsample takes int() of the traced size: keep it symbolic",
+)
 def upsample_forward(self: Upsample, x: Tensor) -> Tensor:
     """``Upsample.forward`` with the output size ``size * factor`` kept traceable (an
     integer factor; anything else runs the original)."""
@@ -190,14 +202,21 @@ def conv1x1_matmul(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor
 
 
 def _is_plain_1x1(conv: nn.Conv2d) -> bool:
-    return (tuple(conv.kernel_size) == (1, 1) and tuple(conv.stride) == (1, 1)
-            and conv.padding in ((0, 0), 'valid') and conv.groups == 1)
+    return (
+        tuple(conv.kernel_size) == (1, 1)
+        and tuple(conv.stride) == (1, 1)
+        and conv.padding in ((0, 0), 'valid')
+        and conv.groups == 1
+    )
 
 
-@register_rewrite('conv1x1_float64', nn.Conv2d, '_conv_forward',
-                  "ONNX Runtime's Conv is float only: float64 1x1 convs as MatMul")
-def conv2d_forward(self: nn.Conv2d, input: Tensor, weight: Tensor,
-                   bias: Tensor | None) -> Tensor:
+@register_rewrite(
+    'conv1x1_float64',
+    nn.Conv2d,
+    '_conv_forward',
+    "ONNX Runtime's Conv is float only: float64 1x1 convs as MatMul",
+)
+def conv2d_forward(self: nn.Conv2d, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """``nn.Conv2d._conv_forward``: float64 plain 1x1 convolutions as a matmul, the rest
     unchanged."""
     if weight.dtype == torch.float64 and _is_plain_1x1(self):

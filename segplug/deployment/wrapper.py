@@ -6,6 +6,7 @@ to the input) and ``postprocess_result`` (argmax). :class:`ExportWrapper` chains
 calls on a (B, 3, H, W) image batch, so an exported model takes pixels and returns logits or
 labels, and nothing of MMSegmentation is needed beside it.
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -41,14 +42,20 @@ class ExportWrapper(nn.Module):
         super().__init__()
         pre = segmentor.data_preprocessor
         if not isinstance(pre, SegDataPreProcessor):
-            raise ValueError(f'{type(segmentor).__name__}: data_preprocessor is '
-                             f'{type(pre).__name__}; exporting needs SegDataPreProcessor')
+            raise ValueError(
+                f'{type(segmentor).__name__}: data_preprocessor is '
+                f'{type(pre).__name__}; exporting needs SegDataPreProcessor'
+            )
         if not hasattr(segmentor, 'inference'):
-            raise ValueError(f'{type(segmentor).__name__} has no inference(inputs, metas): '
-                             'only EncoderDecoder-style segmentors export')
+            raise ValueError(
+                f'{type(segmentor).__name__} has no inference(inputs, metas): '
+                'only EncoderDecoder-style segmentors export'
+            )
         if pre.test_cfg:
-            raise ValueError(f'data_preprocessor.test_cfg={pre.test_cfg} pads test images; '
-                             'export the model without test-time padding')
+            raise ValueError(
+                f'data_preprocessor.test_cfg={pre.test_cfg} pads test images; '
+                'export the model without test-time padding'
+            )
         self.segmentor = segmentor
         self.argmax = argmax
         self.channel_conversion = pre.channel_conversion
@@ -71,8 +78,7 @@ class ExportWrapper(nn.Module):
     def forward(self, img: Tensor) -> Tensor:
         x = self.preprocess(img)
         size = x.shape[2:]
-        metas = [dict(img_shape=size, ori_shape=size, pad_shape=size)
-                 for _ in range(x.shape[0])]
+        metas = [dict(img_shape=size, ori_shape=size, pad_shape=size) for _ in range(x.shape[0])]
         logits = self.segmentor.inference(x, metas)
         if not self.argmax:
             return logits
@@ -81,8 +87,12 @@ class ExportWrapper(nn.Module):
         return logits.argmax(dim=1)
 
 
-def build_segmentor(config: str | Config, checkpoint: str | None = None,
-                    cfg_options: dict | None = None, seed: int = 0) -> nn.Module:
+def build_segmentor(
+    config: str | Config,
+    checkpoint: str | None = None,
+    cfg_options: dict | None = None,
+    seed: int = 0,
+) -> nn.Module:
     """The config's segmentor in eval mode on CPU.
 
     Without a checkpoint the weights are ``init_weights`` under ``seed`` (ImageNet
@@ -118,16 +128,21 @@ def load_strict(model: nn.Module, checkpoint: str, show: int = 8) -> None:
         raise FileNotFoundError(f'{checkpoint}: checkpoint not found')
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    state = {k[len('module.') :] if k.startswith('module.') else k: v for k, v in state.items()}
     try:
         result = model.load_state_dict(state, strict=False)
     except RuntimeError as e:  # same keys, other shapes: torch names them
-        raise ValueError(f'{checkpoint} does not fit the config\'s {type(model).__name__}: '
-                         f'{e}') from e
+        raise ValueError(
+            f"{checkpoint} does not fit the config's {type(model).__name__}: {e}"
+        ) from e
     if result.missing_keys or result.unexpected_keys:
+
         def listed(keys: list[str]) -> str:
             more = f' (+{len(keys) - show} more)' if len(keys) > show else ''
             return (', '.join(keys[:show]) + more) if keys else 'none'
-        raise ValueError(f'{checkpoint} does not fit the config\'s {type(model).__name__}: '
-                         f'missing keys: {listed(result.missing_keys)}; '
-                         f'unexpected keys: {listed(result.unexpected_keys)}')
+
+        raise ValueError(
+            f"{checkpoint} does not fit the config's {type(model).__name__}: "
+            f'missing keys: {listed(result.missing_keys)}; '
+            f'unexpected keys: {listed(result.unexpected_keys)}'
+        )

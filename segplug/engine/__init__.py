@@ -1,4 +1,5 @@
 """Runner glue: hooks, the CPU-capable DDP wrapper, checkpoint loading, visual backends, AMP."""
+
 from .amp import AutocastOptimWrapper, configure_amp
 from .cfg_options import CfgOptionsAction, blame_cfg_options, merge_cfg_options
 from .checkpoint import (
@@ -17,10 +18,27 @@ from .runtime import adapt_cfg, init_cpu_distributed, load_cfg, resolve_resume, 
 from .val_before_train_hook import ValBeforeTrainHook
 from .vis_backends import OptionalTensorboardVisBackend
 
-__all__ = ['AutocastOptimWrapper', 'configure_amp', 'allow_mmengine_checkpoints',
-           'DataCheckHook', 'SegDistributedDataParallel', 'NaNGuardHook', 'EvalProgressHook',
-           'adapt_cfg', 'init_cpu_distributed', 'load_cfg', 'without_checks',
-           'OptionalTensorboardVisBackend',
-           'ValBeforeTrainHook', 'CfgOptionsAction', 'blame_cfg_options', 'merge_cfg_options',
-           'find_resume_checkpoint', 'load_checkpoint', 'load_runner_checkpoint',
-           'read_checkpoint', 'SafeCheckpointHook', 'resolve_resume']
+__all__ = [
+    'AutocastOptimWrapper',
+    'configure_amp',
+    'allow_mmengine_checkpoints',
+    'DataCheckHook',
+    'SegDistributedDataParallel',
+    'NaNGuardHook',
+    'EvalProgressHook',
+    'adapt_cfg',
+    'init_cpu_distributed',
+    'load_cfg',
+    'without_checks',
+    'OptionalTensorboardVisBackend',
+    'ValBeforeTrainHook',
+    'CfgOptionsAction',
+    'blame_cfg_options',
+    'merge_cfg_options',
+    'find_resume_checkpoint',
+    'load_checkpoint',
+    'load_runner_checkpoint',
+    'read_checkpoint',
+    'SafeCheckpointHook',
+    'resolve_resume',
+]

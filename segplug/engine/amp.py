@@ -10,6 +10,7 @@ there and is not faster than float32 on CPU kernels.
 What stays in float32 under either (see ``segplug.models.utils.precision``): soft clustering,
 DCNv2 sampling, logit consistency, the CPP-KL, UOI / IoU and metric-learning losses.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,9 @@ class AutocastOptimWrapper(OptimWrapper):
     def __init__(self, *args, dtype: str = 'bfloat16', **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if dtype not in AMP_DTYPES:
-            raise ValueError(f'AutocastOptimWrapper dtype must be one of {AMP_DTYPES}, '
-                             f'got {dtype!r}')
+            raise ValueError(
+                f'AutocastOptimWrapper dtype must be one of {AMP_DTYPES}, got {dtype!r}'
+            )
         self.cast_dtype = getattr(torch, dtype)
 
     @contextlib.contextmanager
@@ -49,8 +51,7 @@ class AutocastOptimWrapper(OptimWrapper):
             yield
 
 
-def configure_amp(cfg: Config, dtype: str | None = None,
-                  cuda: bool | None = None) -> Config:
+def configure_amp(cfg: Config, dtype: str | None = None, cuda: bool | None = None) -> Config:
     """Turn ``cfg``'s optimizer wrapper into a mixed-precision one, in place.
 
     Args:
@@ -73,8 +74,10 @@ def configure_amp(cfg: Config, dtype: str | None = None,
         wrapper.loss_scale = 'dynamic'
         return cfg
     if dtype == 'float16':
-        raise ValueError('--amp-dtype float16 needs a GPU (loss scaling is CUDA-only in '
-                         'MMEngine); without one, --amp trains in bfloat16 autocast')
+        raise ValueError(
+            '--amp-dtype float16 needs a GPU (loss scaling is CUDA-only in '
+            'MMEngine); without one, --amp trains in bfloat16 autocast'
+        )
     wrapper.type = 'AutocastOptimWrapper'
     wrapper.dtype = 'bfloat16'
     return cfg

@@ -16,6 +16,7 @@ unpacking error. Here:
   that mentions an option's key (``unexpected keyword argument 'depht'``) or its value (a
   registry type), :func:`blame_cfg_options` re-raises it naming that option.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,19 @@ from mmengine.runner import Runner
 # although configs rarely set them (so they are legitimate options)
 RUNNER_KEYS = frozenset(
     set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'}
-    | {'runner_type', 'custom_imports', 'model_wrapper_cfg', 'find_unused_parameters',
-       'compile', 'activation_checkpointing', 'efficient_conv_bn_eval', 'gpu_ids',
-       'tta_model', 'tta_pipeline'})
+    | {
+        'runner_type',
+        'custom_imports',
+        'model_wrapper_cfg',
+        'find_unused_parameters',
+        'compile',
+        'activation_checkpointing',
+        'efficient_conv_bn_eval',
+        'gpu_ids',
+        'tta_model',
+        'tta_pipeline',
+    }
+)
 
 
 def _split_top(text: str) -> list[str]:
@@ -79,14 +90,20 @@ class CfgOptionsAction(DictAction):
     """``--cfg-options`` action: MMEngine's ``DictAction`` with values parsed by
     :func:`parse_value` (spaces kept) and malformed pairs named."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         options = dict(getattr(namespace, self.dest, None) or {})
         for pair in values or []:
             key, sep, value = pair.partition('=')
             if not sep or not key.strip():
                 raise argparse.ArgumentError(
-                    self, f'{pair!r} is not KEY=VALUE (e.g. train_cfg.max_iters=100)')
+                    self, f'{pair!r} is not KEY=VALUE (e.g. train_cfg.max_iters=100)'
+                )
             options[key.strip()] = parse_value(value)
         setattr(namespace, self.dest, options)
 
@@ -105,8 +122,12 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
             close = difflib.get_close_matches(parts[0], sorted(known), n=3, cutoff=0.6)
             raise ValueError(
                 f'--cfg-options {key}: the config has no key {parts[0]!r}'
-                + (f'; closest: {", ".join(close)}' if close else
-                   f'; its keys: {", ".join(sorted(cfg.keys()))}'))
+                + (
+                    f'; closest: {", ".join(close)}'
+                    if close
+                    else f'; its keys: {", ".join(sorted(cfg.keys()))}'
+                )
+            )
         if parts[0] not in cfg.keys():
             continue  # a runner key the config leaves unset: nothing deeper to compare
         node: Any = cfg[parts[0]]
@@ -119,9 +140,12 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                 if isinstance(node, dict):
                     close = difflib.get_close_matches(part, list(node), n=3, cutoff=0.6)
                     hint = f' (closest there: {", ".join(close)})' if close else ''
-                    print_log(f'--cfg-options {key}: adds {part!r} to '
-                              f'{".".join(parts[:depth])}, which did not have it{hint}',
-                              logger='current', level=logging.WARNING)
+                    print_log(
+                        f'--cfg-options {key}: adds {part!r} to '
+                        f'{".".join(parts[:depth])}, which did not have it{hint}',
+                        logger='current',
+                        level=logging.WARNING,
+                    )
                 break
 
 
@@ -136,8 +160,7 @@ def merge_cfg_options(cfg: Config, options: dict | None) -> Config:
 def _culprits(err: BaseException, options: dict) -> list[str]:
     message = str(err)
     by_key = [k for k in options if f"'{k.rsplit('.', 1)[-1]}'" in message]
-    by_value = [k for k, v in options.items()
-                if isinstance(v, str) and len(v) > 1 and v in message]
+    by_value = [k for k, v in options.items() if isinstance(v, str) and len(v) > 1 and v in message]
     return by_key or by_value
 
 
@@ -153,5 +176,6 @@ def blame_cfg_options(options: dict | None) -> Iterator[None]:
             raise
         named = ', '.join(f'{k}={options[k]!r}' for k in culprits)
         reason = err.args[0] if isinstance(err, KeyError) and err.args else err
-        raise ValueError(f'--cfg-options {named} was refused: {type(err).__name__}: '
-                         f'{reason}') from err
+        raise ValueError(
+            f'--cfg-options {named} was refused: {type(err).__name__}: {reason}'
+        ) from err

@@ -14,6 +14,7 @@
 * Resuming (:func:`find_resume_checkpoint`): the newest *whole* checkpoint of a work dir,
   whatever ``last_checkpoint`` says.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,22 +38,42 @@ def _numpy_globals() -> list:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar  # type: ignore
-    dtypes = [type(np.dtype(t)) for t in
-              ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32',
-               'uint64', 'float16', 'float32', 'float64')]
+    dtypes = [
+        type(np.dtype(t))
+        for t in (
+            'bool',
+            'int8',
+            'int16',
+            'int32',
+            'int64',
+            'uint8',
+            'uint16',
+            'uint32',
+            'uint64',
+            'float16',
+            'float32',
+            'float64',
+        )
+    ]
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
 
 
 def history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` restricted to what MMEngine pickles: ``HistoryBuffer.<statistic>``."""
     from mmengine.logging import HistoryBuffer
-    if (isinstance(obj, type) and issubclass(obj, HistoryBuffer) and isinstance(name, str)
-            and name in ('min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods)):
+
+    if (
+        isinstance(obj, type)
+        and issubclass(obj, HistoryBuffer)
+        and isinstance(name, str)
+        and name in ('min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods)
+    ):
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); segplug allows getattr only for '
         'MMEngine HistoryBuffer statistics. Load it with weights_only=False only if you '
-        'trust its source.')
+        'trust its source.'
+    )
 
 
 def allow_mmengine_checkpoints() -> None:
@@ -60,11 +81,16 @@ def allow_mmengine_checkpoints() -> None:
     if not hasattr(torch.serialization, 'add_safe_globals'):
         return  # torch < 2.4 has no weights_only default to work around
     from mmengine.logging import HistoryBuffer
-    torch.serialization.add_safe_globals([
-        HistoryBuffer, *_numpy_globals(),
-        # protocol 2 (MMEngine's default) names the builtin '__builtin__.getattr'
-        (history_buffer_getattr, '__builtin__.getattr'),
-        (history_buffer_getattr, 'builtins.getattr')])
+
+    torch.serialization.add_safe_globals(
+        [
+            HistoryBuffer,
+            *_numpy_globals(),
+            # protocol 2 (MMEngine's default) names the builtin '__builtin__.getattr'
+            (history_buffer_getattr, '__builtin__.getattr'),
+            (history_buffer_getattr, 'builtins.getattr'),
+        ]
+    )
 
 
 PARTIAL_FLAG = '--allow-partial-checkpoint'
@@ -79,6 +105,7 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
         ValueError: a file that is truncated, corrupt or not a checkpoint, naming it.
     """
     from mmengine.runner.checkpoint import _load_checkpoint
+
     local = '://' not in filename
     if local and not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file not found: {filename}')
@@ -90,11 +117,14 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
         checkpoint = _load_checkpoint(filename, map_location=map_location)
     except Exception as err:  # a file that is not a checkpoint fails in any unpickler step
         reason = str(err).strip().splitlines()[0] if str(err).strip() else ''
-        raise ValueError(f'{filename}: not a readable checkpoint '
-                         f'({type(err).__name__}: {reason})') from err
+        raise ValueError(
+            f'{filename}: not a readable checkpoint ({type(err).__name__}: {reason})'
+        ) from err
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{filename}: not a checkpoint (it holds a {type(checkpoint).__name__},'
-                         ' not a dict of weights)')
+        raise ValueError(
+            f'{filename}: not a checkpoint (it holds a {type(checkpoint).__name__},'
+            ' not a dict of weights)'
+        )
     return checkpoint
 
 
@@ -135,9 +165,14 @@ def _first(keys: list[str], n: int = 5) -> str:
     return shown + (f', ... ({len(keys) - n} more)' if len(keys) > n else '')
 
 
-def load_checkpoint(model: nn.Module, filename: str, strict: bool = True,
-                    map_location: str = 'cpu', checkpoint: dict | None = None,
-                    config: str | None = None) -> dict:
+def load_checkpoint(
+    model: nn.Module,
+    filename: str,
+    strict: bool = True,
+    map_location: str = 'cpu',
+    checkpoint: dict | None = None,
+    config: str | None = None,
+) -> dict:
     """Load the weights of ``filename`` into ``model``, refusing a checkpoint of another model.
 
     Args:
@@ -159,10 +194,11 @@ def load_checkpoint(model: nn.Module, filename: str, strict: bool = True,
     if checkpoint is None:
         checkpoint = read_checkpoint(filename, map_location)
     state = checkpoint.get('state_dict', checkpoint)
-    if not isinstance(state, dict) or not all(
-            isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f'{filename}: not a model checkpoint (no state_dict of tensors; '
-                         f'top-level keys: {_first(sorted(map(str, checkpoint)))})')
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(
+            f'{filename}: not a model checkpoint (no state_dict of tensors; '
+            f'top-level keys: {_first(sorted(map(str, checkpoint)))})'
+        )
     metadata = getattr(state, '_metadata', None)
     state = OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state.items())
     if metadata is not None:
@@ -171,28 +207,45 @@ def load_checkpoint(model: nn.Module, filename: str, strict: bool = True,
     own = target.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    reshaped = [f'{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                for k in own if k in state and state[k].shape != own[k].shape]
-    problems = [f'{len(keys)} {what} ({_first(keys)})' for what, keys in
-                (('missing keys', missing), ('unexpected keys', unexpected),
-                 ('tensors of another shape', reshaped)) if keys]
+    reshaped = [
+        f'{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+        for k in own
+        if k in state and state[k].shape != own[k].shape
+    ]
+    problems = [
+        f'{len(keys)} {what} ({_first(keys)})'
+        for what, keys in (
+            ('missing keys', missing),
+            ('unexpected keys', unexpected),
+            ('tensors of another shape', reshaped),
+        )
+        if keys
+    ]
     if problems:
         model_name = f'the model of {config}' if config else 'the model'
-        message = (f'{filename} does not fit {model_name} ({type(target).__name__}): '
-                   + '; '.join(problems))
+        message = f'{filename} does not fit {model_name} ({type(target).__name__}): ' + '; '.join(
+            problems
+        )
         if strict:
-            raise ValueError(f'{message}. Is it a checkpoint of this config? To load only '
-                             f'the weights that fit, pass {PARTIAL_FLAG} (strict=False).')
-        print_log(f'{message}; loading the {len(own) - len(missing) - len(reshaped)} '
-                  f'tensors that fit ({PARTIAL_FLAG}).', logger='current', level=logging.WARNING)
+            raise ValueError(
+                f'{message}. Is it a checkpoint of this config? To load only '
+                f'the weights that fit, pass {PARTIAL_FLAG} (strict=False).'
+            )
+        print_log(
+            f'{message}; loading the {len(own) - len(missing) - len(reshaped)} '
+            f'tensors that fit ({PARTIAL_FLAG}).',
+            logger='current',
+            level=logging.WARNING,
+        )
         for key in [r.split(' ', 1)[0] for r in reshaped]:
             del state[key]
     target.load_state_dict(state, strict=False)
     return checkpoint
 
 
-def load_runner_checkpoint(runner: Any, filename: str, strict: bool = True,
-                           checkpoint: dict | None = None) -> dict:
+def load_runner_checkpoint(
+    runner: Any, filename: str, strict: bool = True, checkpoint: dict | None = None
+) -> dict:
     """``Runner.load_checkpoint`` made strict (see :func:`load_checkpoint`): the runner's
     hooks see the checkpoint first (``after_load_checkpoint``, e.g. EMA weights swapped in),
     as in MMEngine, then it is loaded into ``runner.model``."""
@@ -200,8 +253,9 @@ def load_runner_checkpoint(runner: Any, filename: str, strict: bool = True,
         checkpoint = read_checkpoint(filename)
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
     load_checkpoint(runner.model, filename, strict, checkpoint=checkpoint)
-    runner.logger.info(f'Load checkpoint from {filename}'
-                       + ('' if strict else f' ({PARTIAL_FLAG})'))
+    runner.logger.info(
+        f'Load checkpoint from {filename}' + ('' if strict else f' ({PARTIAL_FLAG})')
+    )
     return checkpoint
 
 
@@ -231,16 +285,25 @@ def find_resume_checkpoint(work_dir: str) -> str | None:
             named = text
         elif osp.isfile(osp.join(work_dir, osp.basename(text))):
             named = osp.join(work_dir, osp.basename(text))
-            _warn(f'{pointer} names {text}, which does not exist (work dir moved?); '
-                  f'using {named}')
+            _warn(f'{pointer} names {text}, which does not exist (work dir moved?); using {named}')
         else:
-            _warn(f'{pointer} names {text}, which does not exist; looking for '
-                  f'checkpoints in {work_dir}')
-    found = sorted(((int(m.group(2)), name) for name in os.listdir(work_dir)
-                    if (m := CHECKPOINT_NAME.match(name))), reverse=True)
+            _warn(
+                f'{pointer} names {text}, which does not exist; looking for '
+                f'checkpoints in {work_dir}'
+            )
+    found = sorted(
+        (
+            (int(m.group(2)), name)
+            for name in os.listdir(work_dir)
+            if (m := CHECKPOINT_NAME.match(name))
+        ),
+        reverse=True,
+    )
     candidates = ([named] if named else []) + [
-        osp.join(work_dir, name) for _, name in found
-        if not named or not osp.samefile(osp.join(work_dir, name), named)]
+        osp.join(work_dir, name)
+        for _, name in found
+        if not named or not osp.samefile(osp.join(work_dir, name), named)
+    ]
     damaged = []
     for path in candidates:
         damage = checkpoint_damage(path)
@@ -249,8 +312,9 @@ def find_resume_checkpoint(work_dir: str) -> str | None:
         damaged.append(path)
         _warn(f'skipping {path}: not a whole checkpoint ({damage}); trying an older one')
     if damaged:
-        raise ValueError(f'no whole checkpoint to resume in {work_dir}: '
-                         f'{", ".join(damaged)} are all damaged')
+        raise ValueError(
+            f'no whole checkpoint to resume in {work_dir}: {", ".join(damaged)} are all damaged'
+        )
     return None
 
 

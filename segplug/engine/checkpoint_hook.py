@@ -9,6 +9,7 @@ final name, fsync the folder, update ``last_checkpoint`` the same way, and only 
 what is no longer kept. At every instant the folder holds a whole newest checkpoint or the
 previous one, and ``last_checkpoint`` names a whole file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,8 +93,11 @@ def all_finite(tensors: Iterable[torch.Tensor]) -> bool:
 
 def nonfinite_tensors(model: torch.nn.Module) -> list[str]:
     """Names of the parameters and buffers of ``model`` holding NaN or Inf."""
-    return [name for name, t in chain(model.named_parameters(), model.named_buffers())
-            if t.is_floating_point() and not bool(torch.isfinite(t.detach()).all())]
+    return [
+        name
+        for name, t in chain(model.named_parameters(), model.named_buffers())
+        if t.is_floating_point() and not bool(torch.isfinite(t.detach()).all())
+    ]
 
 
 @HOOKS.register_module()
@@ -141,8 +145,7 @@ class SafeCheckpointHook(CheckpointHook):
         and the ``last_checkpoint`` update, and a finiteness check first."""
         self._refuse_nonfinite(runner)
         stale = []
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 stale.append(self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
             self.keep_ckpt_ids.append(step)
@@ -154,17 +157,23 @@ class SafeCheckpointHook(CheckpointHook):
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
         runner.save_checkpoint(
-            self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch,
-            backend_args=self.backend_args, **self.args)
+            self.out_dir,
+            filename,
+            self.file_client_args,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler,
+            meta=meta,
+            by_epoch=self.by_epoch,
+            backend_args=self.backend_args,
+            **self.args,
+        )
         if not is_main_process():
             return
         self._point_last_checkpoint(runner)
         self._prune(stale)
 
     def _point_last_checkpoint(self, runner: Any) -> None:
-        write_atomically(osp.join(runner.work_dir, 'last_checkpoint'),
-                         str(self.last_ckpt).encode())
+        write_atomically(osp.join(runner.work_dir, 'last_checkpoint'), str(self.last_ckpt).encode())
 
     def _prune(self, names: list[str]) -> None:
         for name in names:
@@ -181,13 +190,12 @@ class SafeCheckpointHook(CheckpointHook):
             return
         self._refuse_nonfinite(runner)
         single = len(self.key_indicators) == 1
-        previous = ({None: self.best_ckpt_path} if single else dict(self.best_ckpt_path_dict))
+        previous = {None: self.best_ckpt_path} if single else dict(self.best_ckpt_path_dict)
         self._set_best_paths({k: None for k in previous})  # MMEngine removes what these name
         try:
             super()._save_best_checkpoint(runner, metrics)
         finally:
-            current = ({None: self.best_ckpt_path} if single
-                       else dict(self.best_ckpt_path_dict))
+            current = {None: self.best_ckpt_path} if single else dict(self.best_ckpt_path_dict)
             self._set_best_paths({k: current[k] or old for k, old in previous.items()})
         for key, old in previous.items():
             if old and current[key] and current[key] != old and is_main_process():
@@ -209,21 +217,25 @@ class SafeCheckpointHook(CheckpointHook):
         if not bad:
             return
         names = nonfinite_tensors(model)
-        shown = ', '.join(names[:5]) + (f', ... ({len(names) - 5} more)' if len(names) > 5
-                                        else '')
+        shown = ', '.join(names[:5]) + (f', ... ({len(names) - 5} more)' if len(names) > 5 else '')
         raise NonFiniteModelError(
             f'the model holds NaN/Inf after iteration {runner.iter + 1} '
             f'({shown or "on another rank"}); it was not saved. '
-            + last_good_checkpoint_advice(runner))
+            + last_good_checkpoint_advice(runner)
+        )
 
     # ---- resuming with a new learning rate ---------------------------------------------
     def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
         """Record the config's learning rates before a resume replaces them."""
         wrapper = runner.optim_wrapper
-        if (isinstance(wrapper, OptimWrapper) and not isinstance(wrapper, OptimWrapperDict)
-                and 'optimizer' in checkpoint):
-            self._config_lrs = [g.get('initial_lr', g['lr'])
-                                for g in wrapper.optimizer.param_groups]
+        if (
+            isinstance(wrapper, OptimWrapper)
+            and not isinstance(wrapper, OptimWrapperDict)
+            and 'optimizer' in checkpoint
+        ):
+            self._config_lrs = [
+                g.get('initial_lr', g['lr']) for g in wrapper.optimizer.param_groups
+            ]
 
     def _apply_config_lr(self, runner: Any) -> None:
         config_lrs, self._config_lrs = self._config_lrs, None
@@ -239,9 +251,12 @@ class SafeCheckpointHook(CheckpointHook):
             if math.isclose(old, new, rel_tol=1e-9, abs_tol=0.0):
                 continue
             if old == 0:
-                print_log(f'resume: param group {i} has learning rate 0 in the checkpoint; '
-                          f'the config\'s {new:g} is NOT applied', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    f'resume: param group {i} has learning rate 0 in the checkpoint; '
+                    f"the config's {new:g} is NOT applied",
+                    logger='current',
+                    level=logging.WARNING,
+                )
                 continue
             scale = new / old
             group['lr'] *= scale
@@ -250,7 +265,10 @@ class SafeCheckpointHook(CheckpointHook):
             for scheduler in lr_schedulers:
                 scheduler.base_values[i] *= scale
                 scheduler._last_value[i] *= scale
-            print_log(f'resume: the config\'s learning rate {new:g} replaces the '
-                      f'checkpoint\'s {old:g} (param group {i}); the schedule goes on from '
-                      f'iteration {runner.iter} at {scale:g}x (lr now {group["lr"]:g})',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f"resume: the config's learning rate {new:g} replaces the "
+                f"checkpoint's {old:g} (param group {i}); the schedule goes on from "
+                f'iteration {runner.iter} at {scale:g}x (lr now {group["lr"]:g})',
+                logger='current',
+                level=logging.WARNING,
+            )

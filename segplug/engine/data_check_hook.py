@@ -1,4 +1,5 @@
 """Check the datasets' files and the model's class count before the first iteration."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,7 +48,8 @@ def check_num_classes(model: nn.Module, dataset: Any, name: str) -> None:
             raise ValueError(
                 f'{option} = {n}, but {name} ({type(dataset).__name__}) has '
                 f'{len(classes)} classes {tuple(classes)}: set it to {len(classes)}, '
-                f'e.g. --cfg-options {option}={len(classes)}')
+                f'e.g. --cfg-options {option}={len(classes)}'
+            )
 
 
 @HOOKS.register_module()

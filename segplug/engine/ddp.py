@@ -1,4 +1,5 @@
 """DDP that also runs on CPU (gloo), so a multi-GPU config trains unchanged on CPUs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,15 +20,16 @@ class SegDistributedDataParallel(MMDistributedDataParallel):
     plain BN under DDP does); on GPU it is ``MMDistributedDataParallel`` unchanged.
     """
 
-    def __init__(self, module: nn.Module, detect_anomalous_params: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs: Any
+    ) -> None:
         first = next(module.parameters(), None)
         if first is not None and first.device.type == 'cpu':
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
             if any(isinstance(m, nn.SyncBatchNorm) for m in module.modules()):
-                print_log('SyncBN has no CPU kernel: reverted to BatchNorm for CPU DDP',
-                          logger='current')
+                print_log(
+                    'SyncBN has no CPU kernel: reverted to BatchNorm for CPU DDP', logger='current'
+                )
                 module = revert_sync_batchnorm(module)
-        super().__init__(module=module, detect_anomalous_params=detect_anomalous_params,
-                         **kwargs)
+        super().__init__(module=module, detect_anomalous_params=detect_anomalous_params, **kwargs)

@@ -6,6 +6,7 @@ SEGMENTER: any MMSegmentation ``EncoderDecoder`` checkpoint (``backbone.*``,
 MMEngine loads one checkpoint per model, hence the join; the command line is
 ``tools/join_checkpoints.py``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,16 +38,19 @@ def join_checkpoints(segmenter: str, superpixel: str) -> dict[str, torch.Tensor]
     seg = _state_dict(segmenter)
     lacking = [p for p in SEG_PARTS if not any(k.startswith(p) for k in seg)]
     if lacking:
-        raise ValueError(f'{segmenter}: no {lacking} keys: not a segmenter checkpoint '
-                         f'(its keys start with {sorted({k.split(".")[0] for k in seg})})')
+        raise ValueError(
+            f'{segmenter}: no {lacking} keys: not a segmenter checkpoint '
+            f'(its keys start with {sorted({k.split(".")[0] for k in seg})})'
+        )
     if any(k.startswith(SP_PREFIX) for k in seg):
         raise ValueError(f'{segmenter}: already holds {SP_PREFIX}* keys (a joined model?)')
     sp = _state_dict(superpixel)
     if any(k.startswith(SP_PREFIX) for k in sp):
         sp = {k: v for k, v in sp.items() if k.startswith(SP_PREFIX)}
     elif any(k.startswith(SEG_PARTS) for k in sp):
-        raise ValueError(f'{superpixel}: a segmenter checkpoint, not the superpixel FCN '
-                         f'(no {SP_PREFIX}* keys)')
+        raise ValueError(
+            f'{superpixel}: a segmenter checkpoint, not the superpixel FCN (no {SP_PREFIX}* keys)'
+        )
     else:  # a bare SuperpixelFCN state dict
         sp = {SP_PREFIX + k: v for k, v in sp.items()}
     return {**seg, **sp}

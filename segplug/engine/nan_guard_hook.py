@@ -3,6 +3,7 @@
 (A model whose weights or buffers are not finite is refused at save time by
 ``SafeCheckpointHook``, with the same advice.)
 """
+
 from __future__ import annotations
 
 import math
@@ -33,9 +34,11 @@ def last_good_checkpoint_advice(runner: Any) -> str:
     kept = open(last).read().strip() if osp.isfile(last) else None
     if not kept:
         return 'No checkpoint had been saved yet.'
-    return (f'Last good checkpoint: {kept} (resume with --resume, e.g. with a lower learning '
-            'rate: --cfg-options optim_wrapper.optimizer.lr=...; a resumed run takes the '
-            "config's learning rate and scales its schedule to it).")
+    return (
+        f'Last good checkpoint: {kept} (resume with --resume, e.g. with a lower learning '
+        'rate: --cfg-options optim_wrapper.optimizer.lr=...; a resumed run takes the '
+        "config's learning rate and scales its schedule to it)."
+    )
 
 
 @HOOKS.register_module()
@@ -50,10 +53,14 @@ class NaNGuardHook(Hook):
 
     priority = 'ABOVE_NORMAL'
 
-    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                         outputs: dict | None = None) -> None:
-        values = {k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
-                  for k, v in (outputs or {}).items() if 'loss' in k}
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: dict | None = None
+    ) -> None:
+        values = {
+            k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+            for k, v in (outputs or {}).items()
+            if 'loss' in k
+        }
         bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         flag = torch.tensor([1.0 if bad else 0.0])
         if dist.is_distributed():
@@ -64,4 +71,5 @@ class NaNGuardHook(Hook):
         raise NonFiniteLossError(
             f'loss is not finite at iteration {runner.iter + 1} '
             f'({bad or "on another rank"}); training stopped. '
-            + last_good_checkpoint_advice(runner))
+            + last_good_checkpoint_advice(runner)
+        )

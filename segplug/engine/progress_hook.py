@@ -1,4 +1,5 @@
 """A progress bar over validation and test sets (rank 0 only)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,12 +38,14 @@ class EvalProgressHook(Hook):
     def before_test_epoch(self, runner: Any) -> None:
         self._start(runner, runner.test_loop)
 
-    def after_val_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                       outputs: Any = None) -> None:
+    def after_val_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         self._step()
 
-    def after_test_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                        outputs: Any = None) -> None:
+    def after_test_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         self._step()
 
     def after_val_epoch(self, runner: Any, metrics: Any = None) -> None:

@@ -1,4 +1,5 @@
 """Make a config written for multi-GPU MMSegmentation training run on whatever is here."""
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,12 @@ from .checkpoint_hook import write_atomically
 CHECK_HOOKS = ('DataCheckHook', 'NaNGuardHook')
 
 
-def load_cfg(config: str, cfg_options: dict | None = None, work_dir: str | None = None,
-             launcher: str = 'none') -> Config:
+def load_cfg(
+    config: str,
+    cfg_options: dict | None = None,
+    work_dir: str | None = None,
+    launcher: str = 'none',
+) -> Config:
     """Load a config the way MMSegmentation's tools do: options merged, work_dir defaulted
     to ``./work_dirs/{config name}``, launcher recorded.
 
@@ -55,8 +60,9 @@ def adapt_cfg(cfg: Config) -> Config:
 
 def without_checks(cfg: Config) -> Config:
     """``--no-checks``: drop segplug's up-front data check and NaN guard from ``custom_hooks``."""
-    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', None) or []
-                        if h.get('type') not in CHECK_HOOKS]
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks', None) or [] if h.get('type') not in CHECK_HOOKS
+    ]
     return cfg
 
 
@@ -67,12 +73,16 @@ def init_cpu_distributed(cfg: Config) -> None:
     where there is no GPU; the runner skips it when a process group already exists, so we
     start one here with the config's backend (``gloo`` after :func:`adapt_cfg`).
     """
-    if (cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available()
-            or torch_dist.is_initialized()):
+    if (
+        cfg.get('launcher', 'none') != 'pytorch'
+        or torch.cuda.is_available()
+        or torch_dist.is_initialized()
+    ):
         return
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
-    torch_dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
-                                  world_size=int(os.environ['WORLD_SIZE']))
+    torch_dist.init_process_group(
+        backend=backend, rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE'])
+    )
 
 
 def resolve_resume(cfg: Config) -> str | None:
@@ -96,14 +106,18 @@ def resolve_resume(cfg: Config) -> str | None:
         load_from = str(load_from)
         damage = checkpoint_damage(load_from) if '://' not in load_from else None
         if damage is not None:
-            raise ValueError(f'--resume from load_from={load_from}: not a whole checkpoint '
-                             f'({damage})')
+            raise ValueError(
+                f'--resume from load_from={load_from}: not a whole checkpoint ({damage})'
+            )
         return load_from
     found = find_resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
     if found is None:
-        print_log(f'--resume: nothing to resume, no checkpoint in {cfg.work_dir}; '
-                  'training starts from the beginning', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            f'--resume: nothing to resume, no checkpoint in {cfg.work_dir}; '
+            'training starts from the beginning',
+            logger='current',
+            level=logging.WARNING,
+        )
         cfg.resume = False
         return None
     pointer = osp.join(cfg.work_dir, 'last_checkpoint')

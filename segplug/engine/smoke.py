@@ -6,6 +6,7 @@ on the embedded demo subset (``data/camvid_demo``) with small crops, no validati
 checkpoints. Pretrained weights named by ``init_cfg`` and ``load_from`` are dropped: the
 check is that every op, loss and head trains on the device without NaN, not accuracy.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,8 +53,14 @@ class SmokeResult:
     error: str | None = None
 
 
-def smoke_cfg(config: str, work_dir: str, iters: int = 2, crop: int = 64, batch: int = 2,
-              data_root: str = DEMO_DATA) -> Config:
+def smoke_cfg(
+    config: str,
+    work_dir: str,
+    iters: int = 2,
+    crop: int = 64,
+    batch: int = 2,
+    data_root: str = DEMO_DATA,
+) -> Config:
     """``config`` shrunk to ``iters`` training iterations on ``crop`` x ``crop`` crops of
     ``data_root`` (MMSegmentation's CamVid layout), without validation or checkpoints."""
     cfg = load_cfg(config, work_dir=work_dir)
@@ -68,24 +75,36 @@ def smoke_cfg(config: str, work_dir: str, iters: int = 2, crop: int = 64, batch:
     loader.persistent_workers = False
     loader.dataset.data_root = data_root
     loader.dataset.pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-        dict(type='RandomCrop', crop_size=(crop, crop)), dict(type='PackSegInputs')]
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='RandomCrop', crop_size=(crop, crop)),
+        dict(type='PackSegInputs'),
+    ]
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters + 1)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.param_scheduler = []
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters + 1,
-                                        save_last=False)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=iters + 1, save_last=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', []) or []
-                        if h['type'] not in ('EvalProgressHook', 'ValBeforeTrainHook')]
+    cfg.custom_hooks = [
+        h
+        for h in cfg.get('custom_hooks', []) or []
+        if h['type'] not in ('EvalProgressHook', 'ValBeforeTrainHook')
+    ]
     cfg.log_level = 'WARNING'
     return cfg
 
 
-def smoke_train(family: str, work_dir: str, amp: str | None = None, iters: int = 2,
-                crop: int = 64, batch: int = 2, seed: int = 0,
-                data_root: str = DEMO_DATA) -> SmokeResult:
+def smoke_train(
+    family: str,
+    work_dir: str,
+    amp: str | None = None,
+    iters: int = 2,
+    crop: int = 64,
+    batch: int = 2,
+    seed: int = 0,
+    data_root: str = DEMO_DATA,
+) -> SmokeResult:
     """Train ``FAMILIES[family]`` for ``iters`` iterations on whatever device MMEngine picks
     (CUDA when present), in ``amp`` precision (``'float16'`` / ``'bfloat16'``) or float32.
 

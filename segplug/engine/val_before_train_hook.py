@@ -1,4 +1,5 @@
 """Evaluate the starting model once, before the first training iteration."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """A TensorBoard backend that is a no-op (with one warning) where tensorboard is missing."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,8 +25,12 @@ class OptionalTensorboardVisBackend(TensorboardVisBackend):
     def __init__(self, save_dir: str, **kwargs: Any) -> None:
         super().__init__(save_dir, **kwargs)
         if not self.available:
-            print_log('tensorboard is not installed: TensorBoard logging is off '
-                      '(pip install tensorboard)', logger='current', level=30)
+            print_log(
+                'tensorboard is not installed: TensorBoard logging is off '
+                '(pip install tensorboard)',
+                logger='current',
+                level=30,
+            )
 
     def _init_env(self) -> None:
         if self.available:

@@ -1,4 +1,5 @@
 """Evaluation metrics (registered in ``mmseg.registry.METRICS``)."""
+
 from .boundary_metric import BoundaryMetric
 from .confusion_matrix import ConfusionMatrixMetric
 from .per_class_iou import PerClassIoUMetric

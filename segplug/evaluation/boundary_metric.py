@@ -1,4 +1,5 @@
 """Boundary precision, recall, F-measure and performance ratio as an MMSegmentation metric."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -70,22 +71,33 @@ class BoundaryMetric(BaseMetric):
         boundary_iou: Boundary IoU's band width as a fraction of the diagonal, or None.
     """
 
-    def __init__(self, tolerances: Sequence[float] = (1, 2, 3, 4, 5),
-                 ignore_index: int = 255, per_class: bool = False,
-                 convention: str = 'segplug', boundary_iou: float | None = None,
-                 collect_device: str = 'cpu', prefix: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        tolerances: Sequence[float] = (1, 2, 3, 4, 5),
+        ignore_index: int = 255,
+        per_class: bool = False,
+        convention: str = 'segplug',
+        boundary_iou: float | None = None,
+        collect_device: str = 'cpu',
+        prefix: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.tolerances = check_tolerances(tolerances, 'BoundaryMetric tolerances')
         self.ignore_index = ignore_index
         self.per_class = per_class
         if convention not in EDGE_CONVENTIONS:
-            raise ValueError(f'BoundaryMetric convention must be one of '
-                             f'{sorted(EDGE_CONVENTIONS)}, got {convention!r}')
+            raise ValueError(
+                f'BoundaryMetric convention must be one of '
+                f'{sorted(EDGE_CONVENTIONS)}, got {convention!r}'
+            )
         self.convention = convention
         self.two_sided, self.window, self.unit = EDGE_CONVENTIONS[convention]
         if boundary_iou is not None and not 0 < boundary_iou < 1:
-            raise ValueError(f'BoundaryMetric boundary_iou is a fraction of the diagonal in '
-                             f'(0, 1), got {boundary_iou!r}')
+            raise ValueError(
+                f'BoundaryMetric boundary_iou is a fraction of the diagonal in '
+                f'(0, 1), got {boundary_iou!r}'
+            )
         self.boundary_iou = boundary_iou
 
     def pixel_tolerances(self, shape: tuple[int, int]) -> tuple[float, ...]:
@@ -102,15 +114,25 @@ class BoundaryMetric(BaseMetric):
             pred = sample['pred_sem_seg']['data'].squeeze().cpu().numpy()
             gt = sample['gt_sem_seg']['data'].squeeze().cpu().numpy()
             if pred.shape != gt.shape:
-                raise ValueError(f'BoundaryMetric: prediction {pred.shape} and ground truth '
-                                 f'{gt.shape} of {sample.get("img_path")} differ in size')
-            c = boundary_counts(pred, gt, num_classes, self.pixel_tolerances(gt.shape),
-                                self.ignore_index, self.two_sided, self.window)
+                raise ValueError(
+                    f'BoundaryMetric: prediction {pred.shape} and ground truth '
+                    f'{gt.shape} of {sample.get("img_path")} differ in size'
+                )
+            c = boundary_counts(
+                pred,
+                gt,
+                num_classes,
+                self.pixel_tolerances(gt.shape),
+                self.ignore_index,
+                self.two_sided,
+                self.window,
+            )
             # plain arrays pickle across ranks without importing this module's classes
             counts = (c.n_pred, c.n_gt, c.tp_pred, c.tp_gt)
             if self.boundary_iou is not None:
-                counts += boundary_iou_counts(pred, gt, num_classes, self.boundary_iou,
-                                              self.ignore_index)
+                counts += boundary_iou_counts(
+                    pred, gt, num_classes, self.boundary_iou, self.ignore_index
+                )
             self.results.append(counts)
 
     def compute_metrics(self, results: list) -> dict[str, float]:
@@ -126,8 +148,9 @@ class BoundaryMetric(BaseMetric):
             out[f'BR@{k}'] = _pct(s['recall'][-1, j])
             out[f'BPR@{k}'] = float(np.round(s['performance_ratio'][-1, j], 4))
             per_class_f = s['fscore'][:-1, j]
-            out[f'mBF@{k}'] = _pct(np.nanmean(per_class_f)) if np.isfinite(
-                per_class_f).any() else float('nan')
+            out[f'mBF@{k}'] = (
+                _pct(np.nanmean(per_class_f)) if np.isfinite(per_class_f).any() else float('nan')
+            )
         biou = None
         if self.boundary_iou is not None:
             inter = np.sum([r[4] for r in results], 0).astype(np.float64)
@@ -153,8 +176,10 @@ class BoundaryMetric(BaseMetric):
         table.add_column('Class', classes + ['(all edges)'])
         for j, t in enumerate(self.tolerances):
             table.add_column(f'BF@{tolerance_key(t)}', [_pct(v) for v in s['fscore'][:, j]])
-        print_log('per class boundary F (%):\n' + table.get_string(),
-                  logger=MMLogger.get_current_instance())
+        print_log(
+            'per class boundary F (%):\n' + table.get_string(),
+            logger=MMLogger.get_current_instance(),
+        )
 
 
 def _pct(x: float) -> float:

@@ -1,4 +1,5 @@
 """Per-level cluster leakage of an HC model over a dataset (the thin-class diagnosis)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -11,8 +12,9 @@ from ..ops.cluster_diagnostics import leakage_by_class
 
 
 @torch.no_grad()
-def cluster_leakage(model: nn.Module, samples: Iterable[dict], num_classes: int,
-                    ignore_index: int = 255) -> list[dict[str, list[float]]]:
+def cluster_leakage(
+    model: nn.Module, samples: Iterable[dict], num_classes: int, ignore_index: int = 255
+) -> list[dict[str, list[float]]]:
     """Accumulate :func:`leakage_by_class` over samples for every clustered level.
 
     Args:
@@ -26,8 +28,9 @@ def cluster_leakage(model: nn.Module, samples: Iterable[dict], num_classes: int,
     model.eval()
     totals: list[list] = []
     for item in samples:
-        data = model.data_preprocessor(dict(inputs=[item['inputs']],
-                                            data_samples=[item['data_samples']]), False)
+        data = model.data_preprocessor(
+            dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
+        )
         feats = model.backbone(data['inputs'])
         assignments = require_assignments(feats, 'cluster_leakage', 'the backbone')
         labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H, W)
@@ -40,7 +43,12 @@ def cluster_leakage(model: nn.Module, samples: Iterable[dict], num_classes: int,
     out = []
     for size, pixels, leaked, entropy in totals:
         denom = pixels.clamp_min(1)
-        out.append(dict(size=list(size), pixels=pixels.tolist(),
-                        leaked_share=(leaked / denom).tolist(),
-                        entropy=(entropy / denom).tolist()))
+        out.append(
+            dict(
+                size=list(size),
+                pixels=pixels.tolist(),
+                leaked_share=(leaked / denom).tolist(),
+                entropy=(entropy / denom).tolist(),
+            )
+        )
     return out

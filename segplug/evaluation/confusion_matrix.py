@@ -1,4 +1,5 @@
 """Confusion matrix of a semantic segmentation, saved as an image (matplotlib) and as numbers."""
+
 from __future__ import annotations
 
 import os
@@ -10,18 +11,24 @@ from mmengine.evaluator import BaseMetric
 from mmseg.registry import METRICS
 
 
-def confusion_matrix(pred: np.ndarray, gt: np.ndarray, num_classes: int,
-                     ignore_index: int = 255) -> np.ndarray:
+def confusion_matrix(
+    pred: np.ndarray, gt: np.ndarray, num_classes: int, ignore_index: int = 255
+) -> np.ndarray:
     """(C, C) int64 counts, rows = ground truth, columns = prediction; ignore excluded."""
     keep = (gt != ignore_index) & (gt >= 0) & (gt < num_classes)
     idx = gt[keep].astype(np.int64) * num_classes + pred[keep].astype(np.int64)
-    return np.bincount(idx, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+    return np.bincount(idx, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
-def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str,
-                          title: str = 'Confusion matrix (% of each ground-truth class)') -> None:
+def plot_confusion_matrix(
+    matrix: np.ndarray,
+    classes: Sequence[str],
+    path: str,
+    title: str = 'Confusion matrix (% of each ground-truth class)',
+) -> None:
     """Row-normalised (C, C) matrix as a PNG: colour and the percentage in each cell."""
     import matplotlib
+
     matplotlib.use('Agg')  # files only; no display on servers
     import matplotlib.pyplot as plt
 
@@ -39,8 +46,15 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str,
     for i in range(n):
         for j in range(n):
             if pct[i, j] >= 0.5:
-                ax.text(j, i, f'{pct[i, j]:.0f}', ha='center', va='center', fontsize=7,
-                        color='white' if pct[i, j] > 60 else 'black')
+                ax.text(
+                    j,
+                    i,
+                    f'{pct[i, j]:.0f}',
+                    ha='center',
+                    va='center',
+                    fontsize=7,
+                    color='white' if pct[i, j] > 60 else 'black',
+                )
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -55,8 +69,13 @@ class ConfusionMatrixMetric(BaseMetric):
     the two files, written on rank 0 after the counts of all ranks are gathered.
     """
 
-    def __init__(self, out_dir: str, ignore_index: int = 255, collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        out_dir: str,
+        ignore_index: int = 255,
+        collect_device: str = 'cpu',
+        prefix: str | None = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.out_dir = out_dir
         self.ignore_index = ignore_index
@@ -66,8 +85,9 @@ class ConfusionMatrixMetric(BaseMetric):
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze()
             gt = sample['gt_sem_seg']['data'].squeeze().to(pred)
-            self.results.append(confusion_matrix(pred.cpu().numpy(), gt.cpu().numpy(), n,
-                                                 self.ignore_index))
+            self.results.append(
+                confusion_matrix(pred.cpu().numpy(), gt.cpu().numpy(), n, self.ignore_index)
+            )
 
     def compute_metrics(self, results: list) -> dict[str, float]:
         matrix = np.sum(results, 0)
@@ -79,4 +99,3 @@ class ConfusionMatrixMetric(BaseMetric):
         with open(osp.join(self.out_dir, 'confusion_matrix.csv'), 'w') as f:
             f.write('\n'.join([header] + rows) + '\n')
         return {}
-

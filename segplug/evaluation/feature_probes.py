@@ -10,6 +10,7 @@ For a ``SemanticFeatureEncoderDecoder`` (configs/sssfeat/) on CamVid in the SegN
 - distance ratio: mean L2 distance between pixels of the same class over the mean between
   pixels of different classes, pairs taken within each frame (as Eq. 1 samples them).
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -48,8 +49,9 @@ def distance_ratio(feats: list[Tensor], labels: list[Tensor]) -> dict:
     return dict(intra=intra, inter=inter, ratio=intra / inter)
 
 
-def knn_predict(bank: Tensor, bank_labels: Tensor, query: Tensor, k: int,
-                num_classes: int, chunk: int = 4096) -> Tensor:
+def knn_predict(
+    bank: Tensor, bank_labels: Tensor, query: Tensor, k: int, num_classes: int, chunk: int = 4096
+) -> Tensor:
     """Majority class of the k nearest bank rows (L2); ties go to the class of the nearer
     neighbours (each vote is weighted 1 + 1e-3 (k - rank) / k)."""
     weights = 1.0 + 1e-3 * (k - torch.arange(k, dtype=torch.float64)) / k
@@ -62,8 +64,14 @@ def knn_predict(bank: Tensor, bank_labels: Tensor, query: Tensor, k: int,
     return torch.cat(preds)
 
 
-def linear_probe(train: Tensor, train_labels: Tensor, test: Tensor, num_classes: int,
-                 weight_decay: float = 1e-4, steps: int = 100) -> Tensor:
+def linear_probe(
+    train: Tensor,
+    train_labels: Tensor,
+    test: Tensor,
+    num_classes: int,
+    weight_decay: float = 1e-4,
+    steps: int = 100,
+) -> Tensor:
     """Softmax regression on standardised features (full-batch L-BFGS); test predictions."""
     mean, std = train.mean(0), train.std(0).clamp_min(1e-6)
     x, xt = (train - mean) / std, (test - mean) / std
@@ -87,10 +95,14 @@ def linear_probe(train: Tensor, train_labels: Tensor, test: Tensor, num_classes:
 
 def accuracies(pred: Tensor, true: Tensor, num_classes: int) -> dict:
     """Pixel accuracy and mean over present classes of per-class accuracy (percent)."""
-    per_class = [float((pred[true == c] == c).double().mean()) for c in range(num_classes)
-                 if bool((true == c).any())]
-    return dict(acc=100 * float((pred == true).double().mean()),
-                macc=100 * float(np.mean(per_class)))
+    per_class = [
+        float((pred[true == c] == c).double().mean())
+        for c in range(num_classes)
+        if bool((true == c).any())
+    ]
+    return dict(
+        acc=100 * float((pred == true).double().mean()), macc=100 * float(np.mean(per_class))
+    )
 
 
 def read_split(data_root: str, split: str, n: int) -> list[tuple[str, str]]:
@@ -99,12 +111,22 @@ def read_split(data_root: str, split: str, n: int) -> list[tuple[str, str]]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'split file not found: {path}')
     stems = [s.strip() for s in open(path) if s.strip()][:n]
-    return [(osp.join(data_root, 'images', split, s + '.jpg'),
-             osp.join(data_root, 'labels', split, s + '.png')) for s in stems]
+    return [
+        (
+            osp.join(data_root, 'images', split, s + '.jpg'),
+            osp.join(data_root, 'labels', split, s + '.png'),
+        )
+        for s in stems
+    ]
 
 
-def sample_split(model: torch.nn.Module, files: list[tuple[str, str]], pixels: int, scale: float,
-                 generator: torch.Generator) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
+def sample_split(
+    model: torch.nn.Module,
+    files: list[tuple[str, str]],
+    pixels: int,
+    scale: float,
+    generator: torch.Generator,
+) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
     """Per frame: features (n, d), RGB (n, 3) and labels (n,) of ``pixels`` labelled pixels."""
     feats, rgbs, labels = [], [], []
     for img_path, lab_path in files:
@@ -131,9 +153,15 @@ def evaluate(train: tuple, val: tuple, k: int, num_classes: int) -> dict:
     """All numbers for one kind of feature (lists per frame, as ``sample_split`` returns)."""
     tf, tl = torch.cat(train[0]), torch.cat(train[1])
     vf, vl = torch.cat(val[0]), torch.cat(val[1])
-    out = {f'knn_{m}': v for m, v in
-           accuracies(knn_predict(tf, tl, vf, k, num_classes), vl, num_classes).items()}
-    out.update({f'probe_{m}': v for m, v in
-                accuracies(linear_probe(tf, tl, vf, num_classes), vl, num_classes).items()})
+    out = {
+        f'knn_{m}': v
+        for m, v in accuracies(knn_predict(tf, tl, vf, k, num_classes), vl, num_classes).items()
+    }
+    out.update(
+        {
+            f'probe_{m}': v
+            for m, v in accuracies(linear_probe(tf, tl, vf, num_classes), vl, num_classes).items()
+        }
+    )
     out.update(distance_ratio(*val))
     return out

@@ -1,4 +1,5 @@
 """MMSegmentation's IoUMetric that also returns the per-class values it prints."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -21,8 +22,12 @@ class PerClassIoUMetric(IoUMetric):
     def compute_metrics(self, results: list) -> dict[str, float]:
         metrics = super().compute_metrics(results)
         totals = [sum(r[i] for r in results) for i in range(4)]
-        inter, union, _, label = (t.double().cpu() if isinstance(t, torch.Tensor) else
-                                  torch.as_tensor(t, dtype=torch.float64) for t in totals)
+        inter, union, _, label = (
+            t.double().cpu()
+            if isinstance(t, torch.Tensor)
+            else torch.as_tensor(t, dtype=torch.float64)
+            for t in totals
+        )
         iou = (inter / union).numpy() * 100
         acc = (inter / label).numpy() * 100
         out = OrderedDict(metrics)

@@ -1,4 +1,5 @@
 """Registered models: backbones, necks, heads, losses, segmentors, upsamplers."""
+
 from .backbones import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

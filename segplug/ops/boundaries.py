@@ -31,6 +31,7 @@ Definitions used throughout (numpy in, numpy out; no registry):
   distance), as the BSDS / Stutz benchmarks search their window. Distances come from
   OpenCV's exact distance transforms, one per edge map, which serve every tolerance at once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,36 +49,46 @@ _EPS = 1e-3
 def check_tolerances(tolerances: Sequence[float], name: str = 'tolerances') -> tuple:
     """Validate pixel tolerances: a non-empty sequence of finite numbers >= 0."""
     if isinstance(tolerances, (int, float)):
-        tolerances = (tolerances, )
+        tolerances = (tolerances,)
     tols = tuple(tolerances)
     if not tols:
         raise ValueError(f'{name} is empty: give at least one pixel tolerance, e.g. (1, 2, 3)')
     for t in tols:
-        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(t) or t < 0:
+        if (
+            isinstance(t, bool)
+            or not isinstance(t, (int, float, np.integer, np.floating))
+            or not np.isfinite(t)
+            or t < 0
+        ):
             raise ValueError(f'{name} must be finite numbers >= 0 (pixels), got {tolerances!r}')
     return tols
 
 
 def _check_pair(pred: np.ndarray, gt: np.ndarray) -> None:
     if pred.ndim != 2 or gt.ndim != 2:
-        raise ValueError(f'label maps must be 2-D (H, W), got prediction {pred.shape} and '
-                         f'ground truth {gt.shape}')
+        raise ValueError(
+            f'label maps must be 2-D (H, W), got prediction {pred.shape} and '
+            f'ground truth {gt.shape}'
+        )
     if pred.shape != gt.shape:
         raise ValueError(f'prediction {pred.shape} and ground truth {gt.shape} differ in size')
 
 
 EDGE_CONVENTIONS = {
     # name: (two_sided, window, tolerance unit)
-    'segplug': (False, 'disk', 'px'),      # the default: thin edges, Euclidean tolerance
-    'bsds': (True, 'square', 'px'),        # BSDS / Stutz et al. benchmarks
+    'segplug': (False, 'disk', 'px'),  # the default: thin edges, Euclidean tolerance
+    'bsds': (True, 'square', 'px'),  # BSDS / Stutz et al. benchmarks
     'gscnn': (False, 'disk', 'diagonal'),  # GSCNN-style boundary F: tolerance x diagonal
 }
 WINDOWS = ('disk', 'square')
 
 
-def label_edges(labels: np.ndarray, valid: np.ndarray | None = None,
-                cls: int | None = None, two_sided: bool = False) -> np.ndarray:
+def label_edges(
+    labels: np.ndarray,
+    valid: np.ndarray | None = None,
+    cls: int | None = None,
+    two_sided: bool = False,
+) -> np.ndarray:
     """Edge pixels of a label map (module docstring: right/lower neighbour differs).
 
     Args:
@@ -151,6 +162,7 @@ class BoundaryCounts:
         tp_pred: (C+1, T) predicted edge pixels within tolerance of a ground-truth edge.
         tp_gt: (C+1, T) ground-truth edge pixels within tolerance of a predicted edge.
     """
+
     tolerances: np.ndarray
     n_pred: np.ndarray
     n_gt: np.ndarray
@@ -159,11 +171,16 @@ class BoundaryCounts:
 
     def __add__(self, other: 'BoundaryCounts') -> 'BoundaryCounts':
         if not np.array_equal(self.tolerances, other.tolerances):
-            raise ValueError(f'cannot add counts at tolerances {self.tolerances} and '
-                             f'{other.tolerances}')
-        return BoundaryCounts(self.tolerances, self.n_pred + other.n_pred,
-                              self.n_gt + other.n_gt, self.tp_pred + other.tp_pred,
-                              self.tp_gt + other.tp_gt)
+            raise ValueError(
+                f'cannot add counts at tolerances {self.tolerances} and {other.tolerances}'
+            )
+        return BoundaryCounts(
+            self.tolerances,
+            self.n_pred + other.n_pred,
+            self.n_gt + other.n_gt,
+            self.tp_pred + other.tp_pred,
+            self.tp_gt + other.tp_gt,
+        )
 
     @classmethod
     def total(cls, counts: Sequence['BoundaryCounts']) -> 'BoundaryCounts':
@@ -175,10 +192,15 @@ class BoundaryCounts:
         return out
 
 
-def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
-                    tolerances: Sequence[float] = (1, 2, 3, 4, 5),
-                    ignore_index: int | None = 255, two_sided: bool = False,
-                    window: str = 'disk') -> BoundaryCounts:
+def boundary_counts(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    num_classes: int,
+    tolerances: Sequence[float] = (1, 2, 3, 4, 5),
+    ignore_index: int | None = 255,
+    two_sided: bool = False,
+    window: str = 'disk',
+) -> BoundaryCounts:
     """Per-class and overall edge counts of one prediction against its ground truth.
 
     Args:
@@ -210,8 +232,11 @@ def boundary_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
             tp_pred[row] = _matched(p_edges, distance_to_edges(g_edges, window), tols)
             tp_gt[row] = _matched(g_edges, distance_to_edges(p_edges, window), tols)
 
-    count(num_classes, label_edges(pred, valid, two_sided=two_sided),
-          label_edges(gt, valid, two_sided=two_sided))
+    count(
+        num_classes,
+        label_edges(pred, valid, two_sided=two_sided),
+        label_edges(gt, valid, two_sided=two_sided),
+    )
 
     # Each class is evaluated inside the bounding box of its pixels in either map, grown by
     # one pixel on every side (an edge may sit on the pixel before a class pixel, and a class
@@ -253,9 +278,13 @@ def boundary_iou_width(shape: tuple[int, int], dilation_ratio: float = 0.02) -> 
     return max(1, int(round(dilation_ratio * float(np.hypot(*shape)))))
 
 
-def boundary_iou_counts(pred: np.ndarray, gt: np.ndarray, num_classes: int,
-                        dilation_ratio: float = 0.02,
-                        ignore_index: int | None = 255) -> tuple[np.ndarray, np.ndarray]:
+def boundary_iou_counts(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    num_classes: int,
+    dilation_ratio: float = 0.02,
+    ignore_index: int | None = 255,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-class Boundary IoU intersection and union of one image (Cheng et al., Eq. 2).
 
     For class c: ``G_d`` and ``P_d`` are the inner boundary bands (``mask_boundary``, width
@@ -300,7 +329,7 @@ def _union_box(a: tuple | None, b: tuple | None) -> tuple | None:
         return None
     y0 = max(min(x[0].start for x in boxes) - 1, 0)
     x0 = max(min(x[1].start for x in boxes) - 1, 0)
-    y1 = max(x[0].stop for x in boxes) + 1   # slicing clips at the image border
+    y1 = max(x[0].stop for x in boxes) + 1  # slicing clips at the image border
     x1 = max(x[1].stop for x in boxes) + 1
     return slice(y0, y1), slice(x0, x1)
 
@@ -338,8 +367,9 @@ def boundary_scores(counts: BoundaryCounts) -> dict[str, np.ndarray]:
     return dict(precision=precision, recall=recall, fscore=f, performance_ratio=ratio)
 
 
-def boundary_errors(pred: np.ndarray, gt: np.ndarray, tolerance: float = 2,
-                    ignore_index: int | None = 255) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def boundary_errors(
+    pred: np.ndarray, gt: np.ndarray, tolerance: float = 2, ignore_index: int | None = 255
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class-agnostic boundary errors of one image, for pictures.
 
     Args:
@@ -352,7 +382,7 @@ def boundary_errors(pred: np.ndarray, gt: np.ndarray, tolerance: float = 2,
         ground-truth edges (no predicted edge within tolerance).
     """
     _check_pair(pred, gt)
-    (tol, ) = check_tolerances(tolerance, 'tolerance')
+    (tol,) = check_tolerances(tolerance, 'tolerance')
     valid = None if ignore_index is None else gt != ignore_index
     p_edges, g_edges = label_edges(pred, valid), label_edges(gt, valid)
     near_gt = distance_to_edges(g_edges) <= tol + _EPS

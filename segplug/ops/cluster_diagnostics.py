@@ -2,6 +2,7 @@
 pick a seed of another class (the decoded prediction then borrows that class), and how sure
 is the assignment (its entropy)? Used to explain where cluster decoding loses thin classes.
 """
+
 from __future__ import annotations
 
 import torch
@@ -11,8 +12,9 @@ from torch import Tensor
 from .soft_clustering import NEIGHBOURS
 
 
-def block_labels(labels: Tensor, size: tuple[int, int], num_classes: int,
-                 ignore_index: int = 255) -> Tensor:
+def block_labels(
+    labels: Tensor, size: tuple[int, int], num_classes: int, ignore_index: int = 255
+) -> Tensor:
     """The majority label of each pixel's block when (B, H, W) labels are seen at ``size``.
 
     Block (i, j) covers rows floor(i H / h) .. floor((i + 1) H / h) - 1 (adaptive pooling,
@@ -28,8 +30,7 @@ def block_labels(labels: Tensor, size: tuple[int, int], num_classes: int,
     return out.masked_fill(counts.sum(1) == 0, ignore_index)
 
 
-def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor,
-                       ignore_index: int = 255) -> Tensor:
+def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor, ignore_index: int = 255) -> Tensor:
     """The label of each pixel's argmax seed.
 
     Args:
@@ -42,11 +43,19 @@ def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor,
     """
     hh, ww = assignment.shape[-2:]
     grid = ((hh + 1) // 2, (ww + 1) // 2)
-    padded = F.pad(seed_labels, (1, 1 + grid[1] - seed_labels.shape[-1],
-                                 1, 1 + grid[0] - seed_labels.shape[-2]), value=ignore_index)
+    padded = F.pad(
+        seed_labels,
+        (1, 1 + grid[1] - seed_labels.shape[-1], 1, 1 + grid[0] - seed_labels.shape[-2]),
+        value=ignore_index,
+    )
     n = assignment.argmax(1)  # (B, H, W)
-    cand = torch.stack([padded[:, n_ // 3:n_ // 3 + grid[0], n_ % 3:n_ % 3 + grid[1]]
-                        for n_ in range(NEIGHBOURS)], 1)  # (B, 9, h, w)
+    cand = torch.stack(
+        [
+            padded[:, n_ // 3 : n_ // 3 + grid[0], n_ % 3 : n_ % 3 + grid[1]]
+            for n_ in range(NEIGHBOURS)
+        ],
+        1,
+    )  # (B, 9, h, w)
     # pixel (y, x) lies in cell (y // 2, x // 2)
     per_pixel = cand.repeat_interleave(2, 2).repeat_interleave(2, 3)[..., :hh, :ww]
     return per_pixel.gather(1, n.unsqueeze(1)).squeeze(1)
@@ -58,8 +67,9 @@ def assignment_entropy(assignment: Tensor) -> Tensor:
     return -(assignment * a.log()).sum(1)
 
 
-def leakage_by_class(assignment: Tensor, labels: Tensor, num_classes: int,
-                     ignore_index: int = 255) -> tuple[Tensor, Tensor, Tensor]:
+def leakage_by_class(
+    assignment: Tensor, labels: Tensor, num_classes: int, ignore_index: int = 255
+) -> tuple[Tensor, Tensor, Tensor]:
     """Per class, how many pixels of one level pick a seed of another class, and entropy.
 
     Args:
@@ -73,8 +83,9 @@ def leakage_by_class(assignment: Tensor, labels: Tensor, num_classes: int,
     hh, ww = assignment.shape[-2:]
     seeds = ((hh + 1) // 2, (ww + 1) // 2)
     pixel = block_labels(labels, (hh, ww), num_classes, ignore_index)
-    seed = argmax_seed_labels(assignment, block_labels(labels, seeds, num_classes, ignore_index),
-                              ignore_index)
+    seed = argmax_seed_labels(
+        assignment, block_labels(labels, seeds, num_classes, ignore_index), ignore_index
+    )
     ok = pixel != ignore_index
     wrong = ok & (seed != ignore_index) & (seed != pixel)
     idx = pixel.clamp(max=num_classes - 1)
@@ -82,6 +93,7 @@ def leakage_by_class(assignment: Tensor, labels: Tensor, num_classes: int,
 
     def count(values: Tensor) -> Tensor:
         return torch.zeros(num_classes, dtype=torch.float64).index_add_(
-            0, idx[ok].cpu(), values[ok].double().cpu())
+            0, idx[ok].cpu(), values[ok].double().cpu()
+        )
 
     return count(torch.ones_like(ent)), count(wrong.float()), count(ent)

@@ -9,6 +9,7 @@ patch" on which the UOI paper trains its coarse network (UOI paper, Sec. 3.1).
 Counting is done with one integer ``bincount`` per image: no float one-hot at full
 resolution (which for a Cityscapes batch is 8 x 19 x 1024 x 2048 floats, 1.3 GB).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -32,6 +33,7 @@ class CPPPooled(NamedTuple):
         valid: (B, h, w) bool, False where ``ignore_ratio > max_ignore_ratio`` or the cell has
             no labelled pixel at all: losses skip these cells.
     """
+
     probs: Tensor
     ignore_ratio: Tensor
     valid: Tensor
@@ -56,8 +58,10 @@ def infer_cpp_scale(label_size: tuple[int, int], pred_size: tuple[int, int]) -> 
     """
     (hh, ww), (h, w) = label_size, pred_size
     if h < 1 or w < 1 or h > hh or w > ww:
-        raise ValueError(f'prediction size {pred_size} cannot be a CPP pooling of a label '
-                         f'map of size {label_size}')
+        raise ValueError(
+            f'prediction size {pred_size} cannot be a CPP pooling of a label '
+            f'map of size {label_size}'
+        )
     fits = []
     for s in range(max(1, hh // h), hh + 1):
         if -(-hh // s) < h:
@@ -65,15 +69,23 @@ def infer_cpp_scale(label_size: tuple[int, int], pred_size: tuple[int, int]) -> 
         if cpp_output_size(hh, ww, s) == (h, w):
             fits.append(s)
     if not fits:
-        raise ValueError(f'no integer scale s maps labels of size {label_size} to a '
-                         f'prediction of size {pred_size} (ceil(H/s), ceil(W/s)); pass scale= '
-                         'explicitly')
+        raise ValueError(
+            f'no integer scale s maps labels of size {label_size} to a '
+            f'prediction of size {pred_size} (ceil(H/s), ceil(W/s)); pass scale= '
+            'explicitly'
+        )
     powers = [s for s in fits if s & (s - 1) == 0]
     return powers[0] if powers else fits[0]
 
 
-def cpp_pool(labels: Tensor, num_classes: int, scale: int, ignore_index: int | None = 255,
-             normalize: str = 'valid', max_ignore_ratio: float = 0.5) -> CPPPooled:
+def cpp_pool(
+    labels: Tensor,
+    num_classes: int,
+    scale: int,
+    ignore_index: int | None = 255,
+    normalize: str = 'valid',
+    max_ignore_ratio: float = 0.5,
+) -> CPPPooled:
     """CPP pooling (SeeThroughNet supplement, Algorithm 1): class frequencies per s x s cell.
 
     Cell (l, m) covers rows ``s*l <= i < s*(l+1)`` and columns ``s*m <= j < s*(m+1)``. At a
@@ -129,8 +141,9 @@ def cpp_pool(labels: Tensor, num_classes: int, scale: int, ignore_index: int | N
     lo, hi = int(lab_range.min()), int(lab_range.max())
     if lo < 0 or hi >= c:
         bad = lo if lo < 0 else hi
-        raise ValueError(f'label value {bad} is out of range for num_classes={c} '
-                         f'(ignore_index={ignore_index})')
+        raise ValueError(
+            f'label value {bad} is out of range for num_classes={c} (ignore_index={ignore_index})'
+        )
 
     # Cell id of each pixel: row part and column part broadcast, (H, W) int64, shared by
     # the whole batch. Images are counted one at a time to keep the int64 temporaries at
@@ -144,8 +157,9 @@ def cpp_pool(labels: Tensor, num_classes: int, scale: int, ignore_index: int | N
         if is_ignore is not None:
             idx.masked_fill_(is_ignore[i], c)
         idx.mul_(h * w).add_(cell)
-        counts[i] = torch.bincount(idx.view(-1), minlength=(c + 1) * h * w).view(
-            c + 1, h * w).float()
+        counts[i] = (
+            torch.bincount(idx.view(-1), minlength=(c + 1) * h * w).view(c + 1, h * w).float()
+        )
     counts = counts.view(b, c + 1, h, w)
 
     # Pixels each cell covers inside the image (s*s except at a ragged border).
@@ -178,8 +192,10 @@ def soft_kl_divergence(logits: Tensor, target: Tensor) -> Tensor:
         (B, h, w) KL divergence, >= 0.
     """
     if logits.shape != target.shape:
-        raise ValueError(f'logits {tuple(logits.shape)} and target {tuple(target.shape)} '
-                         'must have the same shape')
+        raise ValueError(
+            f'logits {tuple(logits.shape)} and target {tuple(target.shape)} '
+            'must have the same shape'
+        )
     log_q = F.log_softmax(logits, dim=1)
     target = target.to(log_q.dtype)
     return (torch.xlogy(target, target) - target * log_q).sum(dim=1)

@@ -8,6 +8,7 @@ filter is written here from box filters (running sums), following He et al.'s
 reference: windows are clipped at the image border and every mean divides by the number of
 pixels actually in the window.
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,9 +24,11 @@ def _window_sum(x: Tensor, radius: int, dim: int) -> Tensor:
     n = x.shape[dim]
     c = x.cumsum(dim)
     front = torch.zeros_like(c.narrow(dim, 0, 1)).expand(
-        *[radius + 1 if i == dim % x.dim() else s for i, s in enumerate(c.shape)])
+        *[radius + 1 if i == dim % x.dim() else s for i, s in enumerate(c.shape)]
+    )
     back = c.narrow(dim, n - 1, 1).expand(
-        *[radius if i == dim % x.dim() else s for i, s in enumerate(c.shape)])
+        *[radius if i == dim % x.dim() else s for i, s in enumerate(c.shape)]
+    )
     ext = torch.cat([front, c, back], dim)
     return ext.narrow(dim, 2 * radius + 1, n) - ext.narrow(dim, 0, n)
 
@@ -50,10 +53,18 @@ def box_mean(x: Tensor, radius: int) -> Tensor:
 
 def _inverse3(m: Tensor) -> Tensor:
     """Inverse of a field of 3x3 matrices (3, 3, H, W) by cofactors / determinant."""
-    cof = torch.stack([
-        torch.stack([m[(i + 1) % 3, (j + 1) % 3] * m[(i + 2) % 3, (j + 2) % 3]
-                     - m[(i + 1) % 3, (j + 2) % 3] * m[(i + 2) % 3, (j + 1) % 3]
-                     for j in range(3)]) for i in range(3)])  # cof[i, j] = C_ij
+    cof = torch.stack(
+        [
+            torch.stack(
+                [
+                    m[(i + 1) % 3, (j + 1) % 3] * m[(i + 2) % 3, (j + 2) % 3]
+                    - m[(i + 1) % 3, (j + 2) % 3] * m[(i + 2) % 3, (j + 1) % 3]
+                    for j in range(3)
+                ]
+            )
+            for i in range(3)
+        ]
+    )  # cof[i, j] = C_ij
     det = (m[0] * cof[0]).sum(0)
     return cof.transpose(0, 1) / det  # adj = C^T
 
@@ -76,8 +87,10 @@ def guided_filter(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor
         (C, H, W) filtered channels, in ``src``'s dtype.
     """
     if guide.dim() != 3 or src.dim() != 3 or guide.shape[1:] != src.shape[1:]:
-        raise ValueError(f'guide (G, H, W) and src (C, H, W) must share H, W; got '
-                         f'{tuple(guide.shape)} and {tuple(src.shape)}')
+        raise ValueError(
+            f'guide (G, H, W) and src (C, H, W) must share H, W; got '
+            f'{tuple(guide.shape)} and {tuple(src.shape)}'
+        )
     if radius < 0:
         raise ValueError(f'radius must be >= 0, got {radius}')
     if eps <= 0:

@@ -8,14 +8,19 @@ O(N_l N_p) for the gathered output plus O(N_l N_s) for the sums, and the whole b
 call (ids are offset per image). Autograd of scatter-add is a gather and vice versa, so the
 backward costs the same.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
 
-def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None = None,
-                      num_superpixels: int | None = None) -> Tensor:
+def logit_consistency(
+    logits: Tensor,
+    superpixels: Tensor,
+    valid: Tensor | None = None,
+    num_superpixels: int | None = None,
+) -> Tensor:
     """Replace each pixel's logits by the mean over its superpixel's valid pixels (Eq. 13).
 
     Args:
@@ -32,8 +37,10 @@ def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None 
         raise ValueError(f'logits must be (B, N_l, H, W), got shape {tuple(logits.shape)}')
     b, c, h, w = logits.shape
     if superpixels.shape != (b, h, w):
-        raise ValueError(f'superpixels shape {tuple(superpixels.shape)} does not match '
-                         f'logits {tuple(logits.shape)}: expected {(b, h, w)}')
+        raise ValueError(
+            f'superpixels shape {tuple(superpixels.shape)} does not match '
+            f'logits {tuple(logits.shape)}: expected {(b, h, w)}'
+        )
     if superpixels.dtype.is_floating_point or superpixels.dtype == torch.bool:
         raise ValueError(f'superpixels must be integer ids, got dtype {superpixels.dtype}')
     if valid is not None and valid.shape != (b, h, w):
@@ -51,7 +58,8 @@ def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None 
     # expand() is a view: the index costs N_p, not N_l N_p
     sums = flat.new_zeros(b, c, bins).scatter_add_(2, scatter_ids.expand(b, c, h * w), flat)
     counts = flat.new_zeros(b, 1, bins).scatter_add_(
-        2, scatter_ids, torch.ones_like(scatter_ids, dtype=flat.dtype))
+        2, scatter_ids, torch.ones_like(scatter_ids, dtype=flat.dtype)
+    )
     if valid is not None:
         has_valid = counts[..., :n] > 0
         sums = torch.where(has_valid, sums[..., :n], sums[..., :n] + sums[..., n:])
@@ -61,8 +69,9 @@ def logit_consistency(logits: Tensor, superpixels: Tensor, valid: Tensor | None 
     return out.view(b, c, h, w)
 
 
-def logit_consistency_sparse(logits: Tensor, superpixels: Tensor,
-                             num_superpixels: int | None = None) -> Tensor:
+def logit_consistency_sparse(
+    logits: Tensor, superpixels: Tensor, num_superpixels: int | None = None
+) -> Tensor:
     """The paper's formulation (Eq. 14) with ``torch.sparse``: a (B N_s, B N_p) 0/1 matrix M,
     encoding ``M L / rowsum(M)``, decoding ``M^T``. For the benchmark; same result as
     ``logit_consistency`` without ``valid``.
@@ -76,12 +85,16 @@ def logit_consistency_sparse(logits: Tensor, superpixels: Tensor,
     if num_superpixels is None:
         num_superpixels = int(superpixels.max()) + 1
     n_p = b * h * w
-    rows = (superpixels.reshape(b, -1).long()
-            + torch.arange(b, device=logits.device).view(b, 1) * num_superpixels).reshape(-1)
+    rows = (
+        superpixels.reshape(b, -1).long()
+        + torch.arange(b, device=logits.device).view(b, 1) * num_superpixels
+    ).reshape(-1)
     cols = torch.arange(n_p, device=logits.device)
-    m = torch.sparse_coo_tensor(torch.stack([rows, cols]),
-                                torch.ones(n_p, dtype=logits.dtype, device=logits.device),
-                                (b * num_superpixels, n_p)).coalesce()
+    m = torch.sparse_coo_tensor(
+        torch.stack([rows, cols]),
+        torch.ones(n_p, dtype=logits.dtype, device=logits.device),
+        (b * num_superpixels, n_p),
+    ).coalesce()
     pixels = logits.permute(0, 2, 3, 1).reshape(n_p, c)  # (B N_p, N_l)
     counts = torch.bincount(rows, minlength=b * num_superpixels).clamp(min=1)
     means = torch.sparse.mm(m, pixels) / counts.unsqueeze(1).to(logits.dtype)

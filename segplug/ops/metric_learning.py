@@ -4,6 +4,7 @@ Pure tensor functions: pairwise L2 distances in matrix form, the Eq. 1 loss over
 sampled pixel features, instance maps from connected components of a class map, and the
 paper's sampling of ``P_inst`` instances x ``P_pix`` pixels, repeated ``R`` times per image.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,9 @@ def _normaliser(n: int, reduction: str) -> float:
 MAX_LABEL_BLOCKS = 16
 
 
-def _block_terms(fa: Tensor, fb: Tensor, same: bool | Tensor, diagonal: bool,
-                 eps: float) -> tuple[Tensor, Tensor]:
+def _block_terms(
+    fa: Tensor, fb: Tensor, same: bool | Tensor, diagonal: bool, eps: float
+) -> tuple[Tensor, Tensor]:
     """Eq. 1 summed over the pairs (p in a, q in b), and ``w = (dL/dt) / (d ||f_p - f_q||)``.
 
     Both terms through one exponential: with ``c = k e^{-t}`` (k = 1 for same-label pairs,
@@ -121,8 +123,9 @@ class _PairwiseMetricLoss(torch.autograd.Function):
             blocks = [(0, 0, w)]
             bounds = [(0, len(lab))]
         else:
-            bounds = [(int(s), int(s + n)) for s, n in
-                      zip(torch.cumsum(counts, 0) - counts, counts)]
+            bounds = [
+                (int(s), int(s + n)) for s, n in zip(torch.cumsum(counts, 0) - counts, counts)
+            ]
             total, blocks = feats.new_zeros(()), []
             for a, (sa, ea) in enumerate(bounds):
                 for b in range(a, len(bounds)):
@@ -149,8 +152,9 @@ class _PairwiseMetricLoss(torch.autograd.Function):
         return grad, None, None, None
 
 
-def metric_learning_loss(feats: Tensor, labels: Tensor, reduction: str = 'pixels',
-                         eps: float = 1e-12) -> Tensor:
+def metric_learning_loss(
+    feats: Tensor, labels: Tensor, reduction: str = 'pixels', eps: float = 1e-12
+) -> Tensor:
     """Eq. 1 over one set of sampled pixels P.
 
     ``L = 1/|P| sum_{p,q in P} [l_p = l_q] log((1 + e^{D_pq}) / 2)
@@ -166,18 +170,20 @@ def metric_learning_loss(feats: Tensor, labels: Tensor, reduction: str = 'pixels
         scalar loss, differentiable w.r.t. ``feats``.
     """
     if feats.dim() != 2 or labels.shape != feats.shape[:1]:
-        raise ValueError(f'feats must be (N, d) and labels (N,), got {tuple(feats.shape)} '
-                         f'and {tuple(labels.shape)}')
+        raise ValueError(
+            f'feats must be (N, d) and labels (N,), got {tuple(feats.shape)} '
+            f'and {tuple(labels.shape)}'
+        )
     if feats.shape[0] == 0:
         raise ValueError('metric_learning_loss needs at least one sampled pixel, got N = 0')
     if reduction not in REDUCTIONS:
         raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
-    return _PairwiseMetricLoss.apply(feats, labels, _normaliser(feats.shape[0], reduction),
-                                     eps)
+    return _PairwiseMetricLoss.apply(feats, labels, _normaliser(feats.shape[0], reduction), eps)
 
 
-def connected_instances(labels: np.ndarray | Tensor, ignore_index: int = 255,
-                        connectivity: int = 2) -> np.ndarray:
+def connected_instances(
+    labels: np.ndarray | Tensor, ignore_index: int = 255, connectivity: int = 2
+) -> np.ndarray:
     """Instances as the connected components of each class of a class map.
 
     The paper samples instances from COCO-Stuff's instance annotation; datasets that have
@@ -208,8 +214,9 @@ def connected_instances(labels: np.ndarray | Tensor, ignore_index: int = 255,
     return out
 
 
-def sample_instance_pixels(instances: Tensor, num_instances: int, num_pixels: int,
-                           generator: torch.Generator | None = None) -> Tensor:
+def sample_instance_pixels(
+    instances: Tensor, num_instances: int, num_pixels: int, generator: torch.Generator | None = None
+) -> Tensor:
     """Draw ``P_inst`` instances uniformly, then ``P_pix`` pixels inside each (Sec. 1).
 
     Instances are drawn without replacement; an image with fewer instances than
@@ -251,10 +258,17 @@ def sample_instance_pixels(instances: Tensor, num_instances: int, num_pixels: in
     return torch.cat(picks)
 
 
-def sampled_metric_loss(feats: Tensor, labels: Tensor, instances: Tensor | None = None,
-                        num_instances: int = 3, num_pixels: int = 1000, repeats: int = 10,
-                        ignore_index: int = 255, reduction: str = 'pixels',
-                        generator: torch.Generator | None = None) -> Tensor:
+def sampled_metric_loss(
+    feats: Tensor,
+    labels: Tensor,
+    instances: Tensor | None = None,
+    num_instances: int = 3,
+    num_pixels: int = 1000,
+    repeats: int = 10,
+    ignore_index: int = 255,
+    reduction: str = 'pixels',
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """Eq. 1 on one image, sampled ``repeats`` times, averaged (gradients accumulated).
 
     The paper repeats the sampling 10 times per image and accumulates the gradients before
@@ -273,19 +287,20 @@ def sampled_metric_loss(feats: Tensor, labels: Tensor, instances: Tensor | None 
     if feats.dim() != 3:
         raise ValueError(f'feats must be (d, H, W), got shape {tuple(feats.shape)}')
     if labels.shape != feats.shape[1:]:
-        raise ValueError(f'labels {tuple(labels.shape)} must match the feature map '
-                         f'{tuple(feats.shape[1:])}')
+        raise ValueError(
+            f'labels {tuple(labels.shape)} must match the feature map {tuple(feats.shape[1:])}'
+        )
     if repeats < 1:
         raise ValueError(f'repeats (R) must be >= 1, got {repeats}')
     if instances is None:
         instances = torch.from_numpy(connected_instances(labels, ignore_index)).to(labels.device)
     elif instances.shape != labels.shape:
-        raise ValueError(f'instances {tuple(instances.shape)} must match labels '
-                         f'{tuple(labels.shape)}')
+        raise ValueError(
+            f'instances {tuple(instances.shape)} must match labels {tuple(labels.shape)}'
+        )
     else:
         instances = instances.to(labels.device).long()
-        instances = torch.where(labels == ignore_index, torch.full_like(instances, -1),
-                                instances)
+        instances = torch.where(labels == ignore_index, torch.full_like(instances, -1), instances)
     flat_inst = instances.reshape(-1).to(torch.int64).cpu()
     flat_feats = feats.reshape(feats.shape[0], -1)
     flat_labels = labels.reshape(-1)
@@ -293,6 +308,5 @@ def sampled_metric_loss(feats: Tensor, labels: Tensor, instances: Tensor | None 
     for _ in range(repeats):
         idx = sample_instance_pixels(flat_inst, num_instances, num_pixels, generator)
         idx = idx.to(feats.device)
-        total = total + metric_learning_loss(flat_feats[:, idx].t(), flat_labels[idx],
-                                             reduction)
+        total = total + metric_learning_loss(flat_feats[:, idx].t(), flat_labels[idx], reduction)
     return total / repeats

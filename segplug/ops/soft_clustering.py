@@ -11,6 +11,7 @@ and its 8 neighbours, numbered n = 3 * (dy + 1) + (dx + 1) for offsets dy, dx in
 Candidates outside the seed map get exactly zero weight (the paper's reference code pads
 them with zero features, which still receive exp(0 / tau) of the weight).
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,9 +30,11 @@ def _check_sizes(fine: tuple[int, int], coarse: tuple[int, int]) -> tuple[int, i
     """Validate a (fine, seed) size pair; return the cell grid size ceil(H/2), ceil(W/2)."""
     expected = ((fine[0] + 1) // 2, (fine[1] + 1) // 2)
     if not is_seed_size(coarse, fine):
-        raise ValueError(f'seed map size {tuple(coarse)} does not match fine size '
-                         f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected} '
-                         f'(or the floor, {(fine[0] // 2, fine[1] // 2)})')
+        raise ValueError(
+            f'seed map size {tuple(coarse)} does not match fine size '
+            f'{tuple(fine)}: expected ceil(H/2), ceil(W/2) = {expected} '
+            f'(or the floor, {(fine[0] // 2, fine[1] // 2)})'
+        )
     return expected
 
 
@@ -46,8 +49,9 @@ def _neighbours(x: Tensor) -> Tensor:
     return F.unfold(x, kernel_size=3, padding=1).view(b, c, NEIGHBOURS, h, w)
 
 
-def neighbour_validity(h: int, w: int, device: torch.device | None = None,
-                       grid: tuple[int, int] | None = None) -> Tensor:
+def neighbour_validity(
+    h: int, w: int, device: torch.device | None = None, grid: tuple[int, int] | None = None
+) -> Tensor:
     """(9, H_c, W_c) bool: whether candidate n of cell (i, j) lies inside the (h, w) seed map.
 
     ``grid`` is the cell grid (H_c, W_c), (h, w) by default; a larger grid's extra cells see
@@ -66,7 +70,7 @@ def _shifted(padded: Tensor, n: int, h: int, w: int) -> Tensor:
         (B, C, h, 1, w, 1): the value at cell (i + dy, j + dx), zero outside.
     """
     dy, dx = n // 3, n % 3
-    return padded[:, :, dy:dy + h, dx:dx + w].unsqueeze(3).unsqueeze(5)
+    return padded[:, :, dy : dy + h, dx : dx + w].unsqueeze(3).unsqueeze(5)
 
 
 def to_cells(x: Tensor, grid: tuple[int, int], factor: int = 2) -> Tensor:
@@ -80,7 +84,7 @@ def to_cells(x: Tensor, grid: tuple[int, int], factor: int = 2) -> Tensor:
 def from_cells(x: Tensor, size: tuple[int, int]) -> Tensor:
     """(B, C, h, S, w, S) -> (B, C, H, W), cropping the padding of :func:`to_cells`."""
     b, c, h, s, w, _ = x.shape
-    return x.reshape(b, c, h * s, w * s)[:, :, :size[0], :size[1]]
+    return x.reshape(b, c, h * s, w * s)[:, :, : size[0], : size[1]]
 
 
 def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
@@ -97,8 +101,9 @@ def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
     padded = F.pad(_pad_to(F.normalize(seeds, dim=1), (h, w)), (1, 1, 1, 1))
     # one shifted dot product per neighbour: torch.einsum would batch the contraction over
     # every cell as a tiny matmul, which is ~50x slower on CPU
-    sim = torch.stack([(cells * _shifted(padded, n, h, w)).sum(1) for n in range(NEIGHBOURS)],
-                      dim=1)
+    sim = torch.stack(
+        [(cells * _shifted(padded, n, h, w)).sum(1) for n in range(NEIGHBOURS)], dim=1
+    )
     return from_cells(sim, feats.shape[-2:])
 
 
@@ -115,7 +120,7 @@ def soft_assign(feats: Tensor, seeds: Tensor, tau: float | Tensor = 0.07) -> Ten
     sim = cosine_similarity_to_seeds(feats, seeds)
     grid = _check_sizes(feats.shape[-2:], seeds.shape[-2:])
     valid = neighbour_validity(*seeds.shape[-2:], sim.device, grid)
-    valid = valid.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, :sim.shape[2], :sim.shape[3]]
+    valid = valid.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, : sim.shape[2], : sim.shape[3]]
     logits = (sim / tau).masked_fill(~valid, float('-inf'))
     return logits.softmax(dim=1)
 
@@ -145,12 +150,13 @@ def cluster_decode(coarse: Tensor, assignment: Tensor) -> Tensor:
     # seeds missing from a floor-sized map have zero weight: their zero padding is inert
     padded = F.pad(_pad_to(coarse, (h, w)), (1, 1, 1, 1))
     cells = to_cells(assignment, (h, w))  # (B, 9, h, 2, w, 2)
-    out = sum(_shifted(padded, n, h, w) * cells[:, n:n + 1] for n in range(NEIGHBOURS))
+    out = sum(_shifted(padded, n, h, w) * cells[:, n : n + 1] for n in range(NEIGHBOURS))
     return from_cells(out, assignment.shape[-2:])
 
 
-def hierarchical_decode(coarse: Tensor, assignments: list[Tensor], steps: int | None = None,
-                        strict: bool = True) -> Tensor:
+def hierarchical_decode(
+    coarse: Tensor, assignments: list[Tensor], steps: int | None = None, strict: bool = True
+) -> Tensor:
     """Decode through consecutive levels of assignments (Eq. 3): the one home of decoding
     through HC's clusters (segmentor, FPN neck and FPN head all call it).
 
@@ -167,8 +173,10 @@ def hierarchical_decode(coarse: Tensor, assignments: list[Tensor], steps: int | 
         (B, C, H, W) at the resolution of the last level decoded through.
     """
     if not strict:
-        start = next((i for i, a in enumerate(assignments)
-                      if is_seed_size(coarse.shape[-2:], a.shape[-2:])), len(assignments))
+        start = next(
+            (i for i, a in enumerate(assignments) if is_seed_size(coarse.shape[-2:], a.shape[-2:])),
+            len(assignments),
+        )
         assignments = assignments[start:]
     for a in assignments[:steps]:
         coarse = cluster_decode(coarse, a)

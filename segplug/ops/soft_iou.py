@@ -8,6 +8,7 @@ sums over all pixels i of the batch:
     E[I_k] = sum_i p_hat[i, k] p[i, k]                                       (Eq. 24)
     E[U_k] = sum_i (p_hat[i, k] + p[i, k]) - E[I_k]                          (Eq. 29)
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -28,13 +29,15 @@ class ExpectedIU(NamedTuple):
         union: E[U_k] (Eq. 29).
         gt_mass: sum_i p[i, k], the expected number of ground-truth pixels of class k.
     """
+
     intersection: Tensor
     union: Tensor
     gt_mass: Tensor
 
 
-def expected_intersection_union(probs: Tensor, target: Tensor, valid: Tensor | None = None,
-                                ignore_index: int | None = 255) -> ExpectedIU:
+def expected_intersection_union(
+    probs: Tensor, target: Tensor, valid: Tensor | None = None, ignore_index: int | None = 255
+) -> ExpectedIU:
     """E[I_k], E[U_k] summed over every valid pixel of the batch (Eq. 24, 29).
 
     Args:
@@ -53,8 +56,9 @@ def expected_intersection_union(probs: Tensor, target: Tensor, valid: Tensor | N
     b, c, h, w = probs.shape
     if target.dim() == 3:
         if target.shape != (b, h, w):
-            raise ValueError(f'labels shape {tuple(target.shape)} does not match probs '
-                             f'{tuple(probs.shape)}')
+            raise ValueError(
+                f'labels shape {tuple(target.shape)} does not match probs {tuple(probs.shape)}'
+            )
         keep = torch.ones_like(target, dtype=torch.bool)
         if ignore_index is not None:
             keep &= target != ignore_index
@@ -64,23 +68,28 @@ def expected_intersection_union(probs: Tensor, target: Tensor, valid: Tensor | N
         if keep.any():
             lo, hi = int(lab[keep].min()), int(lab[keep].max())
             if lo < 0 or hi >= c:
-                raise ValueError(f'label value {lo if lo < 0 else hi} is out of range for '
-                                 f'{c} classes (ignore_index={ignore_index})')
+                raise ValueError(
+                    f'label value {lo if lo < 0 else hi} is out of range for '
+                    f'{c} classes (ignore_index={ignore_index})'
+                )
         # With one-hot p, E[I_k] is the predicted probability of the true class summed over
         # the pixels labelled k: a gather and a weighted bincount instead of a (B, C, H, W)
         # one-hot.
         keep_f = keep.to(probs.dtype)
         p_true = probs.gather(1, lab[:, None]).squeeze(1) * keep_f
         inter = torch.zeros(c, dtype=probs.dtype, device=probs.device).index_add(
-            0, lab.view(-1), p_true.reshape(-1))
-        gt_mass = torch.bincount(lab.view(-1), weights=keep_f.reshape(-1).double(),
-                                 minlength=c).to(probs.dtype)
+            0, lab.view(-1), p_true.reshape(-1)
+        )
+        gt_mass = torch.bincount(lab.view(-1), weights=keep_f.reshape(-1).double(), minlength=c).to(
+            probs.dtype
+        )
         # a (C, HW) x (HW,) product per image: no masked (B, C, H, W) copy (half the cost)
         pred_mass = torch.einsum('bchw,bhw->c', probs, keep_f)
     elif target.dim() == 4:
         if target.shape != probs.shape:
-            raise ValueError(f'soft target shape {tuple(target.shape)} does not match probs '
-                             f'{tuple(probs.shape)}')
+            raise ValueError(
+                f'soft target shape {tuple(target.shape)} does not match probs {tuple(probs.shape)}'
+            )
         if valid is not None:
             keep_f = valid.to(probs.dtype)[:, None]
             probs, target = probs * keep_f, target * keep_f
@@ -88,8 +97,10 @@ def expected_intersection_union(probs: Tensor, target: Tensor, valid: Tensor | N
         gt_mass = target.sum(dim=(0, 2, 3))
         pred_mass = probs.sum(dim=(0, 2, 3))
     else:
-        raise ValueError(f'target must be (B, H, W) labels or (B, C, H, W) probabilities, got '
-                         f'shape {tuple(target.shape)}')
+        raise ValueError(
+            f'target must be (B, H, W) labels or (B, C, H, W) probabilities, got '
+            f'shape {tuple(target.shape)}'
+        )
     return ExpectedIU(inter, pred_mass + gt_mass - inter, gt_mass)
 
 
@@ -120,8 +131,9 @@ def uoi_from_iu(eiu: ExpectedIU, smooth: float = 1.0, classes: str = 'present') 
     """
     mask = _class_mask(eiu, classes)
     if classes == 'all' and smooth <= 0:
-        raise ValueError(f"classes='all' needs smooth > 0 (absent classes have E[I] = 0), "
-                         f'got smooth={smooth}')
+        raise ValueError(
+            f"classes='all' needs smooth > 0 (absent classes have E[I] = 0), got smooth={smooth}"
+        )
     if not mask.any():
         return eiu.union.sum() * 0
     # Select before dividing: an unselected 0/0 would still send 0 * inf = nan backwards.

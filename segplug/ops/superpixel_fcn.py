@@ -11,6 +11,7 @@ Pixel (y, x) lies in cell (y // S, x // S); its 9 candidate superpixels are that
 ``neighbour_validity`` gives which candidates exist). Candidates outside the grid get zero
 association. Superpixel ids are cell indices ``i * w + j``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,13 +28,14 @@ def grid_size(size: tuple[int, int], cell_size: int) -> tuple[int, int]:
     return (-(-size[0] // cell_size), -(-size[1] // cell_size))
 
 
-def pixel_validity(size: tuple[int, int], cell_size: int,
-                   device: torch.device | None = None) -> Tensor:
+def pixel_validity(
+    size: tuple[int, int], cell_size: int, device: torch.device | None = None
+) -> Tensor:
     """(9, H, W) bool: whether candidate n of pixel (y, x) is a cell inside the grid."""
     grid = grid_size(size, cell_size)
     valid = neighbour_validity(*grid, device=device)  # (9, h, w)
     valid = valid.repeat_interleave(cell_size, 1).repeat_interleave(cell_size, 2)
-    return valid[:, :size[0], :size[1]]
+    return valid[:, : size[0], : size[1]]
 
 
 def association(logits: Tensor, cell_size: int) -> Tensor:
@@ -45,14 +47,14 @@ def association(logits: Tensor, cell_size: int) -> Tensor:
         (B, 9, H, W) association map q, summing to 1 over dim 1.
     """
     if logits.shape[1] != NEIGHBOURS:
-        raise ValueError(f'association logits need {NEIGHBOURS} channels, got shape '
-                         f'{tuple(logits.shape)}')
+        raise ValueError(
+            f'association logits need {NEIGHBOURS} channels, got shape {tuple(logits.shape)}'
+        )
     valid = pixel_validity(logits.shape[-2:], cell_size, logits.device)
     return logits.masked_fill(~valid, float('-inf')).softmax(dim=1)
 
 
-def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int,
-                        eps: float = 1e-8) -> Tensor:
+def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int, eps: float = 1e-8) -> Tensor:
     """Superpixel features u_s = sum_p f(p) q_s(p) / sum_p q_s(p) (Eq. 1, second line).
 
     Args:
@@ -64,8 +66,10 @@ def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int,
     s = cell_size
     grid = grid_size(feats.shape[-2:], s)
     if assoc.shape[-2:] != feats.shape[-2:] or assoc.shape[1] != NEIGHBOURS:
-        raise ValueError(f'association {tuple(assoc.shape)} does not fit features '
-                         f'{tuple(feats.shape)}: expected (B, 9, H, W)')
+        raise ValueError(
+            f'association {tuple(assoc.shape)} does not fit features '
+            f'{tuple(feats.shape)}: expected (B, 9, H, W)'
+        )
     h, w = grid
     # a ones channel gives the normaliser sum_p q_s(p) in the same pass
     f = to_cells(torch.cat([feats, torch.ones_like(feats[:, :1])], 1), grid, s)
@@ -74,9 +78,9 @@ def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int,
     for n in range(NEIGHBOURS):
         dy, dx = n // 3, n % 3  # offset + 1: the target cell in the padded grid
         # contribution of cell (i, j)'s pixels to superpixel (i + dy - 1, j + dx - 1)
-        part = (f * q[:, n:n + 1]).sum((3, 5))
-        acc[:, :, dy:dy + h, dx:dx + w] += part
-    acc = acc[:, :, 1:h + 1, 1:w + 1]
+        part = (f * q[:, n : n + 1]).sum((3, 5))
+        acc[:, :, dy : dy + h, dx : dx + w] += part
+    acc = acc[:, :, 1 : h + 1, 1 : w + 1]
     return acc[:, :-1] / acc[:, -1:].clamp(min=eps)
 
 
@@ -93,17 +97,22 @@ def unpool_from_superpixels(sp_feats: Tensor, assoc: Tensor, cell_size: int) -> 
     size = assoc.shape[-2:]
     h, w = grid_size(size, s)
     if tuple(sp_feats.shape[-2:]) != (h, w):
-        raise ValueError(f'superpixel features {tuple(sp_feats.shape)} do not match the '
-                         f'grid {(h, w)} of a {tuple(size)} image with cell_size={s}')
+        raise ValueError(
+            f'superpixel features {tuple(sp_feats.shape)} do not match the '
+            f'grid {(h, w)} of a {tuple(size)} image with cell_size={s}'
+        )
     padded = F.pad(sp_feats, (1, 1, 1, 1))
     q = to_cells(assoc, (h, w), s)
-    out = sum(padded[:, :, n // 3:n // 3 + h, n % 3:n % 3 + w, None].unsqueeze(3)
-              * q[:, n:n + 1] for n in range(NEIGHBOURS))
+    out = sum(
+        padded[:, :, n // 3 : n // 3 + h, n % 3 : n % 3 + w, None].unsqueeze(3) * q[:, n : n + 1]
+        for n in range(NEIGHBOURS)
+    )
     return from_cells(out, size)
 
 
-def pixel_coordinates(size: tuple[int, int], device: torch.device | None = None,
-                      dtype: torch.dtype = torch.float32) -> Tensor:
+def pixel_coordinates(
+    size: tuple[int, int], device: torch.device | None = None, dtype: torch.dtype = torch.float32
+) -> Tensor:
     """(2, H, W) pixel coordinates c(p) = (y, x) in pixels."""
     ys = torch.arange(size[0], device=device, dtype=dtype)
     xs = torch.arange(size[1], device=device, dtype=dtype)
@@ -115,8 +124,9 @@ def one_hot_labels(labels: Tensor, num_classes: int, ignore_index: int = 255) ->
     (so they add nothing to the reconstruction term)."""
     keep = labels != ignore_index
     if bool(((labels < 0) | (labels >= num_classes))[keep].any()):
-        raise ValueError(f'labels outside [0, {num_classes}) other than '
-                         f'ignore_index={ignore_index}')
+        raise ValueError(
+            f'labels outside [0, {num_classes}) other than ignore_index={ignore_index}'
+        )
     onehot = F.one_hot(labels.where(keep, 0).long(), num_classes).permute(0, 3, 1, 2)
     return onehot.float() * keep.unsqueeze(1)
 
@@ -130,18 +140,29 @@ def rgb_to_lab(rgb: Tensor) -> Tensor:
         (B, 3, H, W) L in [0, 100], a, b roughly in [-128, 127].
     """
     linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    m = rgb.new_tensor([[0.412453, 0.357580, 0.180423],
-                        [0.212671, 0.715160, 0.072169],
-                        [0.019334, 0.119193, 0.950227]])
+    m = rgb.new_tensor(
+        [
+            [0.412453, 0.357580, 0.180423],
+            [0.212671, 0.715160, 0.072169],
+            [0.019334, 0.119193, 0.950227],
+        ]
+    )
     xyz = torch.einsum('ij,bjhw->bihw', m, linear)
     xyz = xyz / rgb.new_tensor([0.95047, 1.0, 1.08883]).view(1, 3, 1, 1)
     f = torch.where(xyz > 0.008856, xyz.clamp(min=1e-12) ** (1 / 3), 7.787 * xyz + 16 / 116)
-    return torch.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]),
-                        200 * (f[:, 1] - f[:, 2])], 1)
+    return torch.stack(
+        [116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1
+    )
 
 
-def superpixel_loss(assoc: Tensor, props: Tensor, cell_size: int, m: float = 0.003,
-                    distance: str = 'ce', eps: float = 1e-8) -> tuple[Tensor, Tensor]:
+def superpixel_loss(
+    assoc: Tensor,
+    props: Tensor,
+    cell_size: int,
+    m: float = 0.003,
+    distance: str = 'ce',
+    eps: float = 1e-8,
+) -> tuple[Tensor, Tensor]:
     """The superpixel FCN loss (Eq. 1), per pixel: reconstruction of the pixel properties
     plus ``m / S`` times the position reconstruction error.
 
@@ -164,8 +185,9 @@ def superpixel_loss(assoc: Tensor, props: Tensor, cell_size: int, m: float = 0.0
     coords = pixel_coordinates(props.shape[-2:], props.device, props.dtype)
     coords = coords.unsqueeze(0).expand(props.shape[0], -1, -1, -1)
     feats = torch.cat([props, coords], 1)
-    recon = unpool_from_superpixels(pool_to_superpixels(feats, assoc, cell_size, eps),
-                                    assoc, cell_size)
+    recon = unpool_from_superpixels(
+        pool_to_superpixels(feats, assoc, cell_size, eps), assoc, cell_size
+    )
     f_rec, c_rec = recon[:, :-2], recon[:, -2:]
     if distance == 'ce':
         e = -(props * torch.log(f_rec + eps)).sum(1)

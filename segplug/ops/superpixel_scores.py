@@ -22,6 +22,7 @@ segmentation of the same image:
 BSDS500 has 5-7 annotators per image; ``superpixel_scores_multi`` scores against each and
 averages, as Stutz et al.'s benchmark does.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -42,8 +43,10 @@ def contingency(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
         segment id (ids in increasing order).
     """
     if superpixels.shape != segments.shape or superpixels.ndim != 2:
-        raise ValueError(f'superpixels {superpixels.shape} and ground truth {segments.shape} '
-                         f'must be (H, W) maps of one size')
+        raise ValueError(
+            f'superpixels {superpixels.shape} and ground truth {segments.shape} '
+            f'must be (H, W) maps of one size'
+        )
     _, s = np.unique(superpixels.ravel(), return_inverse=True)
     _, g = np.unique(segments.ravel(), return_inverse=True)
     n_s, n_g = s.max() + 1, g.max() + 1
@@ -62,30 +65,44 @@ def undersegmentation_error(overlap: np.ndarray) -> float:
     return float(leak.sum() / overlap.sum())
 
 
-def boundary_recall_precision(superpixels: np.ndarray, segments: np.ndarray,
-                              tolerance: float = 2, two_sided: bool = False,
-                              window: str = 'disk') -> tuple[float, float]:
+def boundary_recall_precision(
+    superpixels: np.ndarray,
+    segments: np.ndarray,
+    tolerance: float = 2,
+    two_sided: bool = False,
+    window: str = 'disk',
+) -> tuple[float, float]:
     """Boundary recall and precision of superpixels (H, W) against segments (H, W).
 
     ``two_sided`` and ``window`` as in ``segplug.ops.boundaries.boundary_counts``. Recall is
     NaN when the ground truth has no boundary, precision NaN when the superpixel map has
     none (one superpixel).
     """
-    (tol, ) = check_tolerances(tolerance, 'tolerance')
+    (tol,) = check_tolerances(tolerance, 'tolerance')
     check_window(window)
     sp_edges = label_edges(superpixels, two_sided=two_sided)
     gt_edges = label_edges(segments, two_sided=two_sided)
     n_sp, n_gt = sp_edges.sum(), gt_edges.sum()
-    recall = (distance_to_edges(sp_edges, window)[gt_edges] <= tol + _EPS).sum() / n_gt \
-        if n_gt else np.nan
-    precision = (distance_to_edges(gt_edges, window)[sp_edges] <= tol + _EPS).sum() / n_sp \
-        if n_sp else np.nan
+    recall = (
+        (distance_to_edges(sp_edges, window)[gt_edges] <= tol + _EPS).sum() / n_gt
+        if n_gt
+        else np.nan
+    )
+    precision = (
+        (distance_to_edges(gt_edges, window)[sp_edges] <= tol + _EPS).sum() / n_sp
+        if n_sp
+        else np.nan
+    )
     return float(recall), float(precision)
 
 
-def superpixel_scores(superpixels: np.ndarray, segments: np.ndarray,
-                      tolerance: float = 2, two_sided: bool = False,
-                      window: str = 'disk') -> dict[str, float]:
+def superpixel_scores(
+    superpixels: np.ndarray,
+    segments: np.ndarray,
+    tolerance: float = 2,
+    two_sided: bool = False,
+    window: str = 'disk',
+) -> dict[str, float]:
     """All measures of one superpixel map (H, W) against one segmentation (H, W).
 
     Returns:
@@ -93,20 +110,27 @@ def superpixel_scores(superpixels: np.ndarray, segments: np.ndarray,
         ``undersegmentation_error``, ``n_superpixels``.
     """
     overlap = contingency(superpixels, segments)
-    recall, precision = boundary_recall_precision(superpixels, segments, tolerance,
-                                                  two_sided, window)
-    return dict(asa=achievable_segmentation_accuracy(overlap), boundary_recall=recall,
-                boundary_precision=precision,
-                undersegmentation_error=undersegmentation_error(overlap),
-                n_superpixels=float(overlap.shape[0]))
+    recall, precision = boundary_recall_precision(
+        superpixels, segments, tolerance, two_sided, window
+    )
+    return dict(
+        asa=achievable_segmentation_accuracy(overlap),
+        boundary_recall=recall,
+        boundary_precision=precision,
+        undersegmentation_error=undersegmentation_error(overlap),
+        n_superpixels=float(overlap.shape[0]),
+    )
 
 
-def superpixel_scores_multi(superpixels: np.ndarray, annotations: Sequence[np.ndarray],
-                            tolerance: float = 2, two_sided: bool = False,
-                            window: str = 'disk') -> dict[str, float]:
+def superpixel_scores_multi(
+    superpixels: np.ndarray,
+    annotations: Sequence[np.ndarray],
+    tolerance: float = 2,
+    two_sided: bool = False,
+    window: str = 'disk',
+) -> dict[str, float]:
     """``superpixel_scores`` against every annotator (K of (H, W)), averaged over them."""
     if len(annotations) == 0:
         raise ValueError('no ground-truth segmentation given (0 annotators)')
-    per = [superpixel_scores(superpixels, seg, tolerance, two_sided, window)
-           for seg in annotations]
+    per = [superpixel_scores(superpixels, seg, tolerance, two_sided, window) for seg in annotations]
     return {k: float(np.nanmean([p[k] for p in per])) for k in per[0]}

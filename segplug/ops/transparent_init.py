@@ -14,6 +14,7 @@ computed in float64: the right-inverse is the ill-conditioned step, and doing it
 before one rounding to the layer's dtype is what keeps the identity error at the rounding
 level of the forward pass itself (``tools/analysis/ti_tables.py``, Table 3).
 """
+
 from __future__ import annotations
 
 import math
@@ -45,17 +46,22 @@ def check_widths(widths: Sequence[int]) -> list[int]:
     """
     widths = [int(w) for w in widths]
     if len(widths) < 3:
-        raise ValueError(f'widths={widths}: TI needs k >= 2 layers, i.e. at least 3 widths '
-                         f'[m_0, m_1, m_2]')
+        raise ValueError(
+            f'widths={widths}: TI needs k >= 2 layers, i.e. at least 3 widths [m_0, m_1, m_2]'
+        )
     if any(w < 1 for w in widths):
         raise ValueError(f'widths={widths}: every width must be >= 1')
     if widths[-1] != widths[0]:
-        raise ValueError(f'widths={widths}: the last width m_k={widths[-1]} must equal the '
-                         f'input width m_0={widths[0]} for an identity map')
+        raise ValueError(
+            f'widths={widths}: the last width m_k={widths[-1]} must equal the '
+            f'input width m_0={widths[0]} for an identity map'
+        )
     small = [(i, w) for i, w in enumerate(widths[1:-1], 1) if w < widths[0]]
     if small:
-        raise ValueError(f'widths={widths}: hidden widths {small} (index, width) are below '
-                         f'm_0={widths[0]}; Theorem 1 needs m_i >= m_0 for a right-inverse')
+        raise ValueError(
+            f'widths={widths}: hidden widths {small} (index, width) are below '
+            f'm_0={widths[0]}; Theorem 1 needs m_i >= m_0 for a right-inverse'
+        )
     return widths
 
 
@@ -76,10 +82,12 @@ def compose(affines: Sequence[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
     return mat, bias
 
 
-def transparent_affine(widths: Sequence[int], generator: torch.Generator | None = None,
-                       dtype: torch.dtype = torch.float64,
-                       compute_dtype: torch.dtype = torch.float64
-                       ) -> list[tuple[Tensor, Tensor]]:
+def transparent_affine(
+    widths: Sequence[int],
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float64,
+    compute_dtype: torch.dtype = torch.float64,
+) -> list[tuple[Tensor, Tensor]]:
     """Random affine maps ``A_1 ... A_k`` composing to the identity (supplementary C-D).
 
     ``A_i`` ~ N(0, 1/m_i), ``b_i`` ~ N(0, 1) for i < k; ``A_k`` = right-inverse of their
@@ -105,8 +113,9 @@ def transparent_affine(widths: Sequence[int], generator: torch.Generator | None 
     return [(a.to(dtype), b.to(dtype)) for a, b in affines]
 
 
-def expand_for_activation(affines: Sequence[tuple[Tensor, Tensor]], c: float = 1.0
-                          ) -> list[tuple[Tensor, Tensor]]:
+def expand_for_activation(
+    affines: Sequence[tuple[Tensor, Tensor]], c: float = 1.0
+) -> list[tuple[Tensor, Tensor]]:
     """Layers with an activation between them that still compose to the identity (Eq. 8-10).
 
     The first layer is ``[A_1 | -A_1]`` (Eq. 8), middle layers ``[[A, -A], [-A, A]] / c``
@@ -133,10 +142,13 @@ def expand_for_activation(affines: Sequence[tuple[Tensor, Tensor]], c: float = 1
     return layers
 
 
-def transparent_weights(widths: Sequence[int], activation: str | None = 'relu',
-                        negative_slope: float = 0.01, generator: torch.Generator | None = None,
-                        compute_dtype: torch.dtype = torch.float64
-                        ) -> list[tuple[Tensor, Tensor]]:
+def transparent_weights(
+    widths: Sequence[int],
+    activation: str | None = 'relu',
+    negative_slope: float = 0.01,
+    generator: torch.Generator | None = None,
+    compute_dtype: torch.dtype = torch.float64,
+) -> list[tuple[Tensor, Tensor]]:
     """TI weights in torch layout (float64) for a stack with ``activation`` between layers.
 
     Args:
@@ -156,6 +168,8 @@ def transparent_weights(widths: Sequence[int], activation: str | None = 'relu',
     if activation == 'general':
         return expand_for_activation(affines, 1.0)
     if activation not in ODD_PART_CONSTANTS:
-        raise ValueError(f'activation={activation!r}: expected None, "general" or one of '
-                         f'{sorted(ODD_PART_CONSTANTS)}')
+        raise ValueError(
+            f'activation={activation!r}: expected None, "general" or one of '
+            f'{sorted(ODD_PART_CONSTANTS)}'
+        )
     return expand_for_activation(affines, ODD_PART_CONSTANTS[activation](negative_slope))

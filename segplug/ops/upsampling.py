@@ -7,6 +7,7 @@ of the output: output pixel (y, x) lies in cell (y // s, x // s) for the scale s
 convention of HC's cluster decoding (``segplug.ops.soft_clustering``), so odd output sizes
 (e.g. 45 from 23 at s = 2) crop the last half cell.
 """
+
 from __future__ import annotations
 
 import torch
@@ -16,17 +17,23 @@ from torch import Tensor
 from .soft_clustering import from_cells, to_cells
 
 
-def check_upsample_size(coarse: tuple[int, int], size: tuple[int, int], scale: int,
-                        owner: str) -> None:
+def check_upsample_size(
+    coarse: tuple[int, int], size: tuple[int, int], scale: int, owner: str
+) -> None:
     """ValueError naming ``owner`` unless ``size`` is (s h, s w) or up to s - 1 less."""
     if not all(s_out <= scale * c < s_out + scale for c, s_out in zip(coarse, size)):
-        raise ValueError(f'{owner}: cannot upsample {tuple(coarse)} by {scale} to {tuple(size)}; '
-                         f'expected each output side in (s*n - s, s*n]')
+        raise ValueError(
+            f'{owner}: cannot upsample {tuple(coarse)} by {scale} to {tuple(size)}; '
+            f'expected each output side in (s*n - s, s*n]'
+        )
 
 
-def sample_base_grid(coarse: tuple[int, int], size: tuple[int, int],
-                     device: torch.device | None = None,
-                     dtype: torch.dtype | None = None) -> Tensor:
+def sample_base_grid(
+    coarse: tuple[int, int],
+    size: tuple[int, int],
+    device: torch.device | None = None,
+    dtype: torch.dtype | None = None,
+) -> Tensor:
     """(H, W, 2) input-pixel coordinates (x, y) that bilinear ``F.interpolate`` (align_corners
     False) reads for each output pixel: (i + 0.5) h / H - 0.5."""
     ys = (torch.arange(size[0], device=device, dtype=dtype) + 0.5) * coarse[0] / size[0] - 0.5
@@ -50,17 +57,23 @@ def point_sample_upsample(x: Tensor, offset: Tensor, groups: int = 1) -> Tensor:
     """
     b, c, h, w = x.shape
     if c % groups or offset.shape[1] != 2 * groups:
-        raise ValueError(f'point_sample_upsample: {c} channels and offsets {tuple(offset.shape)} '
-                         f'do not fit groups={groups} (need C % G == 0 and 2 G offset channels)')
+        raise ValueError(
+            f'point_sample_upsample: {c} channels and offsets {tuple(offset.shape)} '
+            f'do not fit groups={groups} (need C % G == 0 and 2 G offset channels)'
+        )
     size = offset.shape[-2:]
     pos = sample_base_grid((h, w), size, x.device, x.dtype)  # (H, W, 2)
     pos = pos + offset.view(b, groups, 2, *size).permute(0, 1, 3, 4, 2)  # (B, G, H, W, 2)
     # grid_sample's normalised coordinates for align_corners=False: -1 / 1 = outer pixel edges
     scale = torch.tensor([2.0 / w, 2.0 / h], device=x.device, dtype=x.dtype)
     grid = (pos + 0.5) * scale - 1
-    out = F.grid_sample(x.reshape(b * groups, c // groups, h, w),
-                        grid.reshape(b * groups, *size, 2), mode='bilinear',
-                        padding_mode='border', align_corners=False)
+    out = F.grid_sample(
+        x.reshape(b * groups, c // groups, h, w),
+        grid.reshape(b * groups, *size, 2),
+        mode='bilinear',
+        padding_mode='border',
+        align_corners=False,
+    )
     return out.view(b, c, *size)
 
 
@@ -80,14 +93,19 @@ def reassemble(x: Tensor, kernels: Tensor, kernel_size: int, scale: int) -> Tens
     k, (hh, ww) = kernel_size, kernels.shape[-2:]
     h, w = x.shape[-2:]
     if kernels.shape[1] != k * k or k % 2 == 0:
-        raise ValueError(f'reassemble: kernels {tuple(kernels.shape)} need k^2 channels for an '
-                         f'odd kernel_size, got kernel_size={k}')
+        raise ValueError(
+            f'reassemble: kernels {tuple(kernels.shape)} need k^2 channels for an '
+            f'odd kernel_size, got kernel_size={k}'
+        )
     check_upsample_size((h, w), (hh, ww), scale, 'reassemble')
     r = k // 2
     padded = F.pad(x, (r, r, r, r))
     cells = to_cells(kernels, (h, w), scale)  # (B, k^2, h, s, w, s)
     # one shifted product per tap (as cluster_decode): k^2 maps of (B, C, H, W), instead of
     # F.unfold's (B, C k^2, H, W) block, which is k^2 times the memory
-    out = sum(padded[:, :, n // k:n // k + h, n % k:n % k + w].unsqueeze(3).unsqueeze(5)
-              * cells[:, n:n + 1] for n in range(k * k))
+    out = sum(
+        padded[:, :, n // k : n // k + h, n % k : n % k + w].unsqueeze(3).unsqueeze(5)
+        * cells[:, n : n + 1]
+        for n in range(k * k)
+    )
     return from_cells(out, (hh, ww))

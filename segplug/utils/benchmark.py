@@ -12,6 +12,7 @@
   once per repeat, each repeat with a fresh dataloader. Its fps compare with MMSegmentation's
   model-zoo fps on the same device.
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -29,8 +30,14 @@ from mmengine.config import Config
 from torch import nn
 
 # the real frame every timing tool feeds by default (a CamVid val image of the demo subset)
-DEMO_FRAME = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'data',
-                      'camvid_demo', 'images', 'val', '0016E5_07959.jpg')
+DEMO_FRAME = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+    'data',
+    'camvid_demo',
+    'images',
+    'val',
+    '0016E5_07959.jpg',
+)
 
 
 def device_name(device: str) -> str:
@@ -48,21 +55,36 @@ def check_device(device: str) -> None:
 def frame_batch(image: str, shape: tuple[int, int], batch_size: int) -> dict:
     """``batch_size`` copies of a real image resized to (H, W), packed as a test batch."""
     from mmseg.registry import TRANSFORMS
+
     img = cv2.imread(image)
     if img is None:
         raise FileNotFoundError(f'--image: cannot read {image}')
     img = cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
     pack = TRANSFORMS.build(dict(type='PackSegInputs'))
-    items = [pack(dict(img=img.copy(), img_path=image, ori_shape=shape, img_shape=shape,
-                       pad_shape=shape, scale_factor=(1.0, 1.0), flip=False,
-                       flip_direction=None, reduce_zero_label=False))
-             for _ in range(batch_size)]
-    return dict(inputs=[i['inputs'] for i in items],
-                data_samples=[i['data_samples'] for i in items])
+    items = [
+        pack(
+            dict(
+                img=img.copy(),
+                img_path=image,
+                ori_shape=shape,
+                img_shape=shape,
+                pad_shape=shape,
+                scale_factor=(1.0, 1.0),
+                flip=False,
+                flip_direction=None,
+                reduce_zero_label=False,
+            )
+        )
+        for _ in range(batch_size)
+    ]
+    return dict(
+        inputs=[i['inputs'] for i in items], data_samples=[i['data_samples'] for i in items]
+    )
 
 
-def fixed_frame_step(model: nn.Module, image: str, shape: tuple[int, int],
-                     batch_size: int = 1) -> Callable[[], None]:
+def fixed_frame_step(
+    model: nn.Module, image: str, shape: tuple[int, int], batch_size: int = 1
+) -> Callable[[], None]:
     """A closure running one ``model.test_step`` on ``batch_size`` copies of ``image`` at
     ``shape``, synchronising CUDA if the model is there."""
     data = frame_batch(image, shape, batch_size)
@@ -77,8 +99,9 @@ def fixed_frame_step(model: nn.Module, image: str, shape: tuple[int, int],
     return step
 
 
-def time_step(step: Callable[[], None], warmup: int, iters: int,
-              batch_size: int = 1) -> list[float]:
+def time_step(
+    step: Callable[[], None], warmup: int, iters: int, batch_size: int = 1
+) -> list[float]:
     """``warmup`` untimed calls of ``step``, then ``iters`` timed ones: ms per image each."""
     for _ in range(warmup):
         step()
@@ -92,15 +115,25 @@ def time_step(step: Callable[[], None], warmup: int, iters: int,
 
 def _peak_memory(cuda: bool) -> dict[str, Any]:
     if cuda:
-        return dict(peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20,
-                    peak_memory_kind='CUDA max_memory_allocated')
-    return dict(peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                peak_memory_kind='process peak RSS')
+        return dict(
+            peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20,
+            peak_memory_kind='CUDA max_memory_allocated',
+        )
+    return dict(
+        peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_memory_kind='process peak RSS',
+    )
 
 
-def fixed_frame_benchmark(model: nn.Module, image: str, shape: tuple[int, int],
-                          warmup: int = 3, iters: int = 10, repeat: int = 3,
-                          batch_size: int = 1) -> dict[str, Any]:
+def fixed_frame_benchmark(
+    model: nn.Module,
+    image: str,
+    shape: tuple[int, int],
+    warmup: int = 3,
+    iters: int = 10,
+    repeat: int = 3,
+    batch_size: int = 1,
+) -> dict[str, Any]:
     """Median, p10 and p90 of ms/image over ``repeat`` x ``iters`` timed ``test_step`` calls
     (each repeat re-warmed with ``warmup`` calls), fps from the median, peak memory."""
     cuda = next(model.parameters()).is_cuda
@@ -112,18 +145,30 @@ def fixed_frame_benchmark(model: nn.Module, image: str, shape: tuple[int, int],
     all_ms = [t for r in repeats for t in r]
     med = statistics.median(all_ms)
     return dict(
-        mode='frame', input=[batch_size, 3, *shape], ms_per_image_median=med,
+        mode='frame',
+        input=[batch_size, 3, *shape],
+        ms_per_image_median=med,
         ms_per_image_p10=float(np.percentile(all_ms, 10)),
         ms_per_image_p90=float(np.percentile(all_ms, 90)),
-        repeat_medians_ms=[statistics.median(r) for r in repeats], fps=1000.0 / med,
+        repeat_medians_ms=[statistics.median(r) for r in repeats],
+        fps=1000.0 / med,
         **_peak_memory(cuda),
         peak_rss_increase_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024,
-        warmup=warmup, iters=iters, repeat=repeat)
+        warmup=warmup,
+        iters=iters,
+        repeat=repeat,
+    )
 
 
-def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: int = 200,
-                         repeat: int = 1, log_interval: int = 50,
-                         log: Callable[[str], None] = print) -> dict[str, Any]:
+def dataloader_benchmark(
+    model: nn.Module,
+    cfg: Config,
+    warmup: int = 5,
+    iters: int = 200,
+    repeat: int = 1,
+    log_interval: int = 50,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """fps over the config's test dataloader, as MMSegmentation's benchmark measures it.
 
     Per repeat: a fresh dataloader; the first ``warmup`` batches untimed, then the next
@@ -135,6 +180,7 @@ def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: 
     MMSegmentation's JSON has them, and the mean image size seen.
     """
     from mmengine.runner import Runner
+
     cuda = next(model.parameters()).is_cuda
     fps_list, sizes = [], []
     if cuda:
@@ -142,8 +188,10 @@ def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: 
     for r in range(repeat):
         loader = Runner.build_dataloader(cfg.test_dataloader)
         if len(loader) < warmup + iters:
-            raise ValueError(f'test_dataloader has {len(loader)} batches, fewer than '
-                             f'--warmup {warmup} + --iters {iters}')
+            raise ValueError(
+                f'test_dataloader has {len(loader)} batches, fewer than '
+                f'--warmup {warmup} + --iters {iters}'
+            )
         images, seconds = 0, 0.0
         for i, data in enumerate(loader):
             # a dict (MMSegmentation 1.2.2's script unpacks it as a tuple: its keys)
@@ -162,26 +210,47 @@ def dataloader_benchmark(model: nn.Module, cfg: Config, warmup: int = 5, iters: 
                 images += inputs.shape[0]
                 sizes.append(tuple(inputs.shape[-2:]))
                 if (i + 1 - warmup) % log_interval == 0:
-                    log(f'run {r + 1}: image [{i + 1 - warmup:>3}/{iters}], '
-                        f'fps: {images / seconds:.2f} img / s')
+                    log(
+                        f'run {r + 1}: image [{i + 1 - warmup:>3}/{iters}], '
+                        f'fps: {images / seconds:.2f} img / s'
+                    )
             if i + 1 == warmup + iters:
                 break
         fps_list.append(images / seconds)
         log(f'run {r + 1}: overall fps {fps_list[-1]:.2f} img / s')
-    return dict(mode='dataloader', fps_per_run=fps_list,
-                average_fps=float(np.mean(fps_list)), fps_variance=float(np.var(fps_list)),
-                fps=float(np.mean(fps_list)),
-                mean_input_hw=[float(np.mean([s[0] for s in sizes])),
-                               float(np.mean([s[1] for s in sizes]))],
-                **_peak_memory(cuda), warmup=warmup, iters=iters, repeat=repeat)
+    return dict(
+        mode='dataloader',
+        fps_per_run=fps_list,
+        average_fps=float(np.mean(fps_list)),
+        fps_variance=float(np.var(fps_list)),
+        fps=float(np.mean(fps_list)),
+        mean_input_hw=[
+            float(np.mean([s[0] for s in sizes])),
+            float(np.mean([s[1] for s in sizes])),
+        ],
+        **_peak_memory(cuda),
+        warmup=warmup,
+        iters=iters,
+        repeat=repeat,
+    )
 
 
-def benchmark_config(config: str, checkpoint: str | None = None, *, mode: str = 'frame',
-                     shape: list[int] | None = None, batch_size: int = 1,
-                     warmup: int | None = None, iters: int | None = None,
-                     repeat: int | None = None, log_interval: int = 50, device: str = 'cpu',
-                     threads: int | None = None, image: str = DEMO_FRAME,
-                     cfg_options: dict | None = None) -> dict[str, Any]:
+def benchmark_config(
+    config: str,
+    checkpoint: str | None = None,
+    *,
+    mode: str = 'frame',
+    shape: list[int] | None = None,
+    batch_size: int = 1,
+    warmup: int | None = None,
+    iters: int | None = None,
+    repeat: int | None = None,
+    log_interval: int = 50,
+    device: str = 'cpu',
+    threads: int | None = None,
+    image: str = DEMO_FRAME,
+    cfg_options: dict | None = None,
+) -> dict[str, Any]:
     """Benchmark ``config`` (its ``checkpoint`` strictly loaded) as ``tools/benchmark.py`` does.
 
     ``mode='frame'``: :func:`fixed_frame_benchmark` on ``image`` resized to ``shape`` (H [W];
@@ -191,6 +260,7 @@ def benchmark_config(config: str, checkpoint: str | None = None, *, mode: str = 
     """
     from segplug.apis import load_model  # segplug.apis imports this module's package
     from segplug.engine import load_cfg
+
     if mode not in ('frame', 'dataloader'):
         raise ValueError(f"mode must be 'frame' or 'dataloader', got {mode!r}")
     frame = mode == 'frame'
@@ -200,16 +270,24 @@ def benchmark_config(config: str, checkpoint: str | None = None, *, mode: str = 
     check_device(device)
     if threads:
         torch.set_num_threads(threads)
-    model = load_model(config, checkpoint, cfg_options=cfg_options, init_weights=False,
-                       strict=True, device=device)
+    model = load_model(
+        config, checkpoint, cfg_options=cfg_options, init_weights=False, strict=True, device=device
+    )
     if frame:
-        result = fixed_frame_benchmark(model, image, _frame_shape(model, shape), warmup,
-                                       iters, repeat, batch_size)
+        result = fixed_frame_benchmark(
+            model, image, _frame_shape(model, shape), warmup, iters, repeat, batch_size
+        )
     else:
-        result = dataloader_benchmark(model, load_cfg(config, cfg_options), warmup, iters,
-                                      repeat, log_interval)
-    return dict(config=config, checkpoint=checkpoint, device=device_name(device),
-                torch=torch.__version__, **result)
+        result = dataloader_benchmark(
+            model, load_cfg(config, cfg_options), warmup, iters, repeat, log_interval
+        )
+    return dict(
+        config=config,
+        checkpoint=checkpoint,
+        device=device_name(device),
+        torch=torch.__version__,
+        **result,
+    )
 
 
 def _frame_shape(model: nn.Module, shape: list[int] | None) -> tuple[int, int]:
@@ -223,22 +301,28 @@ def _frame_shape(model: nn.Module, shape: list[int] | None) -> tuple[int, int]:
 
 def format_result(r: dict[str, Any]) -> str:
     """The lines ``tools/benchmark.py`` prints for a :func:`benchmark_config` result."""
-    lines = [f'config      {r["config"]}' + (f'  ({r["checkpoint"]})' if r['checkpoint'] else ''),
-             f'device      {r["device"]}, torch {r["torch"]}']
+    lines = [
+        f'config      {r["config"]}' + (f'  ({r["checkpoint"]})' if r['checkpoint'] else ''),
+        f'device      {r["device"]}, torch {r["torch"]}',
+    ]
     if r['mode'] == 'dataloader':
         h, w = r['mean_input_hw']
-        lines += [f'input       test dataloader, mean {h:.0f}x{w:.0f}  ({r["warmup"]} warm-up + '
-                  f'{r["iters"]} timed images) x {r["repeat"]} runs',
-                  f'fps/run     {", ".join(f"{f:.2f}" for f in r["fps_per_run"])}  '
-                  f'(variance {r["fps_variance"]:.4f})',
-                  f'fps         {r["fps"]:.2f}']
+        lines += [
+            f'input       test dataloader, mean {h:.0f}x{w:.0f}  ({r["warmup"]} warm-up + '
+            f'{r["iters"]} timed images) x {r["repeat"]} runs',
+            f'fps/run     {", ".join(f"{f:.2f}" for f in r["fps_per_run"])}  '
+            f'(variance {r["fps_variance"]:.4f})',
+            f'fps         {r["fps"]:.2f}',
+        ]
     else:
         spread = f'{min(r["repeat_medians_ms"]):.1f}-{max(r["repeat_medians_ms"]):.1f}'
-        lines += [f'input       {"x".join(map(str, r["input"]))}  ({r["warmup"]} warm-up + '
-                  f'{r["iters"]} timed iterations) x {r["repeat"]} repeats',
-                  f'ms/image    median {r["ms_per_image_median"]:.1f}  p10 '
-                  f'{r["ms_per_image_p10"]:.1f}  p90 {r["ms_per_image_p90"]:.1f}  '
-                  f'repeat medians {spread}',
-                  f'fps         {r["fps"]:.2f}']
+        lines += [
+            f'input       {"x".join(map(str, r["input"]))}  ({r["warmup"]} warm-up + '
+            f'{r["iters"]} timed iterations) x {r["repeat"]} repeats',
+            f'ms/image    median {r["ms_per_image_median"]:.1f}  p10 '
+            f'{r["ms_per_image_p10"]:.1f}  p90 {r["ms_per_image_p90"]:.1f}  '
+            f'repeat medians {spread}',
+            f'fps         {r["fps"]:.2f}',
+        ]
     lines.append(f'peak memory {r["peak_memory_mb"]:.0f} MiB ({r["peak_memory_kind"]})')
     return '\n'.join(lines)

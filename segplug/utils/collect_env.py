@@ -10,6 +10,7 @@ CUDA), TorchVision's CUDA, MMSegmentation, timm and segplug with its git commit.
 MMSegmentation's own ``collect_env`` is not used as is: the ``+hash`` it appends to its
 version is the git commit of whatever repository the current directory is in.
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -39,9 +40,12 @@ def cuda_version(version: int | str | None) -> str:
 def git_commit(path: str) -> str | None:
     """Short commit of the git checkout holding ``path``, '+dirty' if it has changes; None
     outside a checkout (an installed wheel)."""
+
     def git(*args: str) -> str:
-        return subprocess.run(['git', '-C', path, *args], capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
+        return subprocess.run(
+            ['git', '-C', path, *args], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
     try:
         commit = git('rev-parse', '--short', 'HEAD')
         dirty = git('status', '--porcelain', '--untracked-files=no')
@@ -58,6 +62,7 @@ def collect_env() -> OrderedDict:
     from mmcv.utils.env import collect_env as mmcv_collect_env
 
     import segplug
+
     env = mmcv_collect_env()  # MMEngine's collect_env + MMCV and its compilers
     env['MMCV ops'] = mmcv_ops_status()
     env['TorchVision CUDA'] = cuda_version(torchvision.version.cuda)

@@ -32,6 +32,7 @@ Comparisons, exponentials, softmax, sigmoid, GELU, max pooling, padding, unfoldi
 repeats are free, as ReLU is in MMEngine: they are listed in :data:`ZERO_FLOP_OPS` so that
 any op *not* decided on shows up in :attr:`Complexity.uncounted_ops`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -52,12 +53,31 @@ _FLOAT_TYPES = {'Float', 'Double', 'Half', 'BFloat16'}
 # ops that cost nothing under this convention (comparisons, data movement, activations,
 # additions that complete a counted multiply); decided on, so never reported as uncounted
 ZERO_FLOP_OPS = (
-    'aten::add', 'aten::add_', 'aten::sub', 'aten::neg', 'aten::sum', 'aten::reciprocal',
-    'aten::exp', 'aten::sigmoid', 'aten::softmax', 'aten::gelu', 'aten::leaky_relu_',
-    'aten::max_pool2d', 'aten::dropout', 'aten::feature_dropout', 'aten::pad',
-    'aten::im2col', 'aten::repeat', 'aten::repeat_interleave', 'aten::expand_as',
-    'aten::clamp_min', 'aten::argmax', 'aten::ones_like', 'aten::where',
-    'aten::pixel_shuffle', 'aten::meshgrid',
+    'aten::add',
+    'aten::add_',
+    'aten::sub',
+    'aten::neg',
+    'aten::sum',
+    'aten::reciprocal',
+    'aten::exp',
+    'aten::sigmoid',
+    'aten::softmax',
+    'aten::gelu',
+    'aten::leaky_relu_',
+    'aten::max_pool2d',
+    'aten::dropout',
+    'aten::feature_dropout',
+    'aten::pad',
+    'aten::im2col',
+    'aten::repeat',
+    'aten::repeat_interleave',
+    'aten::expand_as',
+    'aten::clamp_min',
+    'aten::argmax',
+    'aten::ones_like',
+    'aten::where',
+    'aten::pixel_shuffle',
+    'aten::meshgrid',
 )
 
 
@@ -86,8 +106,9 @@ def scatter_add_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
     return _numel(inputs[3])
 
 
-def deform_conv_flop_count(x_shape: list[int], w_shape: list[int], out_shape: list[int],
-                           modulated: bool) -> int:
+def deform_conv_flop_count(
+    x_shape: list[int], w_shape: list[int], out_shape: list[int], modulated: bool
+) -> int:
     """FLOPs of a deformable convolution (see the module docstring).
 
     Args:
@@ -104,14 +125,19 @@ def deform_conv_flop_count(x_shape: list[int], w_shape: list[int], out_shape: li
 def torchvision_deform_conv_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
     """``torchvision::deform_conv2d(input, weight, offset, mask, bias, stride_h, stride_w,
     pad_h, pad_w, dil_h, dil_w, n_weight_grps, n_offset_grps, use_mask)``."""
-    return deform_conv_flop_count(get_shape(inputs[0]), get_shape(inputs[1]),
-                                  get_shape(outputs[0]), bool(inputs[13].toIValue()))
+    return deform_conv_flop_count(
+        get_shape(inputs[0]),
+        get_shape(inputs[1]),
+        get_shape(outputs[0]),
+        bool(inputs[13].toIValue()),
+    )
 
 
 def mmcv_deform_conv_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
     """mmcv's ``ModulatedDeformConv2dFunction(input, offset, mask, weight, bias)``."""
-    return deform_conv_flop_count(get_shape(inputs[0]), get_shape(inputs[3]),
-                                  get_shape(outputs[0]), True)
+    return deform_conv_flop_count(
+        get_shape(inputs[0]), get_shape(inputs[3]), get_shape(outputs[0]), True
+    )
 
 
 SEGPLUG_FLOP_HANDLES: dict[str, Callable[[list[Any], list[Any]], int]] = {
@@ -155,6 +181,7 @@ class Complexity:
             what the segmentor computes itself (cluster decoding, the final resize).
         uncounted_ops: ops seen that no handle counts and no decision made free.
     """
+
     flops: int
     params: int
     input_shape: tuple[int, int, int]
@@ -173,8 +200,9 @@ def _forward_as(model: nn.Module, fn: Callable[[Tensor], Any]) -> Iterator[None]
         del model.forward
 
 
-def segmentor_complexity(model: nn.Module, shape: tuple[int, int],
-                         mode: str = 'predict') -> Complexity:
+def segmentor_complexity(
+    model: nn.Module, shape: tuple[int, int], mode: str = 'predict'
+) -> Complexity:
     """FLOPs and parameters of a segmentor on one (3, H, W) image.
 
     The image goes through the model's data preprocessor in test mode, as in
@@ -192,26 +220,37 @@ def segmentor_complexity(model: nn.Module, shape: tuple[int, int],
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
     from mmseg.structures import SegDataSample
+
     meta = dict(ori_shape=tuple(shape), img_shape=tuple(shape), pad_shape=tuple(shape))
     device = next(model.parameters()).device
-    data = model.data_preprocessor(dict(inputs=[torch.rand(3, *shape, device=device)],
-                                        data_samples=[SegDataSample(metainfo=meta)]))
+    data = model.data_preprocessor(
+        dict(
+            inputs=[torch.rand(3, *shape, device=device)],
+            data_samples=[SegDataSample(metainfo=meta)],
+        )
+    )
     inputs = data['inputs']
     metas = [s.metainfo for s in data['data_samples']]
     if mode == 'predict':
+
         def fn(x: Tensor) -> Tensor:
             return model.encode_decode(x, metas)
     else:
+
         def fn(x: Tensor) -> Tensor:
             return model._forward(x)
+
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad(), _forward_as(model, fn):
             analyzer = flop_analyzer(model, (inputs,))
             total = int(analyzer.total())
-            by_module = {name: int(analyzer.total(name)) for name, _ in model.named_children()
-                         if name != 'data_preprocessor'}
+            by_module = {
+                name: int(analyzer.total(name))
+                for name, _ in model.named_children()
+                if name != 'data_preprocessor'
+            }
             uncounted = dict(analyzer.unsupported_ops())
     finally:
         model.train(was_training)
@@ -219,8 +258,14 @@ def segmentor_complexity(model: nn.Module, shape: tuple[int, int],
     by_module['(segmentor)'] = total - sum(by_module.values())
     counts = parameter_count(model)
     params = counts[''] - counts.get('auxiliary_head', 0)
-    return Complexity(flops=total, params=int(params), input_shape=tuple(inputs.shape[1:]),
-                      mode=mode, by_module=by_module, uncounted_ops=uncounted)
+    return Complexity(
+        flops=total,
+        params=int(params),
+        input_shape=tuple(inputs.shape[1:]),
+        mode=mode,
+        by_module=by_module,
+        uncounted_ops=uncounted,
+    )
 
 
 def format_count(n: float, unit: str = '') -> str:

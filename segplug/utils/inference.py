@@ -11,6 +11,7 @@ the model is built). Two things they do that this wrapper does not:
   even when the checkpoint carries its dataset's (MMSegmentation 1.2.2); here the
   checkpoint's ``meta.dataset_meta`` is used, else the classes of the config's test dataset.
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -28,6 +29,7 @@ def dataset_meta(checkpoint: dict, cfg: Config) -> dict | None:
     if meta.get('classes') and meta.get('palette'):
         return dict(classes=meta['classes'], palette=meta['palette'])
     from mmseg.registry import DATASETS
+
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     cls = DATASETS.get(dataset.get('type', '')) if dataset.get('type') else None
     info = getattr(cls, 'METAINFO', {}) if cls is not None else {}
@@ -36,8 +38,7 @@ def dataset_meta(checkpoint: dict, cfg: Config) -> dict | None:
     return None
 
 
-def build_inferencer(config: str, checkpoint: str, device: str | None = None,
-                     strict: bool = True):
+def build_inferencer(config: str, checkpoint: str, device: str | None = None, strict: bool = True):
     """An ``mmseg.apis.MMSegInferencer`` for ``config`` with ``checkpoint``'s weights.
 
     Raises:
@@ -45,6 +46,7 @@ def build_inferencer(config: str, checkpoint: str, device: str | None = None,
         that is not one, or (``strict``) one of another model.
     """
     from mmseg.apis import MMSegInferencer
+
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
     ckpt = read_checkpoint(checkpoint)
@@ -52,10 +54,14 @@ def build_inferencer(config: str, checkpoint: str, device: str | None = None,
     meta = dataset_meta(ckpt, cfg) or {}
     with warnings.catch_warnings():  # 'weights is None': they are loaded below
         warnings.simplefilter('ignore')
-        inferencer = MMSegInferencer(model=cfg, weights=None, classes=meta.get('classes'),
-                                     palette=meta.get('palette'), device=device)
-    load_checkpoint(inferencer.model, checkpoint, strict=strict, checkpoint=ckpt,
-                    config=config)
+        inferencer = MMSegInferencer(
+            model=cfg,
+            weights=None,
+            classes=meta.get('classes'),
+            palette=meta.get('palette'),
+            device=device,
+        )
+    load_checkpoint(inferencer.model, checkpoint, strict=strict, checkpoint=ckpt, config=config)
     if meta:
         inferencer.model.dataset_meta = meta
     return inferencer

@@ -4,6 +4,7 @@ The command line is ``tools/multi_seed.py``; each run is ``tools/train.py`` (or
 ``tools/dist_train.sh`` for several processes) in a subprocess, its last validation mIoU read
 from MMEngine's ``scalars.json``.
 """
+
 from __future__ import annotations
 
 import glob
@@ -44,10 +45,16 @@ def seed_list(seeds: Sequence[int] | None, same_seed: int | None, runs: int) -> 
     return list(seeds) if seeds is not None else [same_seed] * runs
 
 
-def run_seeds(config: str, seeds: Sequence[int], work_dir: str, gpus: int = 1,
-              deterministic: bool = False, cfg_options: Sequence[str] = (),
-              run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
-              log: Callable[[str], None] = print) -> list[float]:
+def run_seeds(
+    config: str,
+    seeds: Sequence[int],
+    work_dir: str,
+    gpus: int = 1,
+    deterministic: bool = False,
+    cfg_options: Sequence[str] = (),
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+    log: Callable[[str], None] = print,
+) -> list[float]:
     """Train ``config`` once per seed (``randomness.seed``) and return each run's mIoU.
 
     Run ``i`` writes to ``{work_dir}/run{i}_seed{seed}``; ``gpus`` > 1 launches
@@ -66,11 +73,16 @@ def run_seeds(config: str, seeds: Sequence[int], work_dir: str, gpus: int = 1,
         else:
             cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config]
         cmd += ['--work-dir', work, '--cfg-options', *opts]
-        proc = run(cmd, capture_output=True, text=True,
-                   env=dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable))
+        proc = run(
+            cmd,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED='1', PYTHON=sys.executable),
+        )
         if proc.returncode != 0:
-            raise RuntimeError(f'run {i} (seed {seed}) failed ({proc.returncode}):\n'
-                               f'{proc.stderr[-3000:]}')
+            raise RuntimeError(
+                f'run {i} (seed {seed}) failed ({proc.returncode}):\n{proc.stderr[-3000:]}'
+            )
         values.append(last_miou(work))
         log(f'run {i}  seed {seed}  mIoU {values[-1]:.2f}')
     return values
@@ -79,6 +91,8 @@ def run_seeds(config: str, seeds: Sequence[int], work_dir: str, gpus: int = 1,
 def summary_table(values: list[float]) -> str:
     """The supplement's table row (Min, Max, Average, Var., Std.) with its header."""
     s = summary(values)
-    return ('| Min | Max | Average | Var. | Std. |\n|---|---|---|---|---|\n'
-            f'| {s["min"]:.2f} | {s["max"]:.2f} | {s["mean"]:.2f} | {s["var"]:.4f} | '
-            f'{s["std"]:.4f} |')
+    return (
+        '| Min | Max | Average | Var. | Std. |\n|---|---|---|---|---|\n'
+        f'| {s["min"]:.2f} | {s["max"]:.2f} | {s["mean"]:.2f} | {s["var"]:.4f} | '
+        f'{s["std"]:.4f} |'
+    )

@@ -5,6 +5,7 @@ MMSegmentation's ``tools/misc/publish_model.py`` convention: ``OUT.pth`` is writ
 file against (``check_hash``). Unlike MMSegmentation 1.2.2's script, which hashes the *input*
 file (so the name never matches the published file), the hash here is the published file's.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,12 +46,13 @@ def publish_checkpoint(in_file: str, out_file: str) -> str:
         raise ValueError(f'out_file must end in .pth, got {out_file}')
     checkpoint = read_checkpoint(in_file)
     if 'state_dict' not in checkpoint:
-        raise ValueError(f'{in_file}: no state_dict (top-level keys: '
-                         f'{", ".join(sorted(map(str, checkpoint)))})')
+        raise ValueError(
+            f'{in_file}: no state_dict (top-level keys: {", ".join(sorted(map(str, checkpoint)))})'
+        )
     published = {k: checkpoint[k] for k in KEEP if k in checkpoint}
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     tmp = out_file + '.tmp'
     torch.save(published, tmp)
-    final = f'{out_file[:-len(".pth")]}-{sha256sum(tmp)[:8]}.pth'
+    final = f'{out_file[: -len(".pth")]}-{sha256sum(tmp)[:8]}.pth'
     os.replace(tmp, final)
     return final

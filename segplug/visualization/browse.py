@@ -1,4 +1,5 @@
 """What the training pipeline feeds the model: its images with their labels coloured."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,14 @@ import numpy as np
 from mmengine.config import Config
 
 
-def browse_dataset(cfg: Config, output_dir: str | None = None, show: bool = False,
-                   max_items: int | None = None, show_interval: float = 2.0,
-                   with_labels: bool = True) -> list[str]:
+def browse_dataset(
+    cfg: Config,
+    output_dir: str | None = None,
+    show: bool = False,
+    max_items: int | None = None,
+    show_interval: float = 2.0,
+    with_labels: bool = True,
+) -> list[str]:
     """Draw the output of ``cfg``'s training pipeline (MMSegmentation's browse_dataset).
 
     Every item of ``train_dataloader.dataset`` goes through its pipeline (random crops,
@@ -29,9 +35,12 @@ def browse_dataset(cfg: Config, output_dir: str | None = None, show: bool = Fals
     """
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS, VISUALIZERS
+
     if output_dir is None and not show:
-        raise ValueError('nothing to do: give --output-dir, or drop --not-show to look at '
-                         'the pictures in a window')
+        raise ValueError(
+            'nothing to do: give --output-dir, or drop --not-show to look at '
+            'the pictures in a window'
+        )
     if max_items is not None and max_items < 1:
         raise ValueError(f'--max must be at least 1, got {max_items}')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -53,11 +62,18 @@ def browse_dataset(cfg: Config, output_dir: str | None = None, show: bool = Fals
         sample = item['data_samples'].numpy()
         name = osp.basename(sample.img_path)
         stem = osp.splitext(name)[0]
-        out_file = (None if output_dir is None
-                    else osp.join(output_dir, f'{index:05d}_{stem}.png'))
-        visualizer.add_datasample(name, image, sample, draw_gt=True, draw_pred=False,
-                                  show=show, wait_time=show_interval, out_file=out_file,
-                                  with_labels=with_labels)
+        out_file = None if output_dir is None else osp.join(output_dir, f'{index:05d}_{stem}.png')
+        visualizer.add_datasample(
+            name,
+            image,
+            sample,
+            draw_gt=True,
+            draw_pred=False,
+            show=show,
+            wait_time=show_interval,
+            out_file=out_file,
+            with_labels=with_labels,
+        )
         if out_file is not None:
             written.append(out_file)
     return written

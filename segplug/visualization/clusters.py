@@ -1,4 +1,5 @@
 """HC's clusters as a picture: cluster ids of one image (HC paper, Fig. 3)."""
+
 from __future__ import annotations
 
 import cv2

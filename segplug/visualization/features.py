@@ -1,4 +1,5 @@
 """Per-pixel semantic features as pictures: guided filter + per-image PCA (SSS, Fig. 2)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,10 @@ from .inputs import model_input
 def semantic_features(model: torch.nn.Module, image_bgr: np.ndarray) -> Tensor:
     """(d, H, W) features of one BGR uint8 image, normalised as the model's preprocessor does."""
     if not hasattr(model, 'extract_semantic_features'):
-        raise ValueError(f'{type(model).__name__} has no semantic features: use a '
-                         f'SemanticFeatureEncoderDecoder config (configs/sssfeat/)')
+        raise ValueError(
+            f'{type(model).__name__} has no semantic features: use a '
+            f'SemanticFeatureEncoderDecoder config (configs/sssfeat/)'
+        )
     with torch.no_grad():
         return model.extract_semantic_features(model_input(model, image_bgr))[0].cpu()
 
@@ -44,8 +47,9 @@ def normalise01(x: Tensor) -> Tensor:
     return (x - lo) / (hi - lo) if hi > lo else torch.zeros_like(x)
 
 
-def feature_image(feats: Tensor, image_bgr: np.ndarray | None, radius: int = 5,
-                  eps: float = 1e-2) -> Tensor:
+def feature_image(
+    feats: Tensor, image_bgr: np.ndarray | None, radius: int = 5, eps: float = 1e-2
+) -> Tensor:
     """Features -> (3, H, W) in [0, 1]: guided filter (when an image is given), PCA, normalise.
 
     Args:
@@ -55,8 +59,9 @@ def feature_image(feats: Tensor, image_bgr: np.ndarray | None, radius: int = 5,
     """
     if image_bgr is not None:
         if image_bgr.shape[:2] != tuple(feats.shape[1:]):
-            raise ValueError(f'image {image_bgr.shape[:2]} and features '
-                             f'{tuple(feats.shape[1:])} differ in size')
+            raise ValueError(
+                f'image {image_bgr.shape[:2]} and features {tuple(feats.shape[1:])} differ in size'
+            )
         guide = torch.from_numpy(image_bgr[..., ::-1] / 255.0).permute(2, 0, 1)
         feats = guided_filter(guide, feats, radius, eps)
     return normalise01(pca3(feats))

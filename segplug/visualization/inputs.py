@@ -1,4 +1,5 @@
 """One image as a model's input, normalised as its data preprocessor does."""
+
 from __future__ import annotations
 
 import numpy as np

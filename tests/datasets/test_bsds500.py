@@ -1,4 +1,5 @@
 """BSDS500Dataset reads the release layout; LoadBSDSAnnotations reads every annotator."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,22 +16,29 @@ import segplug  # noqa: F401  (registers the dataset and transform)
 
 def bsds_val(root: Path, **kw):
     init_default_scope('mmseg')
-    return DATASETS.build(dict(
-        type='BSDS500Dataset', data_root=str(root),
-        data_prefix=dict(img_path='images/val', seg_map_path='groundTruth/val'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadBSDSAnnotations', **kw)]))
+    return DATASETS.build(
+        dict(
+            type='BSDS500Dataset',
+            data_root=str(root),
+            data_prefix=dict(img_path='images/val', seg_map_path='groundTruth/val'),
+            pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadBSDSAnnotations', **kw)],
+        )
+    )
 
 
 def test_val_split_and_annotators(test_data: Path) -> None:
     ds = bsds_val(test_data / 'bsds500')
     assert [Path(ds.get_data_info(i)['img_path']).stem for i in range(len(ds))] == [
-        '101085', '101087', '102061']  # the val images in tests/data, in order
+        '101085',
+        '101087',
+        '102061',
+    ]  # the val images in tests/data, in order
     item = ds[0]
     stem = Path(item['img_path']).stem
     assert Path(item['seg_map_path']).name == f'{stem}.mat'
     cell = sio.loadmat(str(test_data / f'bsds500/groundTruth/val/{stem}.mat'))['groundTruth']
     segs = item['gt_segmentations']
-    assert segs.shape == (cell.shape[1], ) + item['img'].shape[:2] and segs.shape[0] >= 5
+    assert segs.shape == (cell.shape[1],) + item['img'].shape[:2] and segs.shape[0] >= 5
     for k in range(cell.shape[1]):
         np.testing.assert_array_equal(segs[k], cell[0, k]['Segmentation'][0, 0])
     union = np.max([cell[0, k]['Boundaries'][0, 0] for k in range(cell.shape[1])], 0)
@@ -53,28 +61,32 @@ def test_bad_annotator_is_named(test_data: Path) -> None:
         bsds_val(test_data / 'bsds500', annotator=40)[0]
 
 
-def test_data_check_opens_images_and_compares_no_head(test_data: Path,
-                                                      tmp_path: Path) -> None:
+def test_data_check_opens_images_and_compares_no_head(test_data: Path, tmp_path: Path) -> None:
     """segplug's data check accepts BSDS500 (its labels are .mat files, not class maps)
     whatever a head's num_classes, and still reports a broken image by its path."""
     import torch.nn as nn
 
     from segplug.datasets import DatasetCheckError, check_dataset
     from segplug.engine.data_check_hook import check_num_classes
+
     root = tmp_path / 'bsds500'
     for sub in ('images/val', 'groundTruth/val'):
         (root / sub).mkdir(parents=True)
     stems = sorted(p.stem for p in (test_data / 'bsds500' / 'images' / 'val').glob('*.jpg'))
     for stem in stems[:3]:
-        shutil.copy(test_data / 'bsds500' / 'images' / 'val' / f'{stem}.jpg',
-                    root / 'images' / 'val')
-        shutil.copy(test_data / 'bsds500' / 'groundTruth' / 'val' / f'{stem}.mat',
-                    root / 'groundTruth' / 'val')
+        shutil.copy(
+            test_data / 'bsds500' / 'images' / 'val' / f'{stem}.jpg', root / 'images' / 'val'
+        )
+        shutil.copy(
+            test_data / 'bsds500' / 'groundTruth' / 'val' / f'{stem}.mat',
+            root / 'groundTruth' / 'val',
+        )
     ds = bsds_val(root)
     check_dataset(ds, 'val')  # .mat labels are not opened as label maps
 
     class Model(nn.Module):
         decode_head = nn.Module()
+
     Model.decode_head.num_classes = 50
     check_num_classes(Model(), ds, 'val')  # 50 region labels vs 2 classes: not compared
     (root / 'images' / 'val' / f'{stems[0]}.jpg').write_bytes(b'not a jpeg')
@@ -82,10 +94,12 @@ def test_data_check_opens_images_and_compares_no_head(test_data: Path,
         check_dataset(ds, 'val')
 
 
-def test_bsds500_split_reads_images_and_every_annotator_without_a_scope(test_data: Path,
-                                                                       tmp_path: Path) -> None:
+def test_bsds500_split_reads_images_and_every_annotator_without_a_scope(
+    test_data: Path, tmp_path: Path
+) -> None:
     """What the superpixel benchmarks read: no default scope set beforehand."""
     from segplug.datasets.bsds500 import bsds500_split
+
     dataset = bsds500_split(str(test_data / 'bsds500'), 'val')
     assert len(dataset) == 3
     item = dataset[0]

@@ -3,6 +3,7 @@
 The SegNet folder is rebuilt small from real frames of the embedded demo subset: its JPEG
 images saved back as PNG (as SegNet ships them), its labels copied unchanged.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -35,20 +36,27 @@ def segnet_folder(root: Path, splits: dict[str, list[str]]) -> Path:
         (camvid / f'{split}annot').mkdir(parents=True)
         for stem in stems:
             Image.open(DEMO_DATA / 'images' / demo_split / f'{stem}.jpg').save(
-                camvid / split / f'{stem}.png')
-            shutil.copy(DEMO_DATA / 'labels' / demo_split / f'{stem}.png',
-                        camvid / f'{split}annot' / f'{stem}.png')
-        (camvid / f'{split}.txt').write_text(''.join(
-            f'/SegNet/CamVid/{split}/{s}.png /SegNet/CamVid/{split}annot/{s}.png\n'
-            for s in stems))
+                camvid / split / f'{stem}.png'
+            )
+            shutil.copy(
+                DEMO_DATA / 'labels' / demo_split / f'{stem}.png',
+                camvid / f'{split}annot' / f'{stem}.png',
+            )
+        (camvid / f'{split}.txt').write_text(
+            ''.join(
+                f'/SegNet/CamVid/{split}/{s}.png /SegNet/CamVid/{split}annot/{s}.png\n'
+                for s in stems
+            )
+        )
     return camvid
 
 
 def build(cfg_split: str, data_root: Path, **overrides) -> object:
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(str(REPO / 'configs' / '_base_' / 'datasets' / 'camvid.py'))
-    dataset = DATASETS.build(dict(cfg[f'{cfg_split}_dataloader'].dataset,
-                                  data_root=str(data_root), **overrides))
+    dataset = DATASETS.build(
+        dict(cfg[f'{cfg_split}_dataloader'].dataset, data_root=str(data_root), **overrides)
+    )
     check_dataset(dataset, cfg_split)
     return dataset
 
@@ -68,7 +76,8 @@ def test_cli_writes_what_the_camvid_config_reads(tmp_path: Path) -> None:
             assert jpg.shape == png.shape == (360, 480, 3)
             assert np.abs(jpg.astype(int) - png).mean() < 3  # JPEG quality 95
             assert (out / 'labels' / split / f'{stem}.png').read_bytes() == (
-                camvid / f'{split}annot' / f'{stem}.png').read_bytes()
+                camvid / f'{split}annot' / f'{stem}.png'
+            ).read_bytes()
     train, val = build('train', out), build('val', out)
     assert (len(train), len(val)) == (2, 1)
     gt = val[0]['data_samples'].gt_sem_seg.data[0].numpy()
@@ -79,8 +88,7 @@ def test_cli_writes_what_the_camvid_config_reads(tmp_path: Path) -> None:
 def test_png_images_are_linked_and_load_with_png_suffix(tmp_path: Path) -> None:
     camvid = segnet_folder(tmp_path, {'train': TRAIN[:1], 'val': VAL, 'test': VAL})
     out = tmp_path / 'out'
-    done, problems = camvid_converter.convert(str(camvid), str(out), img_format='png',
-                                              link=True)
+    done, problems = camvid_converter.convert(str(camvid), str(out), img_format='png', link=True)
     assert done == {'train': 1, 'val': 1, 'test': 1} and problems == []
     img = out / 'images' / 'test' / f'{VAL[0]}.png'
     assert img.is_symlink() and img.resolve() == (camvid / 'test' / img.name).resolve()
@@ -93,12 +101,15 @@ def test_png_images_are_linked_and_load_with_png_suffix(tmp_path: Path) -> None:
 
 def test_problems_are_named_and_the_rest_converted(tmp_path: Path) -> None:
     camvid = segnet_folder(tmp_path, {'train': TRAIN, 'val': VAL})
-    (camvid / 'trainannot' / f'{TRAIN[1]}.png').unlink()          # image without label
-    shutil.copy(camvid / 'valannot' / f'{VAL[0]}.png',            # label without image
-                camvid / 'valannot' / 'orphan.png')
+    (camvid / 'trainannot' / f'{TRAIN[1]}.png').unlink()  # image without label
+    shutil.copy(
+        camvid / 'valannot' / f'{VAL[0]}.png',  # label without image
+        camvid / 'valannot' / 'orphan.png',
+    )
     colour = np.asarray(Image.open(camvid / 'valannot' / f'{VAL[0]}.png'))
-    Image.fromarray(np.stack([colour * 20] * 3, -1)).save(       # a colour label
-        camvid / 'valannot' / f'{VAL[0]}.png')
+    Image.fromarray(np.stack([colour * 20] * 3, -1)).save(  # a colour label
+        camvid / 'valannot' / f'{VAL[0]}.png'
+    )
     out = tmp_path / 'out'
     proc = run_tool([PY, CONVERTER, str(camvid), '-o', str(out)], check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr

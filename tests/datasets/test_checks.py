@@ -1,4 +1,5 @@
 """Bad input stops with a message naming the file or option and the problem."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,9 +34,13 @@ def camvid_copy(tmp_path: Path, demo_data: Path) -> Path:
 
 
 def dataset_cfg(root: Path) -> dict:
-    return dict(type='CamVidDataset', data_root=str(root), ann_file='train.txt',
-                data_prefix=dict(img_path='images/train', seg_map_path='labels/train'),
-                pipeline=[])
+    return dict(
+        type='CamVidDataset',
+        data_root=str(root),
+        ann_file='train.txt',
+        data_prefix=dict(img_path='images/train', seg_map_path='labels/train'),
+        pipeline=[],
+    )
 
 
 def check(root: Path) -> None:
@@ -86,8 +91,9 @@ def test_label_values_out_of_range(camvid_copy: Path) -> None:
 def test_size_mismatch(camvid_copy: Path) -> None:
     path = camvid_copy / 'labels/train' / f'{STEMS[1]}.png'
     Image.open(path).resize((240, 180), Image.NEAREST).save(path)
-    with pytest.raises(DatasetCheckError,
-                       match='label size 240x180 differs from image size 480x360'):
+    with pytest.raises(
+        DatasetCheckError, match='label size 240x180 differs from image size 480x360'
+    ):
         check(camvid_copy)
 
 
@@ -136,17 +142,35 @@ def test_train_tool_stops_before_training(tmp_path: Path, camvid_copy: Path) -> 
 
 def test_num_classes_mismatch(tmp_path: Path) -> None:
     cfg = tiny_cfg(tmp_path / 'work')
-    proc = run_tool([PY, TRAIN, dump_cfg(cfg, tmp_path / 'cfg.py'), '--cfg-options',
-                     'model.decode_head.num_classes=19'], check=False)
+    proc = run_tool(
+        [
+            PY,
+            TRAIN,
+            dump_cfg(cfg, tmp_path / 'cfg.py'),
+            '--cfg-options',
+            'model.decode_head.num_classes=19',
+        ],
+        check=False,
+    )
     assert proc.returncode != 0
-    assert 'model.decode_head.num_classes = 19, but train_dataloader.dataset ' \
-           '(CamVidDataset) has 11 classes' in proc.stderr
+    assert (
+        'model.decode_head.num_classes = 19, but train_dataloader.dataset '
+        '(CamVidDataset) has 11 classes' in proc.stderr
+    )
     assert 'Iter(train)' not in proc.stdout + proc.stderr
 
 
 def test_wrong_data_root_in_tool(tmp_path: Path) -> None:
     cfg = tiny_cfg(tmp_path / 'work')
-    proc = run_tool([PY, TRAIN, dump_cfg(cfg, tmp_path / 'cfg.py'), '--cfg-options',
-                     'train_dataloader.dataset.data_root=/no/such/camvid'], check=False)
+    proc = run_tool(
+        [
+            PY,
+            TRAIN,
+            dump_cfg(cfg, tmp_path / 'cfg.py'),
+            '--cfg-options',
+            'train_dataloader.dataset.data_root=/no/such/camvid',
+        ],
+        check=False,
+    )
     assert proc.returncode != 0
     assert "train_dataloader.dataset.data_root='/no/such/camvid'" in proc.stderr

@@ -6,6 +6,7 @@ build a small folder in the native layout from MMSegmentation's real sample fram
 (``tests/data/pseudo_dataset``, palette labels with ids 0..2) and check what each layout's
 loader must do with the raw ids.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -69,8 +70,9 @@ def test_cityscapes_real_frame(test_data: Path) -> None:
     assert tuple(item['inputs'].shape[1:]) == (1024, 2048)  # test pipeline resizes the image
 
 
-def _copy_frames(test_data: Path, img_dir: Path, ann_dir: Path, img_ext: str = '.jpg',
-                 ann_suffix: str = '.png') -> None:
+def _copy_frames(
+    test_data: Path, img_dir: Path, ann_dir: Path, img_ext: str = '.jpg', ann_suffix: str = '.png'
+) -> None:
     src = test_data / 'pseudo_dataset'
     img_dir.mkdir(parents=True, exist_ok=True)
     ann_dir.mkdir(parents=True, exist_ok=True)
@@ -106,8 +108,9 @@ def test_ade20k_layout_reduces_zero_label(tmp_path: Path, test_data: Path) -> No
     val = build('ade20k.py', 'val', data_root=str(ade))
     assert len(val) == 5 and len(val.metainfo['classes']) == 150
     item = val[0]
-    label = raw(ade / 'annotations' / 'validation' /
-                (Path(item['data_samples'].img_path).stem + '.png')).astype(np.int64)
+    label = raw(
+        ade / 'annotations' / 'validation' / (Path(item['data_samples'].img_path).stem + '.png')
+    ).astype(np.int64)
     gt = item['data_samples'].gt_sem_seg.data[0].numpy()
     np.testing.assert_array_equal(gt, np.where(label == 0, 255, label - 1))
 

@@ -1,4 +1,5 @@
 """Mapillary v1.2 -> Cityscapes train ids (SeeThroughNet Table 4) on the real Mapillary sample."""
+
 from __future__ import annotations
 
 import shutil
@@ -57,12 +58,15 @@ def test_converter_reports_what_it_cannot_convert(test_data: Path, tmp_path: Pat
     shutil.copy(img, root / 'images' / 'nolabel.jpg')
     shutil.copy(img, root / 'images' / 'small.jpg')
     Image.fromarray(np.zeros((10, 10), np.uint8)).save(root / 'v1.2' / 'labels' / 'small.png')
-    proc = run_tool([PY, CONVERTER, str(tmp_path / 'mapillary'), str(tmp_path / 'out'),
-                     '--splits', 'training'], check=False)
+    proc = run_tool(
+        [PY, CONVERTER, str(tmp_path / 'mapillary'), str(tmp_path / 'out'), '--splits', 'training'],
+        check=False,
+    )
     assert proc.returncode == 1
     assert 'converted 1 image/label pairs' in proc.stdout
     assert 'v2.png: class id 85 is not a v1.2 id' in proc.stdout
     assert 'nolabel.png: label file not found' in proc.stdout
     assert 'small.png: size 10x10 differs from image (100, 100)' in proc.stdout
     assert sorted(p.name for p in (tmp_path / 'out' / 'ann_dir' / 'train').iterdir()) == [
-        'good.png']
+        'good.png'
+    ]

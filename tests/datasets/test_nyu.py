@@ -6,6 +6,7 @@ its image is the real NYU frame of MMSegmentation's sample, its raw labels are n
 against a per-pixel dictionary lookup, the split, ``labels40.mat`` input, and that every
 malformed input is refused, naming the file, before anything is written.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,8 +37,17 @@ def _reference_40(raw: np.ndarray, map_class: np.ndarray) -> np.ndarray:
 
 def test_converter_cli_writes_the_mmseg_layout(release: dict, tmp_path: Path) -> None:
     out = tmp_path / 'nyu'
-    proc = run_tool([PY, CONVERTER, str(release['labeled']), str(release['splits']), str(out),
-                     '--mapping', str(release['mapping'])])
+    proc = run_tool(
+        [
+            PY,
+            CONVERTER,
+            str(release['labeled']),
+            str(release['splits']),
+            str(out),
+            '--mapping',
+            str(release['mapping']),
+        ]
+    )
     assert 'converted 2 train and 1 test frames' in proc.stdout
     for frame, split in ((1, 'train'), (2, 'train'), (3, 'test')):
         img = np.asarray(Image.open(out / 'images' / split / f'{frame:04d}.jpg'))
@@ -47,7 +57,8 @@ def test_converter_cli_writes_the_mmseg_layout(release: dict, tmp_path: Path) ->
         assert np.abs(img.astype(int) - want).mean() < 3  # JPEG quality 95
         assert ann.dtype == np.uint8
         np.testing.assert_array_equal(
-            ann, _reference_40(release['labels'][..., frame - 1], release['map_class']))
+            ann, _reference_40(release['labels'][..., frame - 1], release['map_class'])
+        )
     assert sorted(p.name for p in (out / 'images' / 'test').iterdir()) == ['0003.jpg']
     # the sample's depth spreads over many raw classes, and some pixels have none
     ann = np.asarray(Image.open(out / 'annotations' / 'train' / '0001.png'))
@@ -58,8 +69,7 @@ def test_images_come_out_upright(release: dict, test_data: Path, tmp_path: Path)
     """Frame 1 is the real NYU frame itself: compare with the file it was read from."""
     with NYULabeledMat(release['labeled']) as reader:
         assert (reader.num_frames, reader.size, reader.num_raw_classes) == (3, (120, 160), 894)
-        real = Image.open(test_data / 'pseudo_nyu_dataset' / 'images'
-                          / 'bookstore_0001d_00001.jpg')
+        real = Image.open(test_data / 'pseudo_nyu_dataset' / 'images' / 'bookstore_0001d_00001.jpg')
         np.testing.assert_array_equal(reader.image(0), np.asarray(real))
         np.testing.assert_array_equal(reader.image(1), np.asarray(real)[:, ::-1])
 
@@ -69,23 +79,35 @@ def test_labels40_input_gives_the_same_labels(release: dict, tmp_path: Path) -> 
     labels40 = tmp_path / 'labels40.mat'
     savemat(labels40, {'labels40': lut[release['labels']]})  # (H, W, N), v5 like Gupta's
     a, b = tmp_path / 'a', tmp_path / 'b'
-    nyu_converter.convert(str(release['labeled']), str(release['splits']), str(a),
-                        mapping=str(release['mapping']))
+    nyu_converter.convert(
+        str(release['labeled']), str(release['splits']), str(a), mapping=str(release['mapping'])
+    )
     done, problems, skipped = nyu_converter.convert(
-        str(release['labeled']), str(release['splits']), str(b), labels40=str(labels40))
+        str(release['labeled']), str(release['splits']), str(b), labels40=str(labels40)
+    )
     assert done == {'train': 2, 'test': 1} and problems == [] and skipped == 0
     for p in (a / 'annotations').rglob('*.png'):
-        np.testing.assert_array_equal(np.asarray(Image.open(p)),
-                                      np.asarray(Image.open(b / p.relative_to(a))))
+        np.testing.assert_array_equal(
+            np.asarray(Image.open(p)), np.asarray(Image.open(b / p.relative_to(a)))
+        )
 
 
-def test_frame_outside_the_mapping_is_skipped_and_reported(
-        release: dict, tmp_path: Path) -> None:
+def test_frame_outside_the_mapping_is_skipped_and_reported(release: dict, tmp_path: Path) -> None:
     with h5py.File(release['labeled'], 'r+') as f:
         f['labels'][1, 5, 7] = 900  # frame 2: a raw id beyond the 894 classes
     out = tmp_path / 'nyu'
-    proc = run_tool([PY, CONVERTER, str(release['labeled']), str(release['splits']), str(out),
-                     '--mapping', str(release['mapping'])], check=False)
+    proc = run_tool(
+        [
+            PY,
+            CONVERTER,
+            str(release['labeled']),
+            str(release['splits']),
+            str(out),
+            '--mapping',
+            str(release['mapping']),
+        ],
+        check=False,
+    )
     assert proc.returncode == 1
     assert 'frame 2 has raw class ids [900]' in proc.stdout
     assert sorted(p.name for p in (out / 'annotations' / 'train').iterdir()) == ['0001.png']
@@ -95,25 +117,34 @@ def test_frame_outside_the_mapping_is_skipped_and_reported(
 def test_frames_in_neither_split_are_reported(test_data: Path, tmp_path: Path) -> None:
     rel = make_nyu_release(test_data, tmp_path / 'r', train=(1,), test=(3,))
     done, problems, skipped = nyu_converter.convert(
-        str(rel['labeled']), str(rel['splits']), str(tmp_path / 'o'), mapping=str(rel['mapping']))
+        str(rel['labeled']), str(rel['splits']), str(tmp_path / 'o'), mapping=str(rel['mapping'])
+    )
     assert done == {'train': 1, 'test': 1} and skipped == 0
     assert len(problems) == 1 and '1 frames are in neither split' in problems[0]
 
 
-@pytest.mark.parametrize('case, message', [
-    ('overlap', 'are in both trainNdxs and testNdxs'),
-    ('out_of_range', 'outside the labelled file\'s frames 1..3'),
-    ('short_mapping', 'the mapping has 13 entries but the labelled file has 894'),
-    ('mapping_values', 'mapping values must be integers in 0..40'),
-    ('no_mapping_key', "has no variable 'mapClass' or 'mapping'"),
-    ('not_v73', 'not a MATLAB v7.3 (HDF5) file'),
-    ('no_labels', "has no ['labels']"),
-    ('labels40_shape', 'labels40 has shape (120, 160, 2), expected (120, 160, 3)'),
-])
-def test_bad_input_is_refused_before_writing(release: dict, tmp_path: Path, case: str,
-                                             message: str) -> None:
-    args = dict(labeled=release['labeled'], splits=release['splits'],
-                mapping=release['mapping'], labels40=None)
+@pytest.mark.parametrize(
+    'case, message',
+    [
+        ('overlap', 'are in both trainNdxs and testNdxs'),
+        ('out_of_range', "outside the labelled file's frames 1..3"),
+        ('short_mapping', 'the mapping has 13 entries but the labelled file has 894'),
+        ('mapping_values', 'mapping values must be integers in 0..40'),
+        ('no_mapping_key', "has no variable 'mapClass' or 'mapping'"),
+        ('not_v73', 'not a MATLAB v7.3 (HDF5) file'),
+        ('no_labels', "has no ['labels']"),
+        ('labels40_shape', 'labels40 has shape (120, 160, 2), expected (120, 160, 3)'),
+    ],
+)
+def test_bad_input_is_refused_before_writing(
+    release: dict, tmp_path: Path, case: str, message: str
+) -> None:
+    args = dict(
+        labeled=release['labeled'],
+        splits=release['splits'],
+        mapping=release['mapping'],
+        labels40=None,
+    )
     bad = tmp_path / f'{case}.mat'
     if case == 'overlap':
         savemat(bad, {'trainNdxs': [[1], [2]], 'testNdxs': [[2], [3]]})
@@ -140,9 +171,13 @@ def test_bad_input_is_refused_before_writing(release: dict, tmp_path: Path, case
         args.update(mapping=None, labels40=bad)
     out = tmp_path / 'out'
     with pytest.raises((FileNotFoundError, ValueError)) as raised:
-        nyu_converter.convert(str(args['labeled']), str(args['splits']), str(out),
-                              None if args['labels40'] else str(args['mapping']),
-                              None if args['labels40'] is None else str(args['labels40']))
+        nyu_converter.convert(
+            str(args['labeled']),
+            str(args['splits']),
+            str(out),
+            None if args['labels40'] else str(args['mapping']),
+            None if args['labels40'] is None else str(args['labels40']),
+        )
     err = str(raised.value)
     assert message in err
     named = bad if case not in ('not_v73', 'no_labels') else args['labeled']
@@ -161,6 +196,7 @@ def test_split_and_mapping_readers(release: dict) -> None:
 def test_class_order_matches_the_dataset_config() -> None:
     """Output id k (1..40) must be the config's class k - 1 (reduce_zero_label drops 0)."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(str(REPO / 'configs' / '_base_' / 'datasets' / 'nyu_depth_v2.py'))
     assert tuple(cfg.metainfo['classes']) == NYU40_CLASSES
     assert cfg.train_dataloader.dataset.reduce_zero_label

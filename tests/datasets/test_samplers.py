@@ -1,4 +1,5 @@
 """MixedDatasetSampler: dataset shares, class-uniform sampling, seeds and ranks."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,12 +23,19 @@ def camvid_parts(tmp_path: Path, sizes: list[int]) -> ConcatDataset:
     stems = [s.strip() for s in open(DEMO_DATA / 'train.txt')]
     parts, start = [], 0
     for k, n in enumerate(sizes):
-        split = write_split(tmp_path, f'part{k}.txt', stems[start:start + n])
+        split = write_split(tmp_path, f'part{k}.txt', stems[start : start + n])
         start += n
-        parts.append(DATASETS.build(dict(
-            type='CamVidDataset', data_root=str(DEMO_DATA), ann_file=split,
-            data_prefix=dict(img_path='images/train', seg_map_path='labels/train'),
-            pipeline=[])))
+        parts.append(
+            DATASETS.build(
+                dict(
+                    type='CamVidDataset',
+                    data_root=str(DEMO_DATA),
+                    ann_file=split,
+                    data_prefix=dict(img_path='images/train', seg_map_path='labels/train'),
+                    pipeline=[],
+                )
+            )
+        )
     return ConcatDataset(parts)
 
 
@@ -35,7 +43,7 @@ def test_schedule_holds_the_shares_in_every_window() -> None:
     draws = list(itertools.islice(proportional_schedule([0.4, 0.4, 0.2]), 1000))
     assert Counter(draws) == {0: 400, 1: 400, 2: 200}
     for start in range(0, 1000, 5):  # every 5 consecutive draws: 2, 2, 1
-        assert Counter(draws[start:start + 5]) == {0: 2, 1: 2, 2: 1}
+        assert Counter(draws[start : start + 5]) == {0: 2, 1: 2, 2: 1}
     counts = np.zeros(2)
     for n, k in enumerate(itertools.islice(proportional_schedule([3, 1]), 997), 1):
         counts[k] += 1
@@ -46,12 +54,9 @@ def test_shares_seed_and_ranks(tmp_path: Path) -> None:
     data = camvid_parts(tmp_path, [30, 6, 2])
     s = MixedDatasetSampler(data, [0.4, 0.4, 0.2], seed=3)
     first = list(itertools.islice(iter(s), 500))
-    assert first == list(itertools.islice(iter(MixedDatasetSampler(data, [2, 2, 1], seed=3)),
-                                          500))
-    assert first != list(itertools.islice(iter(MixedDatasetSampler(data, [2, 2, 1], seed=4)),
-                                          500))
-    source = Counter(int(np.searchsorted(data.cumulative_sizes, i, side='right'))
-                     for i in first)
+    assert first == list(itertools.islice(iter(MixedDatasetSampler(data, [2, 2, 1], seed=3)), 500))
+    assert first != list(itertools.islice(iter(MixedDatasetSampler(data, [2, 2, 1], seed=4)), 500))
+    source = Counter(int(np.searchsorted(data.cumulative_sizes, i, side='right')) for i in first)
     assert source == {0: 200, 1: 200, 2: 100}  # not 30:6:2 as the sizes would give
     # a plain source is a shuffled pass: the first 30 draws from part 0 are all its images
     part0 = [i for i in first if i < 30][:30]
@@ -68,8 +73,9 @@ def test_shares_seed_and_ranks(tmp_path: Path) -> None:
 def test_class_uniform_matches_its_formula(tmp_path: Path) -> None:
     data = camvid_parts(tmp_path, [40])
     classes = image_classes(data.datasets[0])
-    s = MixedDatasetSampler(data, [1.0], class_uniform=True, seed=0,
-                            class_index_file=str(tmp_path / 'index.json'))
+    s = MixedDatasetSampler(
+        data, [1.0], class_uniform=True, seed=0, class_index_file=str(tmp_path / 'index.json')
+    )
     assert (tmp_path / 'index.json').is_file()
     n = 40000
     freq = np.bincount(list(itertools.islice(iter(s), n)), minlength=40) / n
@@ -84,8 +90,9 @@ def test_class_uniform_matches_its_formula(tmp_path: Path) -> None:
     holder = next(i for i, cs in enumerate(classes) if rare in cs)
     assert freq[holder] > 1 / 40 and expected[holder] > 1 / 40
     # the cached index is used (and checked) by the next sampler
-    again = MixedDatasetSampler(data, [1.0], class_uniform=True, seed=0,
-                                class_index_file=str(tmp_path / 'index.json'))
+    again = MixedDatasetSampler(
+        data, [1.0], class_uniform=True, seed=0, class_index_file=str(tmp_path / 'index.json')
+    )
     assert list(itertools.islice(iter(again), 100)) == list(itertools.islice(iter(s), 100))
 
 
@@ -99,8 +106,9 @@ def test_bad_options(tmp_path: Path) -> None:
         MixedDatasetSampler(data.datasets[0], [1.0])
     (tmp_path / 'index.json').write_text('[[[1]], [[2]]]')
     with pytest.raises(ValueError, match='is for datasets of sizes \\[1, 1\\], not \\[4, 4\\]'):
-        MixedDatasetSampler(data, [1, 1], class_uniform=True,
-                            class_index_file=str(tmp_path / 'index.json'))
+        MixedDatasetSampler(
+            data, [1, 1], class_uniform=True, class_index_file=str(tmp_path / 'index.json')
+        )
 
 
 def test_mixed_cityscapes_config_on_real_samples(test_data: Path, tmp_path: Path) -> None:
@@ -111,12 +119,21 @@ def test_mixed_cityscapes_config_on_real_samples(test_data: Path, tmp_path: Path
 
     from segplug.datasets import check_dataset_cfg
     from tests.helpers import PY, REPO, run_tool
+
     samples = test_data
-    run_tool([PY, 'tools/dataset_converters/mapillary2cityscapes.py',
-              str(samples / 'pseudo_mapillary_dataset'), str(tmp_path / 'map'),
-              '--splits', '.'])
+    run_tool(
+        [
+            PY,
+            'tools/dataset_converters/mapillary2cityscapes.py',
+            str(samples / 'pseudo_mapillary_dataset'),
+            str(tmp_path / 'map'),
+            '--splits',
+            '.',
+        ]
+    )
     cfg = Config.fromfile(
-        str(REPO / 'configs/_base_/datasets/cityscapes_mixed_mapillary_coarse.py'))
+        str(REPO / 'configs/_base_/datasets/cityscapes_mixed_mapillary_coarse.py')
+    )
     loader = cfg.train_dataloader
     fine_parts, mapillary, coarse = loader.dataset.datasets
     city = str(samples / 'pseudo_cityscapes_dataset')
@@ -127,8 +144,12 @@ def test_mixed_cityscapes_config_on_real_samples(test_data: Path, tmp_path: Path
     with pytest.raises(ValueError, match=r"dataset.datasets\[1\].data_root='data/mapillary"):
         check_dataset_cfg(loader.dataset, 'train_dataloader.dataset')  # not converted yet
     mapillary.data_root = str(tmp_path / 'map')
-    crop = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-            dict(type='RandomCrop', crop_size=(64, 64)), dict(type='PackSegInputs')]
+    crop = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='RandomCrop', crop_size=(64, 64)),
+        dict(type='PackSegInputs'),
+    ]
     for d in [*fine_parts.datasets, mapillary, coarse]:
         d.pipeline = crop
     loader.sampler.class_index_file = str(tmp_path / 'index.json')

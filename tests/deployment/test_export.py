@@ -1,6 +1,7 @@
 """segplug/deployment (wrapper, export): every model family exports, passes onnx.checker and
 matches PyTorch in ONNX Runtime on real CamVid frames, at the traced size and at an odd one
 from the same file; bad input is named."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,13 +33,22 @@ FRAMES = sorted((DEMO_DATA / 'images' / 'val').glob('*.jpg'))
 TRACED, ODD = (64, 96), (45, 61)
 
 # R18 at a quarter of its widths (stages 16..128 channels): the same graph, smaller numbers
-NARROW = {'model.backbone.stem_channels': 16, 'model.backbone.base_channels': 16,
-          'model.decode_head.in_channels': 128, 'model.decode_head.channels': 16,
-          'model.auxiliary_head.in_channels': 64, 'model.auxiliary_head.channels': 8}
-NARROW_FPN = {'model.backbone.stem_channels': 16, 'model.backbone.base_channels': 16,
-              'model.neck.in_channels': [16, 32, 64, 128], 'model.neck.out_channels': 16,
-              'model.decode_head.in_channels': [16, 16, 16, 16],
-              'model.decode_head.channels': 16}
+NARROW = {
+    'model.backbone.stem_channels': 16,
+    'model.backbone.base_channels': 16,
+    'model.decode_head.in_channels': 128,
+    'model.decode_head.channels': 16,
+    'model.auxiliary_head.in_channels': 64,
+    'model.auxiliary_head.channels': 8,
+}
+NARROW_FPN = {
+    'model.backbone.stem_channels': 16,
+    'model.backbone.base_channels': 16,
+    'model.neck.in_channels': [16, 32, 64, 128],
+    'model.neck.out_channels': 16,
+    'model.decode_head.in_channels': [16, 16, 16, 16],
+    'model.decode_head.channels': 16,
+}
 HC = {'model.backbone.cluster_dim': 8}
 FAMILIES = {
     'fcn32': (MODELS / 'fcn32_r18-v1c.py', NARROW),
@@ -51,12 +61,20 @@ FAMILIES = {
     'fpn': (MODELS / 'fpn_r18-v1c.py', NARROW_FPN),
     'hcfpn': (MODELS / 'hcfpn_r18-v1c.py', {**NARROW_FPN, **HC}),
     # the TI joint model: DeepLabV3+ + superpixel FCN + TI fusion (float64) + logit consistency
-    'ti_joint': (REPO / 'configs' / 'ti' / 'ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py',
-                 {**NARROW, 'model.decode_head.c1_in_channels': 16,
-                  'model.decode_head.c1_channels': 8, 'model.superpixel_net.base_channels': 4}),
+    'ti_joint': (
+        REPO / 'configs' / 'ti' / 'ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py',
+        {
+            **NARROW,
+            'model.decode_head.c1_in_channels': 16,
+            'model.decode_head.c1_channels': 8,
+            'model.superpixel_net.base_channels': 4,
+        },
+    ),
     # CPP changes the auxiliary loss only; its inference path is the baseline's
-    'cpp_pspnet32': (REPO / 'configs' / 'cpp' / 'pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py',
-                     NARROW),
+    'cpp_pspnet32': (
+        REPO / 'configs' / 'cpp' / 'pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py',
+        NARROW,
+    ),
 }
 
 
@@ -76,8 +94,13 @@ def perturbed(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     layers stay exact: its last layer's weights (~1e3) undo them, and would amplify noise
     there a thousandfold."""
     gen = torch.Generator().manual_seed(seed)
-    keep = {id(p) for m in model.modules() if isinstance(m, TransparentLayers)
-            for layer in m.layers[:-1] for p in layer.parameters()}
+    keep = {
+        id(p)
+        for m in model.modules()
+        if isinstance(m, TransparentLayers)
+        for layer in m.layers[:-1]
+        for p in layer.parameters()
+    }
     with torch.no_grad():
         for p in model.parameters():
             if id(p) not in keep:
@@ -92,8 +115,9 @@ def perturbed(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 
 def build(family: str, argmax: bool = False) -> ExportWrapper:
     config, options = FAMILIES[family]
-    return ExportWrapper(perturbed(build_segmentor(str(config), cfg_options=options)),
-                         argmax=argmax)
+    return ExportWrapper(
+        perturbed(build_segmentor(str(config), cfg_options=options)), argmax=argmax
+    )
 
 
 def frames(*shapes: tuple[int, int]) -> list[np.ndarray]:
@@ -115,12 +139,12 @@ def test_wrapper_is_mmseg_inference() -> None:
     """The wrapper's normalisation + inference is what MMSegmentation's test path computes
     from the same BGR frame (data preprocessor, predict, postprocess)."""
     from mmseg.structures import SegDataSample
+
     for family in ('hcfcn32', 'ti_joint'):
         wrapper = build(family)
         img = frames(ODD)[0]
         meta = dict(img_shape=ODD, ori_shape=ODD)
-        data = dict(inputs=[torch.from_numpy(img[0])],
-                    data_samples=[SegDataSample(metainfo=meta)])
+        data = dict(inputs=[torch.from_numpy(img[0])], data_samples=[SegDataSample(metainfo=meta)])
         with torch.no_grad():
             sample = wrapper.segmentor.test_step(data)[0]
             logits = wrapper(torch.from_numpy(img))[0]
@@ -148,8 +172,9 @@ def test_fp16(tmp_path: Path) -> None:
     export_onnx(wrapper, path, TRACED, dynamic=True, fp16=True)
     check_model(path)
     model = onnx.shape_inference.infer_shapes(onnx.load(path))
-    types = {v.name: v.type.tensor_type.elem_type
-             for v in [*model.graph.value_info, *model.graph.input]}
+    types = {
+        v.name: v.type.tensor_type.elem_type for v in [*model.graph.value_info, *model.graph.input]
+    }
     types.update({i.name: i.data_type for i in model.graph.initializer})
 
     def input_types(op: str) -> set[int]:
@@ -177,8 +202,11 @@ def test_unexportable_op_is_named(tmp_path: Path) -> None:
     is 8x12, not divisible into 3x3 bins): the error names the op and the module."""
     wrapper = build('pspnet')
     path = tmp_path / 'psp.onnx'
-    with pytest.raises(ExportError, match=r'decode_head\.psp_modules\.\d\.0 '
-                                          r'\(AdaptiveAvgPool2d\) calls adaptive_avg_pool2d'):
+    with pytest.raises(
+        ExportError,
+        match=r'decode_head\.psp_modules\.\d\.0 '
+        r'\(AdaptiveAvgPool2d\) calls adaptive_avg_pool2d',
+    ):
         export_onnx(wrapper, str(path), TRACED, rewrites=[])
     assert not path.exists() and not Path(str(path) + '.part').exists()
 
@@ -204,8 +232,11 @@ def test_checkpoint_must_fit(tmp_path: Path) -> None:
     state['decode_head.extra.weight'] = torch.zeros(1)
     ckpt = tmp_path / 'bad.pth'
     torch.save(dict(state_dict=state), ckpt)
-    with pytest.raises(ValueError, match=r'missing keys: decode_head\.conv_seg\.bias; '
-                                         r'unexpected keys: decode_head\.extra\.weight'):
+    with pytest.raises(
+        ValueError,
+        match=r'missing keys: decode_head\.conv_seg\.bias; '
+        r'unexpected keys: decode_head\.extra\.weight',
+    ):
         build_segmentor(str(config), str(ckpt), cfg_options=options)
     state.pop('decode_head.extra.weight')
     state['decode_head.conv_seg.bias'] = torch.zeros(3)

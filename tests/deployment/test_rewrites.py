@@ -1,5 +1,6 @@
 """segplug/deployment/rewrites.py: each export-time rewrite against the op it replaces, and
 the floor-division symbolic in ONNX Runtime."""
+
 from __future__ import annotations
 
 import warnings
@@ -29,8 +30,15 @@ def adaptive_pool_reference(x: torch.Tensor, out: tuple[int, int]) -> torch.Tens
     rows = []
     for i in range(out[0]):
         y0, y1 = i * h // out[0], -(-(i + 1) * h // out[0])
-        rows.append(torch.stack([x[..., y0:y1, j * w // out[1]:-(-(j + 1) * w // out[1])]
-                                 .mean((-2, -1)) for j in range(out[1])], -1))
+        rows.append(
+            torch.stack(
+                [
+                    x[..., y0:y1, j * w // out[1] : -(-(j + 1) * w // out[1])].mean((-2, -1))
+                    for j in range(out[1])
+                ],
+                -1,
+            )
+        )
     return torch.stack(rows, -2)
 
 
@@ -46,14 +54,14 @@ def test_adaptive_avg_pool2d_matmul(size: tuple[int, int], out: tuple[int, int])
 def test_adaptive_avg_pool2d_matmul_forms() -> None:
     x = torch.randn(3, 10, 7)  # (C, H, W), an int size, a None entry
     torch.testing.assert_close(adaptive_avg_pool2d_matmul(x, 3), F.adaptive_avg_pool2d(x, 3))
-    torch.testing.assert_close(adaptive_avg_pool2d_matmul(x, (None, 2)),
-                               F.adaptive_avg_pool2d(x, (None, 2)))
+    torch.testing.assert_close(
+        adaptive_avg_pool2d_matmul(x, (None, 2)), F.adaptive_avg_pool2d(x, (None, 2))
+    )
     m = adaptive_pool_matrix(7, 3, torch.float64)
     torch.testing.assert_close(m.sum(1), torch.ones(3, dtype=torch.float64))
 
 
-@pytest.mark.parametrize('mode,align', [('bilinear', False), ('bilinear', True),
-                                        ('nearest', None)])
+@pytest.mark.parametrize('mode,align', [('bilinear', False), ('bilinear', True), ('nearest', None)])
 @pytest.mark.parametrize('factor', [2, 4.0])
 def test_upsample_forward(mode: str, align: bool | None, factor) -> None:
     up = Upsample(scale_factor=factor, mode=mode, align_corners=align)
@@ -71,13 +79,16 @@ def test_conv1x1_matmul() -> None:
     conv = nn.Conv2d(6, 4, 1).double()
     x = torch.randn(2, 6, 5, 3, dtype=torch.float64)
     torch.testing.assert_close(conv1x1_matmul(x, conv.weight, conv.bias), conv(x))
-    torch.testing.assert_close(conv1x1_matmul(x, conv.weight, None),
-                               F.conv2d(x, conv.weight))
+    torch.testing.assert_close(conv1x1_matmul(x, conv.weight, None), F.conv2d(x, conv.weight))
 
 
 def test_conv_rewrite_only_for_float64_1x1() -> None:
-    convs = [nn.Conv2d(4, 4, 1).double(), nn.Conv2d(4, 4, 1), nn.Conv2d(4, 4, 3, padding=1)
-             .double(), nn.Conv2d(4, 4, 1, stride=2).double()]
+    convs = [
+        nn.Conv2d(4, 4, 1).double(),
+        nn.Conv2d(4, 4, 1),
+        nn.Conv2d(4, 4, 3, padding=1).double(),
+        nn.Conv2d(4, 4, 1, stride=2).double(),
+    ]
     x = torch.randn(1, 4, 6, 6, dtype=torch.float64)
     expected = [c(x.to(c.weight.dtype)) for c in convs]
     with export_rewrites(['conv1x1_float64']):
@@ -103,8 +114,7 @@ class _CeilDiv(nn.Module):
 
     def forward(self, x: torch.Tensor, ints: torch.Tensor) -> tuple[torch.Tensor, ...]:
         h = -(-x.shape[2] // 16)
-        return (torch.zeros(1, h) + 1, ints // 3, torch.floor_divide(ints, -4),
-                x // 0.75)
+        return (torch.zeros(1, h) + 1, ints // 3, torch.floor_divide(ints, -4), x // 0.75)
 
 
 @pytest.mark.parametrize('with_symbolic', [True, False])
@@ -117,9 +127,15 @@ def test_floor_divide_symbolic(tmp_path, with_symbolic: bool) -> None:
         warnings.simplefilter('ignore')
         context = export_rewrites([]) if with_symbolic else torch.no_grad()
         with context:
-            torch.onnx.export(_CeilDiv(), (x, ints), path, dynamo=False, opset_version=17,
-                              input_names=['x', 'ints'],
-                              dynamic_axes={'x': {2: 'h'}, 'ints': {0: 'n'}})
+            torch.onnx.export(
+                _CeilDiv(),
+                (x, ints),
+                path,
+                dynamo=False,
+                opset_version=17,
+                input_names=['x', 'ints'],
+                dynamic_axes={'x': {2: 'h'}, 'ints': {0: 'n'}},
+            )
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     x = torch.randn(1, 1, 33, 4)
     got = session.run(None, {'x': x.numpy(), 'ints': ints.numpy()})

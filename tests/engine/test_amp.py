@@ -1,6 +1,7 @@
 """Mixed precision: what must stay float32 does, --amp picks the right wrapper, and every model
 family trains under autocast without NaN (bfloat16 on CPU here; float16 and bfloat16 on CUDA
 in tools/gpu_check.sh)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,13 +60,15 @@ def test_soft_clustering_and_dcn_stay_float32_under_autocast(device: torch.devic
 
 
 def _losses() -> dict[str, torch.nn.Module]:
-    return dict(cpp_kl=CPPKLLoss(loss_weight=1.0), uoi=UOILoss(),
-                metric=SemanticFeatureLoss(num_instances=2, num_pixels=20, repeats=2))
+    return dict(
+        cpp_kl=CPPKLLoss(loss_weight=1.0),
+        uoi=UOILoss(),
+        metric=SemanticFeatureLoss(num_instances=2, num_pixels=20, repeats=2),
+    )
 
 
 @pytest.mark.parametrize('name', ['cpp_kl', 'uoi', 'metric'])
-def test_losses_of_low_precision_inputs_are_float32_losses(device: torch.device,
-                                                           name: str) -> None:
+def test_losses_of_low_precision_inputs_are_float32_losses(device: torch.device, name: str) -> None:
     """Fed the low-precision tensors autocast produces, the loss equals the float32 loss of
     the same (rounded) values: its sums and ratios are not computed in low precision."""
     g = torch.Generator().manual_seed(1)
@@ -74,8 +77,7 @@ def test_losses_of_low_precision_inputs_are_float32_losses(device: torch.device,
         scores = torch.randn(2, 8, 12, 14, generator=g)
     else:
         scores = torch.randn(2, 5, 12, 14, generator=g) * 3
-    labels = torch.randint(0, 5, (2, 24, 28) if name == 'cpp_kl' else (2, 12, 14),
-                           generator=g)
+    labels = torch.randint(0, 5, (2, 24, 28) if name == 'cpp_kl' else (2, 12, 14), generator=g)
     scores, labels = scores.to(device, low), labels.to(device)
     want = _losses()[name](scores.float(), labels)
     with _autocast(device):
@@ -87,18 +89,19 @@ def test_losses_of_low_precision_inputs_are_float32_losses(device: torch.device,
 def test_configure_amp_per_device() -> None:
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD'))))
     configure_amp(cfg, cuda=True)
-    assert (cfg.optim_wrapper.type, cfg.optim_wrapper.dtype,
-            cfg.optim_wrapper.loss_scale) == ('AmpOptimWrapper', 'float16', 'dynamic')
+    assert (cfg.optim_wrapper.type, cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == (
+        'AmpOptimWrapper',
+        'float16',
+        'dynamic',
+    )
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD'))))
     configure_amp(cfg, 'bfloat16', cuda=True)
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD'))))
     configure_amp(cfg, cuda=False)
-    assert (cfg.optim_wrapper.type, cfg.optim_wrapper.dtype) == ('AutocastOptimWrapper',
-                                                                 'bfloat16')
+    assert (cfg.optim_wrapper.type, cfg.optim_wrapper.dtype) == ('AutocastOptimWrapper', 'bfloat16')
     with pytest.raises(ValueError, match='float16 needs a GPU'):
-        configure_amp(Config(dict(optim_wrapper=dict(type='OptimWrapper'))), 'float16',
-                      cuda=False)
+        configure_amp(Config(dict(optim_wrapper=dict(type='OptimWrapper'))), 'float16', cuda=False)
     with pytest.raises(ValueError, match='--amp-dtype must be one of'):
         configure_amp(Config(dict(optim_wrapper=dict(type='OptimWrapper'))), 'fp8')
 

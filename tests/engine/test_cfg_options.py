@@ -1,6 +1,7 @@
 """``--cfg-options``: unknown top-level keys refused with the closest ones, new deep keys
 allowed, values keep their spaces, malformed pairs named, constructor errors traced back to
 the option (``segplug/engine/cfg_options.py``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,12 +23,32 @@ def parse(*pairs: str) -> dict:
 
 
 def test_values_keep_their_spaces_and_lists_parse_as_in_mmengine() -> None:
-    opts = parse('train_dataloader.dataset.data_root=/data/my camvid', 'a=[1, 2]',
-                 'b=(1,2)', 'c=x, y', 'd=[(1, 2), [a b, c]]', "e='3'", 'f=true', 'g=None',
-                 'h=1e-3', 'i=[]', 'j=a=b')
-    assert opts == {'train_dataloader.dataset.data_root': '/data/my camvid', 'a': [1, 2],
-                    'b': (1, 2), 'c': ['x', 'y'], 'd': [(1, 2), ['a b', 'c']], 'e': '3',
-                    'f': True, 'g': None, 'h': 1e-3, 'i': [], 'j': 'a=b'}
+    opts = parse(
+        'train_dataloader.dataset.data_root=/data/my camvid',
+        'a=[1, 2]',
+        'b=(1,2)',
+        'c=x, y',
+        'd=[(1, 2), [a b, c]]',
+        "e='3'",
+        'f=true',
+        'g=None',
+        'h=1e-3',
+        'i=[]',
+        'j=a=b',
+    )
+    assert opts == {
+        'train_dataloader.dataset.data_root': '/data/my camvid',
+        'a': [1, 2],
+        'b': (1, 2),
+        'c': ['x', 'y'],
+        'd': [(1, 2), ['a b', 'c']],
+        'e': '3',
+        'f': True,
+        'g': None,
+        'h': 1e-3,
+        'i': [],
+        'j': 'a=b',
+    }
     assert parse_value('"x, y"') == 'x, y'  # quotes keep a comma in a string
 
 
@@ -42,14 +63,19 @@ def test_malformed_pair_is_named(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_unknown_top_level_key_lists_the_closest() -> None:
-    with pytest.raises(ValueError, match=r"trian_cfg\.max_iters.*no key 'trian_cfg'.*"
-                                         r"closest: train_cfg"):
+    with pytest.raises(
+        ValueError,
+        match=r"trian_cfg\.max_iters.*no key 'trian_cfg'.*"
+        r'closest: train_cfg',
+    ):
         load_cfg(str(DEMO_CONFIG), {'trian_cfg.max_iters': 2})
 
 
 def test_new_deep_keys_and_runner_keys_are_allowed() -> None:
-    cfg = load_cfg(str(DEMO_CONFIG), {'model.decode_head.new_arg': 'x y',
-                                      'randomness.seed': 3, 'train_cfg.max_iters': 7})
+    cfg = load_cfg(
+        str(DEMO_CONFIG),
+        {'model.decode_head.new_arg': 'x y', 'randomness.seed': 3, 'train_cfg.max_iters': 7},
+    )
     assert cfg.model.decode_head.new_arg == 'x y'
     assert cfg.randomness.seed == 3 and cfg.train_cfg.max_iters == 7
 
@@ -59,8 +85,11 @@ def test_constructor_rejection_names_the_option(tmp_path: Path) -> None:
     options = {'model.backbone.depht': 18}
     merge_cfg_options(cfg, options)
     adapt_cfg(cfg)
-    with pytest.raises(ValueError, match=r"--cfg-options model\.backbone\.depht=18 was "
-                                         r"refused: TypeError: .*'depht'"):
+    with pytest.raises(
+        ValueError,
+        match=r'--cfg-options model\.backbone\.depht=18 was '
+        r"refused: TypeError: .*'depht'",
+    ):
         with blame_cfg_options(options):
             Runner.from_cfg(cfg)
     options = {'model.decode_head.type': 'FCNHed'}

@@ -1,5 +1,6 @@
 """MMEngine checkpoints load under torch's safe unpickler; arbitrary objects still do not;
 at test time a checkpoint of another model, or a damaged file, is an error naming it."""
+
 from __future__ import annotations
 
 import pickle
@@ -65,19 +66,32 @@ def test_getattr_is_restricted_to_history_buffer(tmp_path: Path) -> None:
 
 # ---- strict loading at test / inference time (segplug.engine.load_checkpoint) ----
 
+
 def small_model() -> torch.nn.Module:
-    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
-                               torch.nn.Conv2d(4, 2, 1))
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 2, 1)
+    )
 
 
 def test_checkpoint_of_another_model_is_refused(tmp_path: Path) -> None:
     model = small_model()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    other = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
-                                torch.nn.Conv2d(4, 5, 1), torch.nn.Conv2d(5, 1, 1))
+    other = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.Conv2d(4, 5, 1),
+        torch.nn.Conv2d(5, 1, 1),
+    )
     path = tmp_path / 'other.pth'
-    torch.save({'state_dict': {f'module.{k}': v for k, v in other.state_dict().items()
-                               if k != '1.running_var'}, 'meta': {}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'module.{k}': v for k, v in other.state_dict().items() if k != '1.running_var'
+            },
+            'meta': {},
+        },
+        path,
+    )
     with pytest.raises(ValueError) as err:
         load_checkpoint(model, str(path), config='cfg.py')
     message = str(err.value)
@@ -104,9 +118,11 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
     text.write_text('not a checkpoint')
     tensor = tmp_path / 'tensor.pth'
     torch.save(torch.zeros(3), tensor)
-    for path, reason in ((truncated, 'not a readable checkpoint'),
-                         (text, 'not a readable checkpoint'),
-                         (tensor, 'not a checkpoint (it holds a Tensor')):
+    for path, reason in (
+        (truncated, 'not a readable checkpoint'),
+        (text, 'not a readable checkpoint'),
+        (tensor, 'not a checkpoint (it holds a Tensor'),
+    ):
         with pytest.raises(ValueError, match=re.escape(f'{path}: {reason}')):
             load_checkpoint(model, str(path))
     with pytest.raises(FileNotFoundError, match='checkpoint file not found: /no/such.pth'):
@@ -118,8 +134,11 @@ def test_load_model_is_strict(tmp_path: Path) -> None:
     model = load_model(str(DEMO_CONFIG))
     state = {k: v for k, v in model.state_dict().items() if not k.startswith('auxiliary')}
     torch.save({'state_dict': state}, tmp_path / 'no_aux.pth')
-    with pytest.raises(ValueError, match=r'no_aux\.pth does not fit the model of .*demo.*'
-                                         r'missing keys \(auxiliary_head\.'):
+    with pytest.raises(
+        ValueError,
+        match=r'no_aux\.pth does not fit the model of .*demo.*'
+        r'missing keys \(auxiliary_head\.',
+    ):
         load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'))
     load_model(str(DEMO_CONFIG), str(tmp_path / 'no_aux.pth'), strict=False)
 
@@ -133,21 +152,22 @@ def test_previous_best_checkpoint_is_removed_after_the_new_one(tmp_path: Path) -
     adapt_cfg(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
-    hook, = [h for h in runner.hooks if type(h).__name__ == 'SafeCheckpointHook']
+    (hook,) = [h for h in runner.hooks if type(h).__name__ == 'SafeCheckpointHook']
     removed_before_written = []
     save = runner.save_checkpoint
 
     def watching_save(out_dir: str, filename: str, *args, **kwargs) -> None:
-        if (filename == 'best_mIoU_iter_4.pth'
-                and not (tmp_path / 'best_mIoU_iter_2.pth').exists()):
+        if filename == 'best_mIoU_iter_4.pth' and not (tmp_path / 'best_mIoU_iter_2.pth').exists():
             removed_before_written.append(filename)
         save(out_dir, filename, *args, **kwargs)
 
     runner.save_checkpoint = watching_save
     best = lambda: sorted(p.name for p in tmp_path.glob('best_*.pth'))  # noqa: E731
-    for score, step, expected in ((50, 2, ['best_mIoU_iter_2.pth']),
-                                  (40, 3, ['best_mIoU_iter_2.pth']),
-                                  (60, 4, ['best_mIoU_iter_4.pth'])):
+    for score, step, expected in (
+        (50, 2, ['best_mIoU_iter_2.pth']),
+        (40, 3, ['best_mIoU_iter_2.pth']),
+        (60, 4, ['best_mIoU_iter_4.pth']),
+    ):
         runner.train_loop._iter = step
         hook._save_best_checkpoint(runner, {'mIoU': score})
         assert best() == expected

@@ -1,6 +1,7 @@
 """SafeCheckpointHook's set-up, with a fake runner (milliseconds): the atomic backend for a
 local work dir and only then, leftovers of a killed save removed (and nothing else), stale
 checkpoints pruned on resume; atomic writes leak no file descriptor."""
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,15 @@ def runner(work_dir: Path, name: str, stale=None) -> SimpleNamespace:
     if stale is not None:
         hub.update_info(STALE_KEY, stale)
     infos: list[str] = []
-    return SimpleNamespace(work_dir=str(work_dir), message_hub=hub, iter=0, infos=infos,
-                           logger=SimpleNamespace(info=infos.append), optim_wrapper=None,
-                           param_schedulers=None)
+    return SimpleNamespace(
+        work_dir=str(work_dir),
+        message_hub=hub,
+        iter=0,
+        infos=infos,
+        logger=SimpleNamespace(info=infos.append),
+        optim_wrapper=None,
+        param_schedulers=None,
+    )
 
 
 def test_local_work_dir_gets_the_atomic_backend(tmp_path: Path) -> None:
@@ -75,6 +82,7 @@ def test_all_finite_checks_float_tensors_for_nan_and_inf() -> None:
     import torch
 
     from segplug.engine.checkpoint_hook import all_finite
+
     assert all_finite([]) is True
     assert all_finite([torch.tensor([1, 2]), torch.empty(0)]) is True  # ints, empty: skipped
     assert all_finite([torch.ones(3), torch.tensor([1e38, -1e38])]) is True
@@ -87,6 +95,7 @@ def test_nonfinite_tensors_names_exactly_the_bad_ones() -> None:
     import torch.nn as nn
 
     from segplug.engine.checkpoint_hook import nonfinite_tensors
+
     model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
     with torch.no_grad():
         model[0].bias[1] = float('inf')
@@ -96,6 +105,7 @@ def test_nonfinite_tensors_names_exactly_the_bad_ones() -> None:
 
 def saving_runner(work_dir: Path, name: str) -> SimpleNamespace:
     import torch.nn as nn
+
     run = runner(work_dir, name)
 
     def save_checkpoint(out_dir, filename, *args, **kwargs):
@@ -111,22 +121,32 @@ def test_max_keep_ckpts_prunes_after_each_save(tmp_path: Path) -> None:
     hook.before_train(run)
     for step in (2, 4, 4, 6):  # 4 twice: a save_last at a scheduled step is not a new one
         hook._save_checkpoint_with_step(run, step, meta={})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['iter_4.pth', 'iter_6.pth',
-                                                         'last_checkpoint']
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'iter_4.pth',
+        'iter_6.pth',
+        'last_checkpoint',
+    ]
     assert list(hook.keep_ckpt_ids) == [4, 6]
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_6.pth')
     assert run.message_hub.get_info(STALE_KEY) == ['iter_2.pth']
 
 
-@pytest.mark.parametrize('old, new, expected', [(0.0, 0.1, 0.0),  # lr 0: not rescaled
-                                                (1.0, 0.5, 0.5), (0.2, 0.2, 0.2)])
-def test_resumed_learning_rate_takes_the_configs(old: float, new: float,
-                                                 expected: float) -> None:
+@pytest.mark.parametrize(
+    'old, new, expected',
+    [
+        (0.0, 0.1, 0.0),  # lr 0: not rescaled
+        (1.0, 0.5, 0.5),
+        (0.2, 0.2, 0.2),
+    ],
+)
+def test_resumed_learning_rate_takes_the_configs(old: float, new: float, expected: float) -> None:
     group = {'lr': old, 'initial_lr': old}
     scheduler = SimpleNamespace(param_name='lr', base_values=[old], _last_value=[old])
-    run = SimpleNamespace(iter=10, param_schedulers=[scheduler],
-                          optim_wrapper=SimpleNamespace(optimizer=SimpleNamespace(
-                              param_groups=[group])))
+    run = SimpleNamespace(
+        iter=10,
+        param_schedulers=[scheduler],
+        optim_wrapper=SimpleNamespace(optimizer=SimpleNamespace(param_groups=[group])),
+    )
     hook = SafeCheckpointHook(interval=1)
     hook._config_lrs = [new]
     hook._apply_config_lr(run)

@@ -1,5 +1,6 @@
 """Strict checkpoint loading, message and effect by value: the first five keys and the
 count of the others, the partial load's tensor count and ``module.`` prefixes."""
+
 from __future__ import annotations
 
 import logging
@@ -16,10 +17,13 @@ def chain(n: int) -> nn.Sequential:
     return nn.Sequential(*[nn.Linear(2, 2) for _ in range(n)])
 
 
-@pytest.mark.parametrize('n, shown', [(2, '4 missing keys (2.weight, 2.bias, 3.weight, '
-                                           '3.bias)'),
-                                      (3, '6 missing keys (1.weight, 1.bias, 2.weight, '
-                                          '2.bias, 3.weight, ... (1 more))')])
+@pytest.mark.parametrize(
+    'n, shown',
+    [
+        (2, '4 missing keys (2.weight, 2.bias, 3.weight, 3.bias)'),
+        (3, '6 missing keys (1.weight, 1.bias, 2.weight, 2.bias, 3.weight, ... (1 more))'),
+    ],
+)
 def test_message_lists_five_keys_then_a_count(tmp_path: Path, n: int, shown: str) -> None:
     path = tmp_path / 'c.pth'
     torch.save({'state_dict': chain(4 - n).state_dict()}, path)
@@ -30,13 +34,13 @@ def test_message_lists_five_keys_then_a_count(tmp_path: Path, n: int, shown: str
 
 def test_partial_load_counts_what_fits(tmp_path: Path, monkeypatch) -> None:
     import sys
+
     logged = []
     module = sys.modules[load_checkpoint.__module__]
     monkeypatch.setattr(module, 'print_log', lambda msg, **kw: logged.append((msg, kw)))
     source = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
     path = tmp_path / 'c.pth'
-    torch.save({'state_dict': {f'module.{k}': v for k, v in source.state_dict().items()}},
-               path)
+    torch.save({'state_dict': {f'module.{k}': v for k, v in source.state_dict().items()}}, path)
     target = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2), nn.Linear(2, 2))
     kept = target[1].weight.detach().clone()
     load_checkpoint(target, str(path), strict=False)
@@ -45,7 +49,6 @@ def test_partial_load_counts_what_fits(tmp_path: Path, monkeypatch) -> None:
     assert logged[0][0].endswith('loading the 2 tensors that fit (--allow-partial-checkpoint).')
     assert torch.equal(target[0].weight, source[0].weight)  # prefix 'module.' dropped
     assert torch.equal(target[1].weight, kept)
-
 
 
 def save(path: Path, whole: bool = True) -> str:
@@ -57,17 +60,20 @@ def save(path: Path, whole: bool = True) -> str:
 
 def test_resume_lists_each_damaged_checkpoint_once(tmp_path: Path) -> None:
     from segplug.engine import find_resume_checkpoint
+
     four = save(tmp_path / 'iter_4.pth', whole=False)
     two = save(tmp_path / 'iter_2.pth', whole=False)
     (tmp_path / 'last_checkpoint').write_text(four)
     with pytest.raises(ValueError) as err:
         find_resume_checkpoint(str(tmp_path))
-    assert str(err.value) == (f'no whole checkpoint to resume in {tmp_path}: {four}, {two} '
-                              'are all damaged')
+    assert str(err.value) == (
+        f'no whole checkpoint to resume in {tmp_path}: {four}, {two} are all damaged'
+    )
 
 
 def test_resume_prefers_the_named_checkpoint_then_the_newest(tmp_path: Path) -> None:
     from segplug.engine import find_resume_checkpoint
+
     save(tmp_path / 'iter_10.pth')
     two = save(tmp_path / 'iter_2.pth')
     (tmp_path / 'last_checkpoint').write_text(two)
@@ -90,6 +96,7 @@ class FakeRunner:
 @pytest.mark.parametrize('strict', [True, False])
 def test_runner_checkpoint_calls_hooks_then_loads(tmp_path: Path, strict: bool) -> None:
     from segplug.engine import load_runner_checkpoint
+
     source = nn.Linear(2, 2)
     path = str(tmp_path / 'c.pth')
     torch.save({'state_dict': source.state_dict(), 'meta': {'iter': 3}}, path)
@@ -98,12 +105,14 @@ def test_runner_checkpoint_calls_hooks_then_loads(tmp_path: Path, strict: bool) 
     assert checkpoint['meta'] == {'iter': 3}
     assert runner.calls == [('after_load_checkpoint', ['checkpoint'])]
     assert torch.equal(runner.model.weight, source.weight)
-    assert runner.infos == [f'Load checkpoint from {path}'
-                            + ('' if strict else ' (--allow-partial-checkpoint)')]
+    assert runner.infos == [
+        f'Load checkpoint from {path}' + ('' if strict else ' (--allow-partial-checkpoint)')
+    ]
 
 
 def test_runner_checkpoint_is_strict_by_default(tmp_path: Path) -> None:
     from segplug.engine import load_runner_checkpoint
+
     path = str(tmp_path / 'c.pth')
     torch.save({'state_dict': nn.Linear(2, 3).state_dict()}, path)
     with pytest.raises(ValueError, match='tensors of another shape'):

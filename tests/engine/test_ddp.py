@@ -1,4 +1,5 @@
 """Two CPU processes (gloo) train in step and evaluate like one process."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ def train_two_ranks(cfg, tmp_path: Path) -> tuple[str, Path]:
 
     Returns the dumped config's path and the work dir.
     """
-    cfg.custom_imports = dict(imports=['segplug', 'tests.plugins.hooks_for_tests'],
-                              allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['segplug', 'tests.plugins.hooks_for_tests'], allow_failed_imports=False
+    )
     cfg.custom_hooks.append(dict(type='DumpWeightsHook'))
     path = dump_cfg(cfg, tmp_path / 'cfg.py')
     env = {'PYTHONPATH': str(REPO), 'PORT': free_port()}
@@ -55,10 +57,13 @@ def test_two_process_cpu_training_and_evaluation(tmp_path: Path) -> None:
     path, work = train_two_ranks(cfg, tmp_path)
 
     ckpt = str(work / 'iter_4.pth')
-    one = run_tool([PY, TEST, path, ckpt, '--work-dir', str(tmp_path / 't1')],
-                   env={'PYTHONPATH': str(REPO)})
-    two = run_tool(['bash', 'tools/dist_test.sh', path, ckpt, '2', '--work-dir',
-                    str(tmp_path / 't2')], env={'PYTHONPATH': str(REPO), 'PORT': free_port()})
+    one = run_tool(
+        [PY, TEST, path, ckpt, '--work-dir', str(tmp_path / 't1')], env={'PYTHONPATH': str(REPO)}
+    )
+    two = run_tool(
+        ['bash', 'tools/dist_test.sh', path, ckpt, '2', '--work-dir', str(tmp_path / 't2')],
+        env={'PYTHONPATH': str(REPO), 'PORT': free_port()},
+    )
     assert miou(one.stdout + one.stderr) == miou(two.stdout + two.stderr)
 
 
@@ -67,5 +72,6 @@ def _param_names(cfg) -> list:
     from mmseg.utils import register_all_modules
 
     import segplug  # noqa: F401
+
     register_all_modules()
     return list(MODELS.build(cfg.model).named_parameters())

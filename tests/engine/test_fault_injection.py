@@ -20,6 +20,7 @@ MMEngine advances the dataloader past the resumed iterations) follow the same se
 the model has no dropout, so an unbroken run repeated is bit-equal
 (``test_unbroken_runs_are_bit_equal``).
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,9 @@ def fault_cfg(work: Path, max_keep: int) -> str:
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.randomness = dict(seed=0)
-    cfg.custom_imports = dict(imports=['segplug', 'tests.plugins.hooks_for_tests'],
-                              allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['segplug', 'tests.plugins.hooks_for_tests'], allow_failed_imports=False
+    )
     cfg.default_hooks.checkpoint.update(type='PausingCheckpointHook', max_keep_ckpts=max_keep)
     # beside the work dir: the runner saves its copy of the config in it
     return dump_cfg(cfg, work.parent / f'{work.name}.py')
@@ -70,14 +72,18 @@ def train(cfg: str, pause: str | None = None, timeout: float = 300) -> str:
     work = Path(cfg).with_suffix('')
     log = work / f'log-{pause or "final"}.txt'
     with open(log, 'w') as out:
-        proc = subprocess.Popen([PY, TRAIN, cfg, '--resume'], cwd=REPO, env=env(pause),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [PY, TRAIN, cfg, '--resume'],
+            cwd=REPO,
+            env=env(pause),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + timeout
         if pause:
             marker = work / f'paused-{pause.replace("@", "-")}'
             while not marker.exists():
-                assert proc.poll() is None, (f'run ended before {pause}:\n'
-                                             + log.read_text()[-3000:])
+                assert proc.poll() is None, f'run ended before {pause}:\n' + log.read_text()[-3000:]
                 assert time.time() < deadline, f'no {pause} after {timeout} s'
                 time.sleep(0.05)
             proc.send_signal(signal.SIGKILL)
@@ -151,13 +157,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     time, mostly waiting for imports)."""
     root = tmp_path_factory.mktemp('faults')
     # configs first, in this thread: MMEngine's config loading is not thread-safe
-    cfgs = {name: fault_cfg(root / name, keep) for name, keep in
-            (('ref', -1), ('keep1', 1), ('keep2', 2), ('ref2', -1))}
+    cfgs = {
+        name: fault_cfg(root / name, keep)
+        for name, keep in (('ref', -1), ('keep1', 1), ('keep2', 2), ('ref2', -1))
+    }
     with ThreadPoolExecutor(2) as pool:
-        jobs = {'ref': pool.submit(unbroken, cfgs['ref']),
-                'keep1': pool.submit(chain, cfgs['keep1'], 1),
-                'keep2': pool.submit(chain, cfgs['keep2'], 2),
-                'ref2': pool.submit(unbroken, cfgs['ref2'])}
+        jobs = {
+            'ref': pool.submit(unbroken, cfgs['ref']),
+            'keep1': pool.submit(chain, cfgs['keep1'], 1),
+            'keep2': pool.submit(chain, cfgs['keep2'], 2),
+            'ref2': pool.submit(unbroken, cfgs['ref2']),
+        }
         return {name: job.result() for name, job in jobs.items()}
 
 

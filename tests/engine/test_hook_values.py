@@ -2,6 +2,7 @@
 validation before training only at iteration 0 (not on resume), the data check before it,
 the evaluation progress bar counting exactly the loop's batches, class counts at the
 2-class / 1-channel boundary."""
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,13 @@ def fake_runner(iteration: int, with_val: bool = True) -> SimpleNamespace:
     calls = Recorder().calls
     loop = SimpleNamespace(run=lambda: calls.append('val'))
     model = SimpleNamespace(train=lambda: calls.append('train'))
-    return SimpleNamespace(iter=iteration, _val_loop=loop if with_val else None,
-                           val_loop=loop, model=model, calls=calls)
+    return SimpleNamespace(
+        iter=iteration,
+        _val_loop=loop if with_val else None,
+        val_loop=loop,
+        model=model,
+        calls=calls,
+    )
 
 
 def test_val_before_train_runs_at_iteration_0_then_trains() -> None:
@@ -112,17 +118,22 @@ def segmentor(decode: int, aux=None) -> nn.Module:
     model = nn.Module()
     model.decode_head = Head(decode)
     if aux is not None:
-        model.auxiliary_head = (nn.ModuleList([Head(a) for a in aux]) if isinstance(aux, list)
-                                else Head(aux))
+        model.auxiliary_head = (
+            nn.ModuleList([Head(a) for a in aux]) if isinstance(aux, list) else Head(aux)
+        )
     return model
 
 
 def test_head_class_counts_names_every_head() -> None:
     assert head_class_counts(segmentor(3, [3, 4])) == {
-        'model.decode_head.num_classes': 3, 'model.auxiliary_head[0].num_classes': 3,
-        'model.auxiliary_head[1].num_classes': 4}
-    assert head_class_counts(segmentor(5, 2)) == {'model.decode_head.num_classes': 5,
-                                                  'model.auxiliary_head.num_classes': 2}
+        'model.decode_head.num_classes': 3,
+        'model.auxiliary_head[0].num_classes': 3,
+        'model.auxiliary_head[1].num_classes': 4,
+    }
+    assert head_class_counts(segmentor(5, 2)) == {
+        'model.decode_head.num_classes': 5,
+        'model.auxiliary_head.num_classes': 2,
+    }
 
 
 def test_head_class_counts_looks_through_ddp() -> None:
@@ -136,19 +147,28 @@ def dataset(classes, label_maps: bool = True) -> SimpleNamespace:
     return SimpleNamespace(metainfo=dict(classes=classes), label_maps=label_maps)
 
 
-@pytest.mark.parametrize('n_classes, head, ok', [
-    (2, 1, True),  # a 2-class dataset with a sigmoid head, as MMSegmentation allows
-    (2, 2, True), (3, 3, True),
-    (3, 1, False),  # a 1-channel head is allowed for 2 classes only
-    (2, 3, False), (3, 4, False), (3, 2, False),
-])
+@pytest.mark.parametrize(
+    'n_classes, head, ok',
+    [
+        (2, 1, True),  # a 2-class dataset with a sigmoid head, as MMSegmentation allows
+        (2, 2, True),
+        (3, 3, True),
+        (3, 1, False),  # a 1-channel head is allowed for 2 classes only
+        (2, 3, False),
+        (3, 4, False),
+        (3, 2, False),
+    ],
+)
 def test_num_classes_at_the_boundary(n_classes: int, head: int, ok: bool) -> None:
     classes = tuple('abcd'[:n_classes])
     if ok:
         check_num_classes(segmentor(head), dataset(classes), 'train')
     else:
-        with pytest.raises(ValueError, match=rf'model.decode_head.num_classes = {head}, but '
-                           rf'train \(SimpleNamespace\) has {n_classes} classes'):
+        with pytest.raises(
+            ValueError,
+            match=rf'model.decode_head.num_classes = {head}, but '
+            rf'train \(SimpleNamespace\) has {n_classes} classes',
+        ):
             check_num_classes(segmentor(head), dataset(classes), 'train')
 
 
@@ -179,14 +199,19 @@ def test_data_check_hook_checks_train_val_and_test_files(tmp_path) -> None:
     def loop(name: str) -> SimpleNamespace:
         return SimpleNamespace(dataloader=SimpleNamespace(dataset=Data(name)))
 
-    run = SimpleNamespace(model=segmentor(3), train_loop=loop('train'), _val_loop=loop('val'),
-                          test_loop=loop('test'))
+    run = SimpleNamespace(
+        model=segmentor(3), train_loop=loop('train'), _val_loop=loop('val'), test_loop=loop('test')
+    )
     hook = DataCheckHook(num_workers=1)
-    with pytest.raises(DatasetCheckError, match=r'train_dataloader.dataset: 1 problem.*\n'
-                                                r'.*train.png: image file not found'):
+    with pytest.raises(
+        DatasetCheckError,
+        match=r'train_dataloader.dataset: 1 problem.*\n'
+        r'.*train.png: image file not found',
+    ):
         hook.before_train(run)
     import numpy as np
     from PIL import Image
+
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tmp_path / 'train.png')
     with pytest.raises(DatasetCheckError, match=r'val_dataloader.dataset: (.|\n)*val.png'):
         hook.before_train(run)

@@ -1,5 +1,6 @@
 """A loss that becomes NaN stops training and leaves the last good checkpoint in place; a
 model that becomes NaN/Inf is never saved; resuming with a lower learning rate uses it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,9 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
     assert not (tmp_path / 'iter_6.pth').exists()
     ckpt = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
     assert ckpt['meta']['iter'] == 4
-    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in ckpt['state_dict'].values() if v.is_floating_point()
+    )
 
 
 def test_finite_losses_pass(tmp_path: Path) -> None:
@@ -65,8 +67,9 @@ class PoisonBufferHook(Hook):
     def __init__(self, at: int) -> None:
         self.at = at
 
-    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                         outputs: Any = None) -> None:
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         if runner.iter + 1 == self.at:
             model = runner.model.module if hasattr(runner.model, 'module') else runner.model
             model.backbone.stem[1].running_var[0] = float('inf')
@@ -79,8 +82,11 @@ def test_nonfinite_model_is_never_saved(tmp_path: Path) -> None:
     cfg.custom_hooks.append(dict(type='PoisonBufferHook', at=4))
     adapt_cfg(cfg)
     runner = Runner.from_cfg(cfg)
-    with pytest.raises(NonFiniteModelError, match=r'NaN/Inf after iteration 4 '
-                                                  r'\(backbone\.stem\.1\.running_var\)') as err:
+    with pytest.raises(
+        NonFiniteModelError,
+        match=r'NaN/Inf after iteration 4 '
+        r'\(backbone\.stem\.1\.running_var\)',
+    ) as err:
         runner.train()
     assert 'iter_2.pth' in str(err.value) and 'optim_wrapper.optimizer.lr' in str(err.value)
     assert not (tmp_path / 'iter_4.pth').exists()
@@ -94,6 +100,7 @@ def lrs(runner: Runner) -> list[float]:
 def test_resume_with_a_lower_learning_rate_takes_effect(tmp_path: Path) -> None:
     """The NaN guard's advice: resume with a lower learning rate. MMEngine alone would
     restore the checkpoint's learning rate and schedule and ignore the config's."""
+
     def run(work: Path, lr_scale: float = 1.0, resume_from: str | None = None) -> Runner:
         cfg = tiny_cfg(work, max_iters=6, ckpt_interval=4)
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -107,7 +114,8 @@ def test_resume_with_a_lower_learning_rate_takes_effect(tmp_path: Path) -> None:
         return runner
 
     ref = lrs(run(tmp_path / 'ref'))  # lr of iterations 1..6
-    resumed = lrs(run(tmp_path / 'low', lr_scale=0.1,
-                      resume_from=str(tmp_path / 'ref' / 'iter_4.pth')))
+    resumed = lrs(
+        run(tmp_path / 'low', lr_scale=0.1, resume_from=str(tmp_path / 'ref' / 'iter_4.pth'))
+    )
     assert resumed[:4] == ref[:4]
     assert resumed[4] == pytest.approx(ref[4] * 0.1, rel=1e-9)  # iteration 5

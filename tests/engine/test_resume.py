@@ -3,6 +3,7 @@ says; damaged files are named and skipped; nothing to resume is said plainly.
 
 (A real training killed at several moments and resumed bit-equal: test_fault_injection.py.)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,8 +63,9 @@ def test_corrupt_bytes_are_detected(tmp_path: Path, warnings: list) -> None:
 
 
 @pytest.mark.parametrize('pointer', ['', 'stale', 'moved', None])
-def test_bad_last_checkpoint_falls_back_to_scan(tmp_path: Path, warnings: list,
-                                                pointer: str | None) -> None:
+def test_bad_last_checkpoint_falls_back_to_scan(
+    tmp_path: Path, warnings: list, pointer: str | None
+) -> None:
     save(tmp_path, 2), save(tmp_path, 10)
     if pointer == 'stale':
         point(tmp_path, str(tmp_path / 'iter_12.pth'))  # removed by hand since

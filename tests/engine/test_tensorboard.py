@@ -1,4 +1,5 @@
 """The TensorBoard backend writes events where tensorboard is installed, no-ops elsewhere."""
+
 from __future__ import annotations
 
 from pathlib import Path

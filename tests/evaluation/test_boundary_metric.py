@@ -1,4 +1,5 @@
 """BoundaryMetric as an MMSegmentation metric: same numbers as the op, beside IoUMetric."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,10 @@ CLASSES = ('a', 'b', 'c')
 
 def sample(pred: np.ndarray, gt: np.ndarray, device: str | torch.device = 'cpu') -> dict:
     """A data sample as the model's test step leaves it: tensors on the model's device."""
-    return dict(pred_sem_seg=dict(data=torch.from_numpy(pred)[None].to(device)),
-                gt_sem_seg=dict(data=torch.from_numpy(gt)[None].to(device)))
+    return dict(
+        pred_sem_seg=dict(data=torch.from_numpy(pred)[None].to(device)),
+        gt_sem_seg=dict(data=torch.from_numpy(gt)[None].to(device)),
+    )
 
 
 def pairs(seed: int = 0, n: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -31,14 +34,17 @@ def pairs(seed: int = 0, n: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def test_metric_sums_counts_over_images_and_runs_beside_iou(device: torch.device,
-                                                            tmp_path) -> None:
+def test_metric_sums_counts_over_images_and_runs_beside_iou(device: torch.device, tmp_path) -> None:
     """Predictions on the model's device (CUDA in a GPU run): the same numbers as the ops."""
     data = pairs()
     init_default_scope('mmseg')
-    evaluator = Evaluator([dict(type='PerClassIoUMetric', iou_metrics=['mIoU']),
-                           dict(type='BoundaryMetric', tolerances=(1, 3), per_class=True),
-                           dict(type='ConfusionMatrixMetric', out_dir=str(tmp_path))])
+    evaluator = Evaluator(
+        [
+            dict(type='PerClassIoUMetric', iou_metrics=['mIoU']),
+            dict(type='BoundaryMetric', tolerances=(1, 3), per_class=True),
+            dict(type='ConfusionMatrixMetric', out_dir=str(tmp_path)),
+        ]
+    )
     evaluator.dataset_meta = dict(classes=CLASSES)
     for pred, gt in data:
         evaluator.process([sample(pred, gt, device)], None)
@@ -49,8 +55,9 @@ def test_metric_sums_counts_over_images_and_runs_beside_iou(device: torch.device
         inter = sum(((p == i) & (g == i)).sum() for p, g in valid)
         union = sum(((p == i) | (g == i)).sum() for p, g in valid)
         assert res[f'IoU.{name}'] == pytest.approx(100 * inter / union, abs=0.006)
-    matrix = np.loadtxt(tmp_path / 'confusion_matrix.csv', delimiter=',', skiprows=1,
-                        usecols=(1, 2, 3))
+    matrix = np.loadtxt(
+        tmp_path / 'confusion_matrix.csv', delimiter=',', skiprows=1, usecols=(1, 2, 3)
+    )
     assert matrix.sum() == sum(len(g) for _, g in valid)
     assert matrix[1, 1] == sum(((p == 1) & (g == 1)).sum() for p, g in valid)
 
@@ -59,25 +66,25 @@ def test_metric_sums_counts_over_images_and_runs_beside_iou(device: torch.device
     for j, t in enumerate((1, 3)):
         assert res[f'BF@{t}'] == pytest.approx(100 * s['fscore'][-1, j], abs=0.006)
         assert res[f'BR@{t}'] == pytest.approx(100 * s['recall'][-1, j], abs=0.006)
-        assert res[f'mBF@{t}'] == pytest.approx(100 * np.nanmean(s['fscore'][:3, j]),
-                                                abs=0.006)
+        assert res[f'mBF@{t}'] == pytest.approx(100 * np.nanmean(s['fscore'][:3, j]), abs=0.006)
         for i, name in enumerate(CLASSES):
             assert res[f'BF@{t}.{name}'] == pytest.approx(100 * s['fscore'][i, j], abs=0.006)
     # a summed-count F is not the mean of per-image F
-    per_image = [boundary_scores(boundary_counts(p, g, 3, (1, 3)))['fscore'][-1, 0]
-                 for p, g in data]
+    per_image = [
+        boundary_scores(boundary_counts(p, g, 3, (1, 3)))['fscore'][-1, 0] for p, g in data
+    ]
     assert res['BF@1'] != pytest.approx(100 * np.mean(per_image), abs=0.01)
 
 
 def test_perfect_prediction_and_empty_class() -> None:
     gt = np.zeros((10, 10), np.int64)
-    gt[:, 5:] = 1                               # class 'c' never occurs
+    gt[:, 5:] = 1  # class 'c' never occurs
     metric = METRICS.build(dict(type='BoundaryMetric', per_class=True))
     metric.dataset_meta = dict(classes=CLASSES)
     metric.process({}, [sample(gt.copy(), gt)])
     res = metric.evaluate(1)
     assert res['BF@1'] == 100 and res['BPR@1'] == float('inf')
-    assert np.isnan(res['BF@1.c']) and res['mBF@1'] == 100   # absent class left out
+    assert np.isnan(res['BF@1.c']) and res['mBF@1'] == 100  # absent class left out
 
 
 @pytest.mark.parametrize('tols', [[-1], [], ['x']])

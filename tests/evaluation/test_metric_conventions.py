@@ -1,6 +1,7 @@
 """The boundary and superpixel metrics' conventions against slow references written the
 obvious way: two-sided edges, square windows, diagonal-relative tolerances (GSCNN), Boundary
 IoU (Cheng et al., CVPR 2021), and the superpixel metric's literature default."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,7 @@ from segplug.ops.superpixel_scores import superpixel_scores_multi
 def random_pair(seed: int, shape=(23, 31), classes: int = 4) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     coarse = rng.integers(0, classes, (shape[0] // 4 + 1, shape[1] // 4 + 1))
-    gt = np.kron(coarse, np.ones((4, 4), int))[:shape[0], :shape[1]]
+    gt = np.kron(coarse, np.ones((4, 4), int))[: shape[0], : shape[1]]
     pred = np.where(rng.random(shape) < 0.1, rng.integers(0, classes, shape), gt)
     gt = gt.copy()
     gt[rng.random(shape) < 0.05] = 255
@@ -43,8 +44,13 @@ def slow_edges(labels: np.ndarray, valid: np.ndarray, two_sided: bool) -> np.nda
                 if not two_sided and (dy < 0 or dx < 0):
                     continue
                 v, u = y + dy, x + dx
-                if 0 <= v < h and 0 <= u < w and valid[y, x] and valid[v, u] \
-                        and labels[y, x] != labels[v, u]:
+                if (
+                    0 <= v < h
+                    and 0 <= u < w
+                    and valid[y, x]
+                    and valid[v, u]
+                    and labels[y, x] != labels[v, u]
+                ):
                     out[y, x] = True
     return out
 
@@ -54,15 +60,15 @@ def slow_matches(a: np.ndarray, b: np.ndarray, t: float, window: str) -> int:
     ys, xs = np.nonzero(b)
     n = 0
     for y, x in zip(*np.nonzero(a)):
-        d = np.maximum(abs(ys - y), abs(xs - x)) if window == 'square' \
-            else np.hypot(ys - y, xs - x)
+        d = np.maximum(abs(ys - y), abs(xs - x)) if window == 'square' else np.hypot(ys - y, xs - x)
         n += bool(len(d)) and d.min() <= t
     return n
 
 
 @pytest.mark.parametrize('seed', range(3))
-@pytest.mark.parametrize('two_sided,window', [(False, 'disk'), (True, 'square'),
-                                              (True, 'disk'), (False, 'square')])
+@pytest.mark.parametrize(
+    'two_sided,window', [(False, 'disk'), (True, 'square'), (True, 'disk'), (False, 'square')]
+)
 def test_class_agnostic_counts_match_reference(seed: int, two_sided: bool, window: str) -> None:
     pred, gt = random_pair(seed)
     valid = gt != 255
@@ -80,8 +86,9 @@ def test_perfect_prediction_scores_one_under_every_convention(convention: str) -
     _, gt = random_pair(0)
     gt = np.where(gt == 255, 0, gt)  # ignored pixels change Boundary IoU's bands
     tols = (0.002, 0.005) if convention == 'gscnn' else (1, 2)
-    metric = METRICS.build(dict(type='BoundaryMetric', tolerances=tols, convention=convention,
-                                boundary_iou=0.02))
+    metric = METRICS.build(
+        dict(type='BoundaryMetric', tolerances=tols, convention=convention, boundary_iou=0.02)
+    )
     metric.dataset_meta = dict(classes=['a', 'b', 'c', 'd'])
     metric.process({}, [dict(pred_sem_seg=dict(data=_t(gt)), gt_sem_seg=dict(data=_t(gt)))])
     res = metric.evaluate(1)
@@ -91,16 +98,17 @@ def test_perfect_prediction_scores_one_under_every_convention(convention: str) -
 
 def _t(a: np.ndarray):
     import torch
+
     return torch.from_numpy(a)[None]
 
 
 def test_gscnn_tolerance_is_a_fraction_of_the_diagonal() -> None:
-    metric = METRICS.build(dict(type='BoundaryMetric', convention='gscnn',
-                                tolerances=(0.00088, 0.00375, 3)))
+    metric = METRICS.build(
+        dict(type='BoundaryMetric', convention='gscnn', tolerances=(0.00088, 0.00375, 3))
+    )
     # Cityscapes 1024 x 2048: diagonal 2289.7 px
     assert metric.pixel_tolerances((1024, 2048)) == (3.0, 9.0, 3)
-    assert METRICS.build(dict(type='BoundaryMetric')).pixel_tolerances((9, 9)) == \
-        (1, 2, 3, 4, 5)
+    assert METRICS.build(dict(type='BoundaryMetric')).pixel_tolerances((9, 9)) == (1, 2, 3, 4, 5)
     with pytest.raises(ValueError, match='convention'):
         METRICS.build(dict(type='BoundaryMetric', convention='stutz'))
 

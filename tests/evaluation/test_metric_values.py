@@ -1,5 +1,6 @@
 """Metrics at non-default options, compared by value with the ops (or a brute-force count)
 key by key: ignore index, tolerances under each convention, boundary IoU, per-class values."""
+
 from __future__ import annotations
 
 import sys
@@ -37,9 +38,14 @@ def images(n: int = 2, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def samples(pairs) -> list[dict]:
-    return [dict(pred_sem_seg=dict(data=torch.from_numpy(p)[None]),
-                 gt_sem_seg=dict(data=torch.from_numpy(g)[None]), img_path=f'img{i}.png')
-            for i, (p, g) in enumerate(pairs)]
+    return [
+        dict(
+            pred_sem_seg=dict(data=torch.from_numpy(p)[None]),
+            gt_sem_seg=dict(data=torch.from_numpy(g)[None]),
+            img_path=f'img{i}.png',
+        )
+        for i, (p, g) in enumerate(pairs)
+    ]
 
 
 def run(metric, pairs) -> dict:
@@ -56,16 +62,26 @@ def pct(x) -> float:
 def test_boundary_metric_equals_the_ops_key_by_key(convention: str) -> None:
     pairs = images()
     tolerances = (0.02, 2) if convention == 'gscnn' else (1, 2.5)
-    metric = BoundaryMetric(tolerances=tolerances, ignore_index=IGNORE, per_class=True,
-                            convention=convention, boundary_iou=0.1)
+    metric = BoundaryMetric(
+        tolerances=tolerances,
+        ignore_index=IGNORE,
+        per_class=True,
+        convention=convention,
+        boundary_iou=0.1,
+    )
     out = run(metric, pairs)
     two_sided, window, unit = EDGE_CONVENTIONS[convention]
     diagonal = np.hypot(24, 30)
     px = [t if (unit == 'px' or t >= 1) else float(np.ceil(t * diagonal)) for t in tolerances]
     counts = [boundary_counts(p, g, 3, px, IGNORE, two_sided, window) for p, g in pairs]
-    s = boundary_scores(BoundaryCounts.total(
-        [BoundaryCounts(np.asarray(tolerances, float), c.n_pred, c.n_gt, c.tp_pred, c.tp_gt)
-         for c in counts]))
+    s = boundary_scores(
+        BoundaryCounts.total(
+            [
+                BoundaryCounts(np.asarray(tolerances, float), c.n_pred, c.n_gt, c.tp_pred, c.tp_gt)
+                for c in counts
+            ]
+        )
+    )
     ious = [boundary_iou_counts(p, g, 3, 0.1, IGNORE) for p, g in pairs]
     inter = sum(i for i, _ in ious).astype(float)
     union = sum(u for _, u in ious).astype(float)
@@ -92,8 +108,8 @@ def test_boundary_metric_equals_the_ops_key_by_key(convention: str) -> None:
 
 def test_boundary_metric_ignore_index_is_the_configured_one() -> None:
     pairs = images()
-    ours = run(BoundaryMetric(tolerances=(1, ), ignore_index=IGNORE), pairs)
-    default = run(BoundaryMetric(tolerances=(1, )), pairs)
+    ours = run(BoundaryMetric(tolerances=(1,), ignore_index=IGNORE), pairs)
+    default = run(BoundaryMetric(tolerances=(1,)), pairs)
     assert ours['BR@1'] != default['BR@1']
 
 
@@ -105,7 +121,7 @@ def test_boundary_metric_prints_the_per_class_table(monkeypatch) -> None:
     assert len(logged) == 1
     text = logged[0]
     assert 'BF@1' in text and 'BF@2' in text and '(all edges)' in text
-    assert f"{out['BF@2']}" in text and f"{out['BF@1.a']}" in text
+    assert f'{out["BF@2"]}' in text and f'{out["BF@1.a"]}' in text
 
 
 @pytest.mark.parametrize('band', [0.0, 1.0, -0.1, 1.5])
@@ -121,7 +137,7 @@ def test_boundary_iou_band_at_the_open_ends_is_accepted(band: float) -> None:
 
 def test_boundary_metric_without_edges_gives_a_nan_mean() -> None:
     flat = [(np.zeros((8, 8), np.int64), np.zeros((8, 8), np.int64))]
-    assert np.isnan(run(BoundaryMetric(tolerances=(1, )), flat)['mBF@1'])
+    assert np.isnan(run(BoundaryMetric(tolerances=(1,)), flat)['mBF@1'])
 
 
 def brute_confusion(pred, gt, n, ignore):
@@ -139,8 +155,13 @@ def test_confusion_matrix_metric_counts_with_its_ignore_index(tmp_path) -> None:
     metric = ConfusionMatrixMetric(out_dir=str(tmp_path), ignore_index=IGNORE)
     assert run(metric, pairs) == {}
     expected = sum(brute_confusion(p, g, 3, IGNORE) for p, g in pairs)
-    matrix = np.loadtxt(tmp_path / 'confusion_matrix.csv', delimiter=',', skiprows=1,
-                        usecols=(1, 2, 3), dtype=np.int64)
+    matrix = np.loadtxt(
+        tmp_path / 'confusion_matrix.csv',
+        delimiter=',',
+        skiprows=1,
+        usecols=(1, 2, 3),
+        dtype=np.int64,
+    )
     np.testing.assert_array_equal(matrix, expected)
     lines = (tmp_path / 'confusion_matrix.csv').read_text().splitlines()
     assert lines[0] == 'gt\\pred,a,b,c' and lines[1].startswith('a,')
@@ -149,27 +170,37 @@ def test_confusion_matrix_metric_counts_with_its_ignore_index(tmp_path) -> None:
 
 def test_confusion_matrix_plot_shows_row_percentages(tmp_path, monkeypatch) -> None:
     import matplotlib.pyplot as plt
+
     figures = []
     monkeypatch.setattr(plt, 'close', figures.append)
     from segplug.evaluation.confusion_matrix import plot_confusion_matrix
+
     matrix = np.array([[70, 30, 0, 0], [1, 199, 0, 0], [0, 0, 0, 0], [0, 60, 40, 0]])
     plot_confusion_matrix(matrix, list('abcd'), str(tmp_path / 'x' / 'cm.png'))
     assert (tmp_path / 'x' / 'cm.png').is_file()
     fig = figures[0]
     ax = fig.axes[0]
     # an empty row is 0 %, not NaN (which the image would show as masked)
-    np.testing.assert_array_equal(np.ma.getdata(ax.images[0].get_array()),
-                                  [[70, 30, 0, 0], [0.5, 99.5, 0, 0], [0, 0, 0, 0],
-                                   [0, 60, 40, 0]])
+    np.testing.assert_array_equal(
+        np.ma.getdata(ax.images[0].get_array()),
+        [[70, 30, 0, 0], [0.5, 99.5, 0, 0], [0, 0, 0, 0], [0, 60, 40, 0]],
+    )
     assert ax.images[0].get_clim() == (0, 100)
     assert ax.get_xlabel() == 'prediction' and ax.get_ylabel() == 'ground truth'
     assert ax.get_title().startswith('Confusion matrix')
-    texts = {(t.get_position(), t.get_text(), matplotlib.colors.to_hex(t.get_color()))
-             for t in ax.texts}
+    texts = {
+        (t.get_position(), t.get_text(), matplotlib.colors.to_hex(t.get_color())) for t in ax.texts
+    }
     white, black = '#ffffff', '#000000'
     # white on dark cells (> 60 %), black up to 60 % included; nothing below 0.5 %
-    assert texts == {((0, 0), '70', white), ((1, 0), '30', black), ((0, 1), '0', black),
-                     ((1, 1), '100', white), ((1, 3), '60', black), ((2, 3), '40', black)}
+    assert texts == {
+        ((0, 0), '70', white),
+        ((1, 0), '30', black),
+        ((0, 1), '0', black),
+        ((1, 1), '100', white),
+        ((1, 3), '60', black),
+        ((2, 3), '40', black),
+    }
     assert [t.get_text() for t in ax.get_xticklabels()] == list('abcd')
     assert [t.get_text() for t in ax.get_yticklabels()] == list('abcd')
     assert {t.get_rotation() for t in ax.get_xticklabels()} == {60}
@@ -185,9 +216,16 @@ def test_per_class_iou_values_with_its_ignore_index() -> None:
     pairs = images()
     metric = PerClassIoUMetric(iou_metrics=['mIoU'], ignore_index=IGNORE)
     metric.dataset_meta = dict(classes=CLASSES)
-    metric.process({}, [dict(pred_sem_seg=dict(data=torch.from_numpy(p)[None]),
-                             gt_sem_seg=dict(data=torch.from_numpy(g)[None]))
-                        for p, g in pairs])
+    metric.process(
+        {},
+        [
+            dict(
+                pred_sem_seg=dict(data=torch.from_numpy(p)[None]),
+                gt_sem_seg=dict(data=torch.from_numpy(g)[None]),
+            )
+            for p, g in pairs
+        ],
+    )
     out = metric.compute_metrics(metric.results)
     matrix = sum(brute_confusion(p, g, 3, IGNORE) for p, g in pairs)
     for i, name in enumerate(CLASSES):
@@ -200,6 +238,7 @@ def test_per_class_iou_values_with_its_ignore_index() -> None:
 
 def test_confusion_matrix_default_ignore_index_is_255() -> None:
     from segplug.evaluation.confusion_matrix import confusion_matrix
+
     gt = np.array([255, 254, 0, 255])
     pred = np.array([1, 2, 0, 3])
     matrix = confusion_matrix(pred, gt, 256)  # 256 classes: 254 and 255 are in range

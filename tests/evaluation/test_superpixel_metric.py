@@ -1,4 +1,5 @@
 """SuperpixelMetric on real BSDS500 images scores SLIC like the ops do, over all annotators."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,11 +34,13 @@ def test_metric_averages_images_and_annotators(test_data: Path) -> None:
     assert res['N'] == pytest.approx(mean['n_superpixels'], abs=0.06)
 
 
-def test_ground_truth_as_superpixels_is_perfect_against_its_annotator(test_data: Path,
-                                                                      tmp_path: Path) -> None:
+def test_ground_truth_as_superpixels_is_perfect_against_its_annotator(
+    test_data: Path, tmp_path: Path
+) -> None:
     import scipy.io as sio
+
     mat = sorted((test_data / 'bsds500/groundTruth/val').glob('*.mat'))[0]
-    cell = sio.loadmat(str(mat))['groundTruth'][:, :1]   # keep annotator 0 only
+    cell = sio.loadmat(str(mat))['groundTruth'][:, :1]  # keep annotator 0 only
     one = tmp_path / mat.name
     sio.savemat(str(one), {'groundTruth': cell})
     seg = cell[0, 0]['Segmentation'][0, 0]
@@ -52,5 +55,7 @@ def test_missing_prediction_and_mat(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match='pred_superpixels'):
         metric.process(None, [dict(img_path='a.jpg', seg_map_path='a.mat')])
     with pytest.raises(FileNotFoundError, match='nothere.mat'):
-        metric.process(None, [dict(pred_superpixels=np.zeros((3, 3)),
-                                   seg_map_path=str(tmp_path / 'nothere.mat'))])
+        metric.process(
+            None,
+            [dict(pred_superpixels=np.zeros((3, 3)), seg_map_path=str(tmp_path / 'nothere.mat'))],
+        )

@@ -1,5 +1,6 @@
 """SuperpixelMetric at non-default options (tolerance, convention, prediction key) against
 the op, exactly (rounded as the metric documents), on a tiny two-annotator ``.mat``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,32 +47,35 @@ def test_scores_equal_the_op_rounded(convention: str, tmp_path: Path) -> None:
         segs, sp = annotators(i), superpixels(i)
         mat = write_mat(tmp_path / f'{i}.mat', segs)
         # a tensor with a batch dimension, as a model's data sample holds it
-        metric.process(None, [dict(sp=dict(data=torch.from_numpy(sp)[None]),
-                                   seg_map_path=mat)])
+        metric.process(None, [dict(sp=dict(data=torch.from_numpy(sp)[None]), seg_map_path=mat)])
         rows.append(superpixel_scores_multi(sp, segs, 2, two_sided, window))
     out = metric.compute_metrics(metric.results)
     mean = {k: np.mean([r[k] for r in rows]) for k in rows[0]}
-    assert dict(out) == {'ASA': round(mean['asa'] * 100, 2),
-                         'BR': round(mean['boundary_recall'] * 100, 2),
-                         'BP': round(mean['boundary_precision'] * 100, 2),
-                         'UE': round(mean['undersegmentation_error'] * 100, 2),
-                         'N': round(float(mean['n_superpixels']), 1)}
+    assert dict(out) == {
+        'ASA': round(mean['asa'] * 100, 2),
+        'BR': round(mean['boundary_recall'] * 100, 2),
+        'BP': round(mean['boundary_precision'] * 100, 2),
+        'UE': round(mean['undersegmentation_error'] * 100, 2),
+        'N': round(float(mean['n_superpixels']), 1),
+    }
     assert list(out) == ['ASA', 'BR', 'BP', 'UE', 'N']
     assert out['BR'] != out['BP']
 
 
 def test_default_is_the_literature_protocol() -> None:
     metric = SuperpixelMetric()
-    assert (metric.tolerance, metric.convention, metric.pred_key) == (1, 'bsds',
-                                                                       'pred_superpixels')
+    assert (metric.tolerance, metric.convention, metric.pred_key) == (1, 'bsds', 'pred_superpixels')
     assert (metric.two_sided, metric.window) == EDGE_CONVENTIONS['bsds'][:2]
 
 
 def test_size_mismatch_names_the_file(tmp_path: Path) -> None:
     mat = write_mat(tmp_path / 'g.mat', annotators(0))
     metric = SuperpixelMetric()
-    with pytest.raises(ValueError, match=r'superpixels \(15, 21\) and ground truth '
-                                         r'\(15, 20\) of .*g\.mat differ'):
+    with pytest.raises(
+        ValueError,
+        match=r'superpixels \(15, 21\) and ground truth '
+        r'\(15, 20\) of .*g\.mat differ',
+    ):
         metric.process(None, [dict(pred_superpixels=np.zeros((15, 21)), seg_map_path=mat)])
 
 

@@ -1,5 +1,6 @@
 """Copy-safe feature capture (deepcopy, EMA) and HC models that refuse features without
 cluster assignments instead of silently becoming bilinear upsampling."""
+
 from __future__ import annotations
 
 import copy
@@ -91,7 +92,12 @@ def test_hc_neck_and_head_refuse_plain_tuples() -> None:
     feats = tuple(torch.randn(1, c, s, s) for c, s in zip((8, 16, 32, 64), (16, 8, 4, 2)))
     with pytest.raises(ValueError, match='HCFPN: the features from its backbone'):
         HCFPN([8, 16, 32, 64], 8, 4)(feats)
-    head = HCFPNHead(in_channels=[8, 8, 8, 8], in_index=[0, 1, 2, 3],
-                     feature_strides=[4, 8, 16, 32], channels=8, num_classes=3)
+    head = HCFPNHead(
+        in_channels=[8, 8, 8, 8],
+        in_index=[0, 1, 2, 3],
+        feature_strides=[4, 8, 16, 32],
+        channels=8,
+        num_classes=3,
+    )
     with pytest.raises(ValueError, match='HCFPNHead: the features from its backbone or neck'):
         head(tuple(torch.randn(1, 8, s, s) for s in (16, 8, 4, 2)))

@@ -1,4 +1,5 @@
 """DCNv2 downsampling: equals its pretrained strided conv at init; backends agree."""
+
 from __future__ import annotations
 
 import pytest

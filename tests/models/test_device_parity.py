@@ -7,6 +7,7 @@ Tolerances: losses 1e-4 relative; each parameter's gradient within 1e-3 of its f
 plus 1e-6 of the model's largest gradient norm (ResNet-18 with batch statistics over 2
 images amplifies float32 rounding in the gradients).
 """
+
 from __future__ import annotations
 
 import copy
@@ -56,8 +57,7 @@ def real_batch(model: torch.nn.Module) -> tuple[torch.Tensor, list[SegDataSample
     inputs, samples = [], []
     for stem in stems:
         img = cv2.imread(str(DEMO_DATA / 'images' / 'train' / f'{stem}.jpg'))[100:164, 200:280]
-        lab = cv2.imread(str(DEMO_DATA / 'labels' / 'train' / f'{stem}.png'), 0)[100:164,
-                                                                                 200:280]
+        lab = cv2.imread(str(DEMO_DATA / 'labels' / 'train' / f'{stem}.png'), 0)[100:164, 200:280]
         lab = torch.from_numpy(lab).long()
         lab[lab == 11] = 255
         s = SegDataSample(metainfo=dict(img_shape=CROP, ori_shape=CROP, pad_shape=CROP))
@@ -68,8 +68,9 @@ def real_batch(model: torch.nn.Module) -> tuple[torch.Tensor, list[SegDataSample
     return data['inputs'].float(), data['data_samples']
 
 
-def loss_and_grads(model: torch.nn.Module, inputs: torch.Tensor,
-                   samples: list[SegDataSample]) -> tuple[dict, dict]:
+def loss_and_grads(
+    model: torch.nn.Module, inputs: torch.Tensor, samples: list[SegDataSample]
+) -> tuple[dict, dict]:
     losses = model.loss(inputs, samples)
     losses = {k: v for k, v in losses.items() if 'loss' in k}
     sum(v.sum() for v in losses.values()).backward()
@@ -84,13 +85,19 @@ def test_training_step_matches_float64_cpu(device: torch.device, family: str) ->
     inputs, samples = real_batch(ref_model)
     ref_losses, ref_grads = loss_and_grads(ref_model, inputs.double(), samples)
     dev_model = copy.deepcopy(model).to(device)
-    dev_losses, dev_grads = loss_and_grads(dev_model, inputs.to(device),
-                                           [s.to(device) for s in samples])
+    dev_losses, dev_grads = loss_and_grads(
+        dev_model, inputs.to(device), [s.to(device) for s in samples]
+    )
     assert set(dev_losses) == set(ref_losses)
     for k, v in dev_losses.items():
         assert v.device.type == device.type, f'{k} on {v.device}'
-        torch.testing.assert_close(v.detach().double().cpu(), ref_losses[k].detach().double(),
-                                   rtol=1e-4, atol=1e-6, msg=lambda m: f'{family} {k}: {m}')
+        torch.testing.assert_close(
+            v.detach().double().cpu(),
+            ref_losses[k].detach().double(),
+            rtol=1e-4,
+            atol=1e-6,
+            msg=lambda m: f'{family} {k}: {m}',
+        )
     assert set(dev_grads) == set(ref_grads)
     # gradients that are zero in exact arithmetic (e.g. a bias the loss is invariant to)
     # carry float32 noise: measured against the largest gradient of the model
@@ -98,5 +105,6 @@ def test_training_step_matches_float64_cpu(device: torch.device, family: str) ->
     for n, g in dev_grads.items():
         ref = ref_grads[n]
         err = (g.double().cpu() - ref).norm()
-        assert err <= 1e-3 * ref.norm() + 1e-6 * scale, \
+        assert err <= 1e-3 * ref.norm() + 1e-6 * scale, (
             f'{family} grad of {n}: {err} vs {ref.norm()}'
+        )

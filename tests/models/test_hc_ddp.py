@@ -1,4 +1,5 @@
 """An HC model trains under 2-process CPU DDP, the ranks staying in step."""
+
 from __future__ import annotations
 
 from pathlib import Path

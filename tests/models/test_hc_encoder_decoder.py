@@ -1,4 +1,5 @@
 """HCEncoderDecoder decodes the heads' predictions through the clusters, in loss and predict."""
+
 from __future__ import annotations
 
 import torch
@@ -40,8 +41,9 @@ def test_aux_head_decodes_from_its_own_stride() -> None:
     a1 = torch.softmax(torch.randn(1, 9, 5, 6), 1)  # stride 16 pixels, seeds at 32: (3, 3)
     a2 = torch.softmax(torch.randn(1, 9, 9, 12), 1)  # stride 8 pixels, seeds at 16: (5, 6)
     aux = torch.randn(1, 4, 5, 6)  # an auxiliary prediction at stride 16
-    torch.testing.assert_close(hierarchical_decode(aux, [a1, a2], strict=False),
-                               hierarchical_decode(aux, [a2]))
+    torch.testing.assert_close(
+        hierarchical_decode(aux, [a1, a2], strict=False), hierarchical_decode(aux, [a2])
+    )
     fine = torch.randn(1, 4, 9, 12)  # already at the finest level: unchanged
     assert hierarchical_decode(fine, [a1, a2], strict=False) is fine
 
@@ -49,9 +51,13 @@ def test_aux_head_decodes_from_its_own_stride() -> None:
 def test_loss_backpropagates_into_clustering_and_slide_inference_runs() -> None:
     torch.manual_seed(1)
     model = build('hcpspnet_r18-v1c.py')
-    data = model.data_preprocessor(dict(
-        inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
-        data_samples=[_sample(64), _sample(64)]), True)  # PSP's 1x1 pooling BN needs B > 1
+    data = model.data_preprocessor(
+        dict(
+            inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
+            data_samples=[_sample(64), _sample(64)],
+        ),
+        True,
+    )  # PSP's 1x1 pooling BN needs B > 1
     losses = model(**data, mode='loss')
     assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)
     sum(losses[k] for k in ('decode.loss_ce', 'aux.loss_ce')).backward()
@@ -59,17 +65,22 @@ def test_loss_backpropagates_into_clustering_and_slide_inference_runs() -> None:
     assert grads and all(g is not None and g.abs().sum() > 0 for g in grads)
     model.eval()
     from mmengine.config import ConfigDict
+
     model.test_cfg = ConfigDict(mode='slide', crop_size=(48, 48), stride=(32, 32))
     with torch.no_grad():
-        out = model.test_step(dict(inputs=[torch.randint(0, 255, (3, 80, 72),
-                                                         dtype=torch.uint8)],
-                                   data_samples=[_sample(80, 72)]))
+        out = model.test_step(
+            dict(
+                inputs=[torch.randint(0, 255, (3, 80, 72), dtype=torch.uint8)],
+                data_samples=[_sample(80, 72)],
+            )
+        )
     assert out[0].pred_sem_seg.data.shape == (1, 80, 72)
 
 
 def _sample(h: int, w: int | None = None):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     w = w or h
     s = SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
     s.gt_sem_seg = PixelData(data=torch.randint(0, 5, (1, h, w)))

@@ -1,4 +1,5 @@
 """HCFPN and HCFPNHead: FPN's arithmetic, with the upsampling through the clusters."""
+
 from __future__ import annotations
 
 import torch
@@ -48,8 +49,13 @@ def test_neck_top_down_through_clusters() -> None:
 
 
 def test_head_without_assignments_is_fpnhead_and_uses_them_otherwise() -> None:
-    kw = dict(in_channels=[16] * 4, in_index=[0, 1, 2, 3], feature_strides=[4, 8, 16, 32],
-              channels=8, num_classes=3)
+    kw = dict(
+        in_channels=[16] * 4,
+        in_index=[0, 1, 2, 3],
+        feature_strides=[4, 8, 16, 32],
+        channels=8,
+        num_classes=3,
+    )
     torch.manual_seed(1)
     plain, hc = FPNHead(**kw).eval(), HCFPNHead(**kw).eval()
     hc.load_state_dict(plain.state_dict())

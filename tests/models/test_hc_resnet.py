@@ -1,4 +1,5 @@
 """HCResNet keeps ResNetV1c's feed-forward path and adds assignments at the chosen stages."""
+
 from __future__ import annotations
 
 import pytest
@@ -47,8 +48,7 @@ def test_bad_options() -> None:
     with pytest.raises(ValueError, match='sampling_branch'):
         MODELS.build(dict(type='HCResNet', sampling_branch='both', **BASE))
     with pytest.raises(ValueError, match='strides=\\(1, 2, 2, 2\\)'):
-        MODELS.build(dict(type='HCResNet', depth=18, strides=(1, 2, 1, 1),
-                          dilations=(1, 1, 2, 4)))
+        MODELS.build(dict(type='HCResNet', depth=18, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)))
 
 
 @pytest.mark.parametrize('depth', [18, 50])
@@ -65,8 +65,14 @@ def test_loads_resnetv1c_checkpoint_from_a_local_file(depth: int, tmp_path) -> N
             m.running_var.uniform_(0.5, 2.0)
     path = tmp_path / f'resnet{depth}_v1c.pth'
     torch.save(dict(state_dict=ref.state_dict()), path)
-    hc = MODELS.build(dict(type='HCResNet', hc_levels=2, **cfg,
-                           init_cfg=dict(type='Pretrained', checkpoint=str(path))))
+    hc = MODELS.build(
+        dict(
+            type='HCResNet',
+            hc_levels=2,
+            **cfg,
+            init_cfg=dict(type='Pretrained', checkpoint=str(path)),
+        )
+    )
     hc.init_weights()
     hc.eval(), ref.eval()
     x = torch.randn(1, 3, 64, 96)

@@ -1,4 +1,5 @@
 """The clustering around timm backbones (ResNet, ConvNeXt, ResNeSt), odd sizes included."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Joint superpixel segmentor: at step 0 it reproduces the pretrained model's loss (TI), the
 superpixel FCN trains jointly, predictions carry superpixels; the BSDS500 pretraining model."""
+
 from __future__ import annotations
 
 import copy
@@ -18,17 +19,41 @@ from segplug.models.backbones.superpixel_fcn import SuperpixelFCN
 NUM_CLASSES = 5
 BASE = dict(
     type='EncoderDecoder',
-    data_preprocessor=dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-                           seg_pad_val=255, size=(40, 48)),
-    backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
-                  out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1),
-                  contract_dilation=True),
-    decode_head=dict(type='DepthwiseSeparableASPPHead', in_channels=64, in_index=3,
-                     channels=16, dilations=(1, 2, 3, 4), c1_in_channels=8, c1_channels=4,
-                     dropout_ratio=0.0, num_classes=NUM_CLASSES, align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    train_cfg=dict(), test_cfg=ConfigDict(mode='whole'))
+    data_preprocessor=dict(
+        type='SegDataPreProcessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_val=0,
+        seg_pad_val=255,
+        size=(40, 48),
+    ),
+    backbone=dict(
+        type='ResNetV1c',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        contract_dilation=True,
+    ),
+    decode_head=dict(
+        type='DepthwiseSeparableASPPHead',
+        in_channels=64,
+        in_index=3,
+        channels=16,
+        dilations=(1, 2, 3, 4),
+        c1_in_channels=8,
+        c1_channels=4,
+        dropout_ratio=0.0,
+        num_classes=NUM_CLASSES,
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0),
+    ),
+    train_cfg=dict(),
+    test_cfg=ConfigDict(mode='whole'),
+)
 SPNET = dict(type='SuperpixelFCN', base_channels=4, cell_size=6)
 
 
@@ -47,8 +72,12 @@ def batch(size=(37, 45), n=2) -> dict:
         lab[:, :3] = 255
         s.gt_sem_seg = PixelData(data=lab)
         samples.append(s)
-    return dict(inputs=[torch.randint(0, 256, (3, *size), generator=g, dtype=torch.uint8)
-                        for _ in range(n)], data_samples=samples)
+    return dict(
+        inputs=[
+            torch.randint(0, 256, (3, *size), generator=g, dtype=torch.uint8) for _ in range(n)
+        ],
+        data_samples=samples,
+    )
 
 
 def build(cfg: dict, state: dict | None = None):
@@ -74,8 +103,9 @@ def test_step0_loss_equals_pretrained() -> None:
     ref = losses_of(pretrained, data)['decode.loss_ce']
     state = pretrained.state_dict()
     # joined with TI, no consistency: exactly the pretrained model's loss
-    joint = build(joint_cfg(fusion=dict(type='TIFusionHead', hidden=(32, 24)),
-                            consistency=False), state)
+    joint = build(
+        joint_cfg(fusion=dict(type='TIFusionHead', hidden=(32, 24)), consistency=False), state
+    )
     got = losses_of(joint, data)['decode.loss_ce']
     assert abs(float(got) - float(ref)) < 1e-4
     # with random 1x1 layers instead it would not be: TI is what makes the two agree
@@ -90,8 +120,13 @@ def test_step0_loss_with_consistency_equals_sp_model() -> None:
     state = build(BASE).state_dict()
     sp_only = build(joint_cfg(fusion=None), state)  # the paper's "SP" row
     sp_state = sp_only.state_dict()
-    ti = build(joint_cfg(fusion=dict(type='TIFusionHead', precision='float64'),
-                         superpixel_loss=dict(loss_weight=1.0, m=0.01)), sp_state)
+    ti = build(
+        joint_cfg(
+            fusion=dict(type='TIFusionHead', precision='float64'),
+            superpixel_loss=dict(loss_weight=1.0, m=0.01),
+        ),
+        sp_state,
+    )
     ref, got = losses_of(sp_only, data), losses_of(ti, data)
     assert abs(float(got['decode.loss_ce']) - float(ref['decode.loss_ce'])) < 1e-4
     assert set(got) >= {'superpixel.loss_recon', 'superpixel.loss_pos'}
@@ -125,8 +160,14 @@ def test_superpixel_fcn_any_size(size: tuple[int, int]) -> None:
 
 
 def test_superpixel_net_segmentor_trains_and_predicts() -> None:
-    cfg = dict(type='SuperpixelNetSegmentor', superpixel_net=SPNET, num_labels=NUM_CLASSES,
-               m=0.1, colour_weight=0.01, data_preprocessor=BASE['data_preprocessor'])
+    cfg = dict(
+        type='SuperpixelNetSegmentor',
+        superpixel_net=SPNET,
+        num_labels=NUM_CLASSES,
+        m=0.1,
+        colour_weight=0.01,
+        data_preprocessor=BASE['data_preprocessor'],
+    )
     model = build(cfg)
     data = batch()
     losses = losses_of(model, data)
@@ -142,8 +183,14 @@ def test_superpixel_net_segmentor_trains_and_predicts() -> None:
 def test_superpixel_fcn_owns_cell_size_and_the_segmentors_ask_it() -> None:
     spnet = dict(SPNET, cell_size=8)
     joint = build(joint_cfg(fusion=None) | dict(superpixel_net=spnet))
-    alone = build(dict(type='SuperpixelNetSegmentor', superpixel_net=spnet,
-                       num_labels=NUM_CLASSES, data_preprocessor=BASE['data_preprocessor']))
+    alone = build(
+        dict(
+            type='SuperpixelNetSegmentor',
+            superpixel_net=spnet,
+            num_labels=NUM_CLASSES,
+            data_preprocessor=BASE['data_preprocessor'],
+        )
+    )
     for model in (joint, alone):
         assert model.cell_size == model.superpixel_net.cell_size == 8
         assert 'cell_size' not in vars(model)  # asked of the network, not copied
@@ -153,14 +200,22 @@ def test_superpixel_fcn_owns_cell_size_and_the_segmentors_ask_it() -> None:
 
 def test_superpixel_net_segmentor_has_no_stand_in_head_and_undoes_normalisation() -> None:
     from segplug.ops.superpixel_fcn import rgb_to_lab
-    model = build(dict(type='SuperpixelNetSegmentor', superpixel_net=SPNET,
-                       num_labels=NUM_CLASSES, data_preprocessor=BASE['data_preprocessor']))
+
+    model = build(
+        dict(
+            type='SuperpixelNetSegmentor',
+            superpixel_net=SPNET,
+            num_labels=NUM_CLASSES,
+            data_preprocessor=BASE['data_preprocessor'],
+        )
+    )
     assert not hasattr(model, 'decode_head') and model.num_classes == NUM_CLASSES
     # the colour term's CIELAB of the normalised inputs is that of the raw pixels
     data = batch(n=1)
     prepared = model.data_preprocessor(copy.deepcopy(data), False)
     raw = data['inputs'][0].float()[[2, 1, 0]][None]  # BGR uint8 -> RGB, as bgr_to_rgb
-    torch.testing.assert_close(model._lab(prepared['inputs']),
-                               rgb_to_lab((raw / 255).clamp(0, 1)), atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        model._lab(prepared['inputs']), rgb_to_lab((raw / 255).clamp(0, 1)), atol=1e-4, rtol=0
+    )
     # the normalisation copies are no checkpoint keys
     assert not any(k.startswith('pixel_') for k in model.state_dict())

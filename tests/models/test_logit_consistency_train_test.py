@@ -1,6 +1,7 @@
 """Logit consistency in ``JointSuperpixelSegmentor`` averages over the same pixels in training
 and in inference: every pixel of the image (the TI paper's Eq. 13 takes the mean over all of a
 superpixel's pixels, labelled or not), batch padding left out in both."""
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,9 @@ def test_training_loss_scores_the_logits_inference_predicts() -> None:
         scored = []
         loss_by_feat = model.decode_head.loss_by_feat
         model.decode_head.loss_by_feat = lambda logits, samples: (
-            scored.append(logits), loss_by_feat(logits, samples))[1]
+            scored.append(logits),
+            loss_by_feat(logits, samples),
+        )[1]
         p = prepared(model, data, True)
         model.loss(p['inputs'], p['data_samples'])
         inferred = model.encode_decode(p['inputs'], [s.metainfo for s in p['data_samples']])
@@ -52,5 +55,6 @@ def test_padding_is_left_out_of_the_means_in_inference() -> None:
     for s in sp[inside].unique():
         members = (sp == s) & inside
         mean = ref[:, members].mean(1, keepdim=True)
-        torch.testing.assert_close(got[:, members], mean.expand(-1, int(members.sum())),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            got[:, members], mean.expand(-1, int(members.sum())), atol=1e-5, rtol=1e-5
+        )

@@ -1,4 +1,5 @@
 """CPPKLLoss and CPPFCNHead: the KL formula, the head's own resolution, MMSegmentation's CE."""
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,9 @@ import segplug  # noqa: F401
 from segplug.models.losses import CPPKLLoss
 
 
-def slow_cpp_kl(logits: torch.Tensor, labels: torch.Tensor, s: int, ignore: int = 255,
-                max_ignore: float = 0.5) -> float:
+def slow_cpp_kl(
+    logits: torch.Tensor, labels: torch.Tensor, s: int, ignore: int = 255, max_ignore: float = 0.5
+) -> float:
     """Per cell: class frequencies among labelled pixels, KL to softmax, mean over valid."""
     b, c, h, w = logits.shape
     q = logits.softmax(1)
@@ -23,7 +25,7 @@ def slow_cpp_kl(logits: torch.Tensor, labels: torch.Tensor, s: int, ignore: int 
     for n in range(b):
         for y in range(h):
             for x in range(w):
-                block = labels[n, s * y:s * (y + 1), s * x:s * (x + 1)].reshape(-1).tolist()
+                block = labels[n, s * y : s * (y + 1), s * x : s * (x + 1)].reshape(-1).tolist()
                 lab = [v for v in block if v != ignore]
                 if not lab or (len(block) - len(lab)) / len(block) > max_ignore:
                     continue
@@ -51,8 +53,9 @@ def test_registered_defaults_and_ragged_sizes():
     g = torch.Generator().manual_seed(1)
     logits = torch.randn(1, 3, 2, 3, generator=g, dtype=torch.float64)  # ceil(13/8), ceil(17/8)
     labels = torch.randint(0, 3, (1, 13, 17), generator=g)
-    assert math.isclose(float(loss(logits, labels)), 0.6 * slow_cpp_kl(logits, labels, 8),
-                        rel_tol=1e-5)
+    assert math.isclose(
+        float(loss(logits, labels)), 0.6 * slow_cpp_kl(logits, labels, 8), rel_tol=1e-5
+    )
 
 
 def test_scale_one_is_cross_entropy():
@@ -89,19 +92,32 @@ def samples(labels: torch.Tensor) -> list:
 
 
 def build_heads(loss_decode: list) -> tuple:
-    cfg = dict(in_channels=8, channels=8, num_convs=1, num_classes=4, dropout_ratio=0.0,
-               norm_cfg=dict(type='BN'), loss_decode=loss_decode)
+    cfg = dict(
+        in_channels=8,
+        channels=8,
+        num_convs=1,
+        num_classes=4,
+        dropout_ratio=0.0,
+        norm_cfg=dict(type='BN'),
+        loss_decode=loss_decode,
+    )
     torch.manual_seed(0)
     ours = MODELS.build(dict(cfg, type='CPPFCNHead'))
-    plain = MODELS.build(dict(cfg, type='FCNHead', loss_decode=[
-        d for d in loss_decode if d['type'] == 'CrossEntropyLoss']))
+    plain = MODELS.build(
+        dict(
+            cfg,
+            type='FCNHead',
+            loss_decode=[d for d in loss_decode if d['type'] == 'CrossEntropyLoss'],
+        )
+    )
     plain.load_state_dict(ours.state_dict())
     return ours, plain
 
 
 def test_head_gives_native_output_to_cpp_kl_and_upsampled_to_mmseg_ce():
-    ours, plain = build_heads([dict(type='CrossEntropyLoss', loss_weight=0.4),
-                               dict(type='CPPKLLoss', loss_weight=0.6)])
+    ours, plain = build_heads(
+        [dict(type='CrossEntropyLoss', loss_weight=0.4), dict(type='CPPKLLoss', loss_weight=0.6)]
+    )
     g = torch.Generator().manual_seed(3)
     feats = [torch.randn(2, 8, 4, 6, generator=g)]
     labels = torch.randint(0, 4, (2, 32, 48), generator=g)
@@ -121,16 +137,28 @@ def test_head_gives_native_output_to_cpp_kl_and_upsampled_to_mmseg_ce():
 
 
 def test_single_loss_and_same_name_accumulates():
-    ours, _ = build_heads([dict(type='CPPKLLoss', loss_weight=0.5, loss_name='loss_soft'),
-                           dict(type='CPPKLLoss', loss_weight=0.25, loss_name='loss_soft')])
+    ours, _ = build_heads(
+        [
+            dict(type='CPPKLLoss', loss_weight=0.5, loss_name='loss_soft'),
+            dict(type='CPPKLLoss', loss_weight=0.25, loss_name='loss_soft'),
+        ]
+    )
     feats = [torch.randn(1, 8, 2, 2)]
     labels = torch.randint(0, 4, (1, 16, 16))
     total = ours.loss(feats, samples(labels), train_cfg=dict())['loss_soft']
     single = CPPKLLoss(loss_weight=0.75)(ours.forward(feats), labels)
     torch.testing.assert_close(total, single)
-    one = MODELS.build(dict(type='CPPFCNHead', in_channels=8, channels=8, num_convs=1,
-                            num_classes=4, norm_cfg=dict(type='BN'),
-                            loss_decode=dict(type='CPPKLLoss')))
+    one = MODELS.build(
+        dict(
+            type='CPPFCNHead',
+            in_channels=8,
+            channels=8,
+            num_convs=1,
+            num_classes=4,
+            norm_cfg=dict(type='BN'),
+            loss_decode=dict(type='CPPKLLoss'),
+        )
+    )
     assert set(one.loss(feats, samples(labels), train_cfg=dict())) == {'loss_cpp_kl', 'acc_seg'}
 
 
@@ -140,6 +168,7 @@ def test_mmseg_kldiv_loss_is_not_kl():
     from mmseg.models.losses.kldiv_loss import KLDivLoss
 
     from segplug.ops import soft_kl_divergence
+
     g = torch.Generator().manual_seed(4)
     logits = torch.randn(2, 5, 3, 3, generator=g, dtype=torch.float64)
     target = torch.rand(2, 5, 3, 3, generator=g, dtype=torch.float64).softmax(1)

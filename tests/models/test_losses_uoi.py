@@ -1,5 +1,6 @@
 """UOILoss / SoftIoULoss as MMSegmentation losses: values against direct evaluation, in
 ``loss_decode`` lists with MMSegmentation's CE, on soft CPP ground truth at native size."""
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,7 @@ def test_values_match_direct_evaluation():
     uoi, iou = direct(logits, onehot, valid, smooth=1.0)
     assert math.isclose(float(UOILoss()(logits, labels)), uoi, rel_tol=1e-5)
     assert math.isclose(float(SoftIoULoss()(logits, labels)), 1 - iou, rel_tol=1e-5)
-    assert math.isclose(float(UOILoss(loss_weight=0.7)(logits, labels)), 0.7 * uoi,
-                        rel_tol=1e-5)
+    assert math.isclose(float(UOILoss(loss_weight=0.7)(logits, labels)), 0.7 * uoi, rel_tol=1e-5)
 
 
 def test_coarse_logits_get_cpp_soft_ground_truth():
@@ -77,12 +77,22 @@ def test_perfect_prediction():
 
 def test_in_loss_decode_with_mmseg_cross_entropy():
     """The paper's 0.7 UOI + 0.3 CE in a plain MMSegmentation FCNHead."""
-    head = MODELS.build(dict(
-        type='FCNHead', in_channels=8, channels=8, num_convs=1, num_classes=4,
-        dropout_ratio=0.0, norm_cfg=dict(type='BN'), loss_decode=[
-            dict(type='CrossEntropyLoss', loss_weight=0.3),
-            dict(type='UOILoss', loss_weight=0.7),
-            dict(type='SoftIoULoss', loss_weight=0.1)]))
+    head = MODELS.build(
+        dict(
+            type='FCNHead',
+            in_channels=8,
+            channels=8,
+            num_convs=1,
+            num_classes=4,
+            dropout_ratio=0.0,
+            norm_cfg=dict(type='BN'),
+            loss_decode=[
+                dict(type='CrossEntropyLoss', loss_weight=0.3),
+                dict(type='UOILoss', loss_weight=0.7),
+                dict(type='SoftIoULoss', loss_weight=0.1),
+            ],
+        )
+    )
     g = torch.Generator().manual_seed(2)
     feats = [torch.randn(2, 8, 4, 4, generator=g)]
     labels = torch.randint(0, 4, (2, 16, 16), generator=g)
@@ -102,10 +112,18 @@ def test_in_loss_decode_with_mmseg_cross_entropy():
 
 
 def test_native_resolution_option_in_cpp_head():
-    head = MODELS.build(dict(
-        type='CPPFCNHead', in_channels=8, channels=8, num_convs=1, num_classes=4,
-        dropout_ratio=0.0, norm_cfg=dict(type='BN'),
-        loss_decode=dict(type='UOILoss', native_resolution=True)))
+    head = MODELS.build(
+        dict(
+            type='CPPFCNHead',
+            in_channels=8,
+            channels=8,
+            num_convs=1,
+            num_classes=4,
+            dropout_ratio=0.0,
+            norm_cfg=dict(type='BN'),
+            loss_decode=dict(type='UOILoss', native_resolution=True),
+        )
+    )
     feats = [torch.randn(2, 8, 4, 4)]
     labels = torch.randint(0, 4, (2, 16, 16))
     loss = head.loss(feats, samples(labels), train_cfg=dict())['loss_uoi']

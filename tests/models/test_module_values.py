@@ -1,6 +1,7 @@
 """Model modules by value at their configured (and default, paper) hyperparameters: the
 architecture constants the paper fixes, the option boundaries, TI's identity for every
 activation path, and the superpixel segmentor against the ops it wraps."""
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,7 @@ def test_ti_fusion_head_takes_the_nine_association_channels() -> None:
     assert head.ti.widths == [12, 12, 12, 12]
 
 
-@pytest.mark.parametrize('ratio, ok', [(0.0, True), (1.0, True), (-1e-6, False),
-                                       (1.000001, False)])
+@pytest.mark.parametrize('ratio, ok', [(0.0, True), (1.0, True), (-1e-6, False), (1.000001, False)])
 def test_cpp_kl_max_ignore_ratio_bounds(ratio: float, ok: bool) -> None:
     if ok:
         assert CPPKLLoss(max_ignore_ratio=ratio).max_ignore_ratio == ratio
@@ -70,8 +70,13 @@ def test_pixel_metric_loss_defaults_are_the_papers() -> None:
     assert (loss.num_instances, loss.num_pixels, loss.repeats) == (3, 1000, 10)
 
 
-@pytest.mark.parametrize('feats, labels', [((2, 4, 5, 6), (2, 5, 7)),  # labels of another size
-                                           ((4, 5, 6), (4, 5, 6))])  # features without batch
+@pytest.mark.parametrize(
+    'feats, labels',
+    [
+        ((2, 4, 5, 6), (2, 5, 7)),  # labels of another size
+        ((4, 5, 6), (4, 5, 6)),
+    ],
+)  # features without batch
 def test_pixel_metric_loss_checks_shapes(feats, labels) -> None:
     with pytest.raises(ValueError, match=r'feats must be \(B, d, H, W\) and labels \(B, H, W\)'):
         SemanticFeatureLoss()(torch.randn(feats), torch.zeros(labels, dtype=torch.long))
@@ -86,12 +91,19 @@ def test_pixel_metric_loss_seeds_by_rank(monkeypatch) -> None:
 
 # ---- TransparentLayers: identity at initialisation on every activation path ----
 
-@pytest.mark.parametrize('act_cfg, see_through', [
-    (dict(type='Softplus'), False), (dict(type='LogSigmoid'), False),  # registered here
-    (None, False), (dict(type='GELU'), True), (dict(type='ReLU'), True)])
+
+@pytest.mark.parametrize(
+    'act_cfg, see_through',
+    [
+        (dict(type='Softplus'), False),
+        (dict(type='LogSigmoid'), False),  # registered here
+        (None, False),
+        (dict(type='GELU'), True),
+        (dict(type='ReLU'), True),
+    ],
+)
 def test_transparent_layers_are_the_identity(act_cfg, see_through: bool) -> None:
-    ti = TransparentLayers([5, 7, 5], act_cfg, see_through, conv=True, seed=0,
-                           precision='float64')
+    ti = TransparentLayers([5, 7, 5], act_cfg, see_through, conv=True, seed=0, precision='float64')
     x = torch.randn(2, 5, 3, 4, dtype=torch.float64)
     torch.testing.assert_close(ti(x), x)
     assert ti.layers[0].out_channels == (7 if act_cfg is None else 14)
@@ -111,11 +123,14 @@ def test_see_through_activation_by_value() -> None:
     torch.testing.assert_close(last, torch.cat([torch.tanh(z0), torch.tanh(z0) + z1], -1))
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(precision='float16'), 'precision=.float16.'),
-    (dict(act_cfg=dict(type='NoSuchAct')), 'is not a registered activation'),
-    (dict(act_cfg=dict(type='GELU')), 'has no odd linear part'),
-])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(precision='float16'), 'precision=.float16.'),
+        (dict(act_cfg=dict(type='NoSuchAct')), 'is not a registered activation'),
+        (dict(act_cfg=dict(type='GELU')), 'has no odd linear part'),
+    ],
+)
 def test_transparent_layers_refuse_bad_options(kwargs, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         TransparentLayers([4, 4, 4], **kwargs)
@@ -123,18 +138,30 @@ def test_transparent_layers_refuse_bad_options(kwargs, match: str) -> None:
 
 # ---- the superpixel segmentor against the ops it wraps ----
 
-PREPROCESSOR = dict(type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0, seg_pad_val=255,
-                    size=(24, 30))
+PREPROCESSOR = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    size=(24, 30),
+)
 
 
 def superpixel_segmentor(**kw):
     register_all_modules(init_default_scope=True)
     torch.manual_seed(0)
-    model = MODELS.build(dict(type='SuperpixelNetSegmentor',
-                              superpixel_net=dict(type='SuperpixelFCN', base_channels=4,
-                                                  cell_size=6),
-                              num_labels=4, m=0.1, data_preprocessor=PREPROCESSOR, **kw))
+    model = MODELS.build(
+        dict(
+            type='SuperpixelNetSegmentor',
+            superpixel_net=dict(type='SuperpixelFCN', base_channels=4, cell_size=6),
+            num_labels=4,
+            m=0.1,
+            data_preprocessor=PREPROCESSOR,
+            **kw,
+        )
+    )
     model.init_weights()
     return model
 
@@ -170,14 +197,30 @@ def test_joint_segmentor_exclude_ignored_changes_the_consistency() -> None:
     """``exclude_ignored=True`` leaves ignore-labelled pixels out of the superpixel means, so
     the loss at the labelled pixels of mixed superpixels differs from the default's."""
     base = dict(
-        type='JointSuperpixelSegmentor', data_preprocessor=PREPROCESSOR,
+        type='JointSuperpixelSegmentor',
+        data_preprocessor=PREPROCESSOR,
         superpixel_net=dict(type='SuperpixelFCN', base_channels=4, cell_size=6),
-        backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
-                      out_indices=(3, ), strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)),
-        decode_head=dict(type='FCNHead', in_channels=64, channels=8, num_convs=1,
-                         num_classes=3, dropout_ratio=0.0,
-                         loss_decode=dict(type='CrossEntropyLoss')),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
+        backbone=dict(
+            type='ResNetV1c',
+            depth=18,
+            base_channels=8,
+            stem_channels=8,
+            out_indices=(3,),
+            strides=(1, 2, 1, 1),
+            dilations=(1, 1, 2, 4),
+        ),
+        decode_head=dict(
+            type='FCNHead',
+            in_channels=64,
+            channels=8,
+            num_convs=1,
+            num_classes=3,
+            dropout_ratio=0.0,
+            loss_decode=dict(type='CrossEntropyLoss'),
+        ),
+        train_cfg=dict(),
+        test_cfg=dict(mode='whole'),
+    )
     g = torch.Generator().manual_seed(0)
     raw = torch.randint(0, 256, (3, 24, 30), generator=g, dtype=torch.uint8)
     sample = SegDataSample(metainfo=dict(img_shape=(24, 30), ori_shape=(24, 30)))

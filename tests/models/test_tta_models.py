@@ -3,6 +3,7 @@
 models (``HCEncoderDecoder``, HC paper Table 2) and the TI joint model
 (``JointSuperpixelSegmentor``, TI paper Tables 5-6), on tiny versions of their CamVid configs
 and one real CamVid frame."""
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,9 @@ CONFIGS = {
 
 def frame() -> str:
     stem = (DEMO_DATA / 'val.txt').read_text().split()[0]
-    return str(DEMO_DATA / 'images' / 'val' / f'{stem}.jpg'), \
-        str(DEMO_DATA / 'labels' / 'val' / f'{stem}.png')
+    return str(DEMO_DATA / 'images' / 'val' / f'{stem}.jpg'), str(
+        DEMO_DATA / 'labels' / 'val' / f'{stem}.png'
+    )
 
 
 def build(name: str) -> tuple[torch.nn.Module, Config]:
@@ -46,15 +48,23 @@ def tta_data(ratios: list[float], flips: list[bool]) -> dict:
     """One frame through a TestTimeAug pipeline (the configs' shape), collated as the
     runner does: ``inputs`` / ``data_samples`` hold one list per augmentation."""
     img, label = frame()
-    pipeline = Compose([
-        dict(type='LoadImageFromFile'),
-        dict(type='TestTimeAug', transforms=[
-            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in ratios],
-            [dict(type='RandomFlip', prob=float(f), direction='horizontal') for f in flips],
-            [dict(type='LoadAnnotations')],
-            [dict(type='PackSegInputs')]])])
-    return pseudo_collate([pipeline(dict(img_path=img, seg_map_path=label,
-                                          reduce_zero_label=False, seg_fields=[]))])
+    pipeline = Compose(
+        [
+            dict(type='LoadImageFromFile'),
+            dict(
+                type='TestTimeAug',
+                transforms=[
+                    [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in ratios],
+                    [dict(type='RandomFlip', prob=float(f), direction='horizontal') for f in flips],
+                    [dict(type='LoadAnnotations')],
+                    [dict(type='PackSegInputs')],
+                ],
+            ),
+        ]
+    )
+    return pseudo_collate(
+        [pipeline(dict(img_path=img, seg_map_path=label, reduce_zero_label=False, seg_fields=[]))]
+    )
 
 
 @pytest.fixture(scope='module', params=sorted(CONFIGS))
@@ -73,7 +83,7 @@ def test_multi_scale_flip_runs_at_the_original_size(model) -> None:
     tta = MODELS.build(dict(type='SegTTAModel', module=net))
     data = tta_data([0.25, 0.375], [False, True])
     assert len(data['inputs']) == 4
-    (pred, ) = tta.test_step(data)
+    (pred,) = tta.test_step(data)
     assert pred.pred_sem_seg.data.shape[-2:] == pred.gt_sem_seg.data.shape[-2:] == (360, 480)
 
 
@@ -84,9 +94,8 @@ def test_one_view_equals_plain_inference(model) -> None:
     net, _ = model
     tta = MODELS.build(dict(type='SegTTAModel', module=net))
     data = tta_data([0.25], [False])
-    (pred, ) = tta.test_step(data)
-    (plain, ) = net.test_step(dict(inputs=data['inputs'][0],
-                                   data_samples=data['data_samples'][0]))
+    (pred,) = tta.test_step(data)
+    (plain,) = net.test_step(dict(inputs=data['inputs'][0], data_samples=data['data_samples'][0]))
     expected = plain.seg_logits.data.softmax(0).argmax(0)
     torch.testing.assert_close(pred.pred_sem_seg.data[0], expected)
 
@@ -98,9 +107,11 @@ def test_flip_is_undone_before_averaging(model) -> None:
     net, _ = model
     tta = MODELS.build(dict(type='SegTTAModel', module=net))
     data = tta_data([0.25], [False, True])
-    (pred, ) = tta.test_step(data)
-    views = [net.test_step(dict(inputs=data['inputs'][i],
-                                data_samples=data['data_samples'][i]))[0] for i in range(2)]
+    (pred,) = tta.test_step(data)
+    views = [
+        net.test_step(dict(inputs=data['inputs'][i], data_samples=data['data_samples'][i]))[0]
+        for i in range(2)
+    ]
     plain = views[0].seg_logits.data.softmax(0)
     flipped = views[1].seg_logits.data.softmax(0)  # mmseg flips it back in postprocessing
     assert not torch.equal(plain, flipped)

@@ -1,5 +1,6 @@
 """Registered upsamplers and the heads that take them: identity cases, equivalence with
 MMSegmentation's FPN / FPNHead and with HCEncoderDecoder, gradients, errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,7 +35,7 @@ def test_carafe_with_constant_encoder_is_box_mean_then_nearest(coarse, size):
     torch.nn.init.zeros_(up.encoder.bias)  # equal logits: uniform 3x3 kernels
     x = torch.randn(1, 4, *coarse)
     box = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=True)
-    ref = F.interpolate(box, (2 * coarse[0], 2 * coarse[1]))[..., :size[0], :size[1]]
+    ref = F.interpolate(box, (2 * coarse[0], 2 * coarse[1]))[..., : size[0], : size[1]]
     torch.testing.assert_close(up(x, size), ref)
 
 
@@ -44,14 +45,16 @@ def test_hc_upsampler_decodes_where_clusters_fit_and_bilinear_elsewhere():
     x = torch.randn(1, 3, 4, 5)
     torch.testing.assert_close(up(x, (7, 9), [a]), cluster_decode(x, a))
     fine = torch.randn(1, 3, 7, 9)  # no assignment has seeds of this size: bilinear
-    torch.testing.assert_close(up(fine, (14, 18), [a]),
-                               F.interpolate(fine, (14, 18), mode='bilinear'))
+    torch.testing.assert_close(
+        up(fine, (14, 18), [a]), F.interpolate(fine, (14, 18), mode='bilinear')
+    )
     with pytest.raises(ValueError, match='HCUpsampler: no cluster assignments'):
         up(x, (7, 9), None)
 
 
-@pytest.mark.parametrize('cfg', [dict(type='DySample', groups=2),
-                                 dict(type='CARAFEUpsampler', compressed_channels=2)])
+@pytest.mark.parametrize(
+    'cfg', [dict(type='DySample', groups=2), dict(type='CARAFEUpsampler', compressed_channels=2)]
+)
 def test_learned_upsamplers_gradcheck(cfg):
     torch.manual_seed(0)
     up = build_upsampler(cfg, channels=4).double()
@@ -73,20 +76,28 @@ def test_build_errors_name_the_option():
 
 
 FPN_CFG = dict(in_channels=[8, 16, 32], out_channels=8, num_outs=3)
-HEAD_CFG = dict(in_channels=[8, 8, 8], in_index=[0, 1, 2], feature_strides=[4, 8, 16],
-                channels=6, num_classes=3, norm_cfg=dict(type='BN'))
+HEAD_CFG = dict(
+    in_channels=[8, 8, 8],
+    in_index=[0, 1, 2],
+    feature_strides=[4, 8, 16],
+    channels=6,
+    num_classes=3,
+    norm_cfg=dict(type='BN'),
+)
 
 
 def pyramid(size=(16, 16)):
-    return [torch.randn(2, c, size[0] // 2 ** i, size[1] // 2 ** i)
-            for i, c in enumerate([8, 16, 32])]
+    return [torch.randn(2, c, size[0] // 2**i, size[1] // 2**i) for i, c in enumerate([8, 16, 32])]
 
 
 def test_bilinear_fpn_and_head_equal_mmsegmentation():
     """Nearest / bilinear upsamplers are MMSegmentation's FPN and FPNHead, same weights."""
     torch.manual_seed(0)
-    neck = MODELS.build(dict(type='UpsamplerFPN', **FPN_CFG,
-                             upsampler=dict(type='BilinearUpsampler', mode='nearest')))
+    neck = MODELS.build(
+        dict(
+            type='UpsamplerFPN', **FPN_CFG, upsampler=dict(type='BilinearUpsampler', mode='nearest')
+        )
+    )
     ref_neck = FPN(**FPN_CFG)
     ref_neck.load_state_dict(neck.state_dict())
     head = MODELS.build(dict(type='UpsamplerFPNHead', **HEAD_CFG)).eval()
@@ -103,8 +114,10 @@ def test_fpn_passes_assignments_and_hc_head_decodes():
     torch.manual_seed(1)
     # odd sizes, each level the ceil-size seed map of the next finer one
     x = [torch.randn(2, c, *s) for c, s in zip([8, 16, 32], [(15, 13), (8, 7), (4, 4)])]
-    assignments = [soft_assign(torch.randn(2, 4, 8, 7), torch.randn(2, 4, 4, 4)),
-                   soft_assign(torch.randn(2, 4, 15, 13), torch.randn(2, 4, 8, 7))]
+    assignments = [
+        soft_assign(torch.randn(2, 4, 8, 7), torch.randn(2, 4, 4, 4)),
+        soft_assign(torch.randn(2, 4, 15, 13), torch.randn(2, 4, 8, 7)),
+    ]
     hc = dict(type='HCUpsampler')
     neck = MODELS.build(dict(type='UpsamplerFPN', **FPN_CFG, upsampler=hc))
     head = MODELS.build(dict(type='UpsamplerFPNHead', **HEAD_CFG, upsampler=hc)).eval()
@@ -125,8 +138,9 @@ def test_hc_logit_upsampler_equals_hc_encoder_decoder():
     """FCN-32 logits through two HCUpsampler steps = HCEncoderDecoder's decoding (Eq. 3)."""
     torch.manual_seed(2)
     ref = hcfcn32_model(dict(type='HCEncoderDecoder'))
-    model = hcfcn32_model(dict(type='UpsamplerEncoderDecoder', upsample_steps=2,
-                               upsampler=dict(type='HCUpsampler')))
+    model = hcfcn32_model(
+        dict(type='UpsamplerEncoderDecoder', upsample_steps=2, upsampler=dict(type='HCUpsampler'))
+    )
     model.load_state_dict(ref.state_dict())
     x = torch.randn(1, 3, 75, 61)
     with torch.no_grad():
@@ -136,8 +150,13 @@ def test_hc_logit_upsampler_equals_hc_encoder_decoder():
 
 
 def test_logit_upsampler_steps_need_finer_features():
-    model = hcfcn32_model(dict(type='UpsamplerEncoderDecoder', upsample_steps=4,
-                               upsampler=dict(type='DySample', groups=1)))
+    model = hcfcn32_model(
+        dict(
+            type='UpsamplerEncoderDecoder',
+            upsample_steps=4,
+            upsampler=dict(type='DySample', groups=1),
+        )
+    )
     with pytest.raises(ValueError, match='upsample_steps=4'):
         model._forward(torch.randn(1, 3, 64, 64))
 

@@ -1,5 +1,6 @@
 """Model wiring compared by value with the ops it wraps, at the configured hyperparameters
 (a shape-only test passes when a module calls its op with the wrong tau or arguments)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Cluster diagnostics on hand-built assignments and against a loop reference."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,4 +1,5 @@
 """CPP pooling (SeeThroughNet supplement, Alg. 1) against a per-cell Python reference."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,9 @@ from segplug.ops import cpp_pool, infer_cpp_scale
 from segplug.ops.cpp_pooling import cpp_output_size
 
 
-def reference(labels: torch.Tensor, c: int, s: int, ignore: int, normalize: str,
-              max_ignore: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def reference(
+    labels: torch.Tensor, c: int, s: int, ignore: int, normalize: str, max_ignore: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Algorithm 1 written out: for each output cell, for each class, count its pixels."""
     b, hh, ww = labels.shape
     h, w = -(-hh // s), -(-ww // s)
@@ -20,7 +22,7 @@ def reference(labels: torch.Tensor, c: int, s: int, ignore: int, normalize: str,
     for n in range(b):
         for l in range(h):
             for m in range(w):
-                block = labels[n, s * l:s * (l + 1), s * m:s * (m + 1)].reshape(-1).tolist()
+                block = labels[n, s * l : s * (l + 1), s * m : s * (m + 1)].reshape(-1).tolist()
                 n_ign = sum(v == ignore for v in block)
                 n_lab = len(block) - n_ign
                 ign[n, l, m] = n_ign / len(block)
@@ -31,8 +33,17 @@ def reference(labels: torch.Tensor, c: int, s: int, ignore: int, normalize: str,
     return probs, ign, valid
 
 
-@pytest.mark.parametrize('shape,s', [((2, 16, 16), 4), ((1, 13, 9), 4), ((2, 7, 11), 3),
-                                     ((1, 5, 5), 1), ((1, 1, 1), 2), ((1, 6, 10), 8)])
+@pytest.mark.parametrize(
+    'shape,s',
+    [
+        ((2, 16, 16), 4),
+        ((1, 13, 9), 4),
+        ((2, 7, 11), 3),
+        ((1, 5, 5), 1),
+        ((1, 1, 1), 2),
+        ((1, 6, 10), 8),
+    ],
+)
 @pytest.mark.parametrize('normalize', ['valid', 'cell'])
 def test_matches_reference_with_ignore(shape, s, normalize):
     g = torch.Generator().manual_seed(sum(shape) + s)
@@ -85,9 +96,16 @@ def test_equals_one_hot_average_pooling_when_divisible():
     torch.testing.assert_close(cpp_pool(labels, 19, 8).probs, naive)
 
 
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(scale=0), 'scale'), (dict(scale=2.0), 'scale'), (dict(num_classes=3), 'label value 3'),
-    (dict(normalize='s2'), 'normalize'), (dict(max_ignore_ratio=1.5), 'max_ignore_ratio')])
+@pytest.mark.parametrize(
+    'kwargs,match',
+    [
+        (dict(scale=0), 'scale'),
+        (dict(scale=2.0), 'scale'),
+        (dict(num_classes=3), 'label value 3'),
+        (dict(normalize='s2'), 'normalize'),
+        (dict(max_ignore_ratio=1.5), 'max_ignore_ratio'),
+    ],
+)
 def test_bad_input_raises(kwargs, match):
     labels = torch.tensor([[[0, 3], [1, 255]]])
     args = dict(num_classes=4, scale=2) | kwargs

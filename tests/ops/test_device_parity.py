@@ -10,6 +10,7 @@ raises: the CPU-only stand-in for a CUDA run.
 Tolerances (float32 against float64): 1e-5 relative and absolute for maps of O(1) values,
 looser where stated (sums over many pixels, divisions by small counts).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -50,8 +51,14 @@ def _prepare(args: Sequence, device: torch.device, dtype: torch.dtype, grad: boo
     return out
 
 
-def check_parity(fn: Callable[..., torch.Tensor], args: Sequence, device: torch.device,
-                 rtol: float = 1e-5, atol: float = 1e-5, grad: bool = True) -> None:
+def check_parity(
+    fn: Callable[..., torch.Tensor],
+    args: Sequence,
+    device: torch.device,
+    rtol: float = 1e-5,
+    atol: float = 1e-5,
+    grad: bool = True,
+) -> None:
     """``fn`` on ``device`` in float32 equals ``fn`` on the CPU in float64: value, output
     device, and the gradient of every floating input for a random cotangent."""
     ref_args = _prepare(args, torch.device('cpu'), torch.float64, grad)
@@ -62,8 +69,9 @@ def check_parity(fn: Callable[..., torch.Tensor], args: Sequence, device: torch.
         assert torch.equal(out.cpu(), ref), 'integer outputs differ'
         return
     assert out.dtype == torch.float32
-    torch.testing.assert_close(out.detach().cpu().double(), ref.detach().double(), rtol=rtol,
-                               atol=atol)
+    torch.testing.assert_close(
+        out.detach().cpu().double(), ref.detach().double(), rtol=rtol, atol=atol
+    )
     if not grad:
         return
     cot = torch.randn(ref.shape, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
@@ -72,8 +80,9 @@ def check_parity(fn: Callable[..., torch.Tensor], args: Sequence, device: torch.
     for r, d in zip(ref_args, dev_args):
         if isinstance(r, torch.Tensor) and r.requires_grad:
             assert d.grad is not None and d.grad.device.type == device.type
-            torch.testing.assert_close(d.grad.cpu().double(), r.grad, rtol=rtol * 10,
-                                       atol=atol * 10)
+            torch.testing.assert_close(
+                d.grad.cpu().double(), r.grad, rtol=rtol * 10, atol=atol * 10
+            )
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -116,8 +125,13 @@ def test_deform_conv(device: torch.device, impl: str) -> None:
     mask = torch.rand(2, 9, 5, 5, generator=g) * 2
     weight, bias = torch.randn(4, 3, 3, 3, generator=g), torch.randn(4, generator=g)
     op = deform_conv2d_sampled if impl == 'sampled' else torchvision.ops.deform_conv2d
-    check_parity(lambda x, o, w, b, m: op(x, o, w, b, stride=2, padding=1, mask=m),
-                 [x, offset, weight, bias, mask], device, 1e-5, 1e-5)
+    check_parity(
+        lambda x, o, w, b, m: op(x, o, w, b, stride=2, padding=1, mask=m),
+        [x, offset, weight, bias, mask],
+        device,
+        1e-5,
+        1e-5,
+    )
 
 
 def test_cpp_pool(device: torch.device) -> None:
@@ -132,8 +146,9 @@ def test_logit_consistency(device: torch.device) -> None:
     logits = torch.randn(2, 6, 10, 12, generator=g)
     sp = torch.randint(0, 7, (2, 10, 12), generator=g)
     valid = torch.rand(2, 10, 12, generator=g) > 0.3
-    check_parity(lambda x, s, v: logit_consistency(x, s, v, num_superpixels=7),
-                 [logits, sp, valid], device)
+    check_parity(
+        lambda x, s, v: logit_consistency(x, s, v, num_superpixels=7), [logits, sp, valid], device
+    )
 
 
 def test_superpixel_fcn_ops(device: torch.device) -> None:
@@ -141,11 +156,15 @@ def test_superpixel_fcn_ops(device: torch.device) -> None:
     logits = torch.randn(2, 9, 13, 15, generator=g)
     props = torch.rand(2, 3, 13, 15, generator=g)
     check_parity(lambda x: association(x, 4), [logits], device)
-    check_parity(lambda x: hard_superpixels(association(x, 4), 4), [logits], device,
-                 grad=False)
+    check_parity(lambda x: hard_superpixels(association(x, 4), 4), [logits], device, grad=False)
     # the position term sums distances of up to the image size: 1e-4 relative
-    check_parity(lambda x, p: sum(superpixel_loss(association(x, 4), p, 4, distance='l2')),
-                 [logits, props], device, 1e-4, 1e-5)
+    check_parity(
+        lambda x, p: sum(superpixel_loss(association(x, 4), p, 4, distance='l2')),
+        [logits, props],
+        device,
+        1e-4,
+        1e-5,
+    )
 
 
 def test_expected_iu_uoi_and_kl(device: torch.device) -> None:
@@ -181,8 +200,15 @@ def test_sampled_metric_loss(device: torch.device, given_instances: bool) -> Non
     instances = (labels * 2 + (torch.arange(14) > 7)).long() if given_instances else None
 
     def loss(f: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
-        return sampled_metric_loss(f, lab, instances, num_instances=3, num_pixels=10,
-                                   repeats=2, generator=torch.Generator().manual_seed(0))
+        return sampled_metric_loss(
+            f,
+            lab,
+            instances,
+            num_instances=3,
+            num_pixels=10,
+            repeats=2,
+            generator=torch.Generator().manual_seed(0),
+        )
 
     check_parity(loss, [feats, labels], device, 1e-4, 1e-5)
 
@@ -198,29 +224,43 @@ def test_guided_filter(device: torch.device, channels: int) -> None:
 
 
 META_CASES = {
-    'soft_assign': lambda d: soft_assign(torch.randn(1, 4, 7, 9, device=d),
-                                         torch.randn(1, 4, 4, 5, device=d), 0.07),
-    'cluster_decode': lambda d: cluster_decode(torch.randn(1, 3, 4, 5, device=d),
-                                               torch.rand(1, 9, 7, 9, device=d)),
+    'soft_assign': lambda d: soft_assign(
+        torch.randn(1, 4, 7, 9, device=d), torch.randn(1, 4, 4, 5, device=d), 0.07
+    ),
+    'cluster_decode': lambda d: cluster_decode(
+        torch.randn(1, 3, 4, 5, device=d), torch.rand(1, 9, 7, 9, device=d)
+    ),
     'cluster_labels': lambda d: cluster_labels([torch.rand(1, 9, 7, 9, device=d)], (4, 5)),
     'deform_conv2d_sampled': lambda d: deform_conv2d_sampled(
-        torch.randn(1, 3, 8, 8, device=d), torch.randn(1, 18, 4, 4, device=d),
-        torch.randn(2, 3, 3, 3, device=d), torch.randn(2, device=d), 2, 1, 1,
-        torch.rand(1, 9, 4, 4, device=d)),
+        torch.randn(1, 3, 8, 8, device=d),
+        torch.randn(1, 18, 4, 4, device=d),
+        torch.randn(2, 3, 3, 3, device=d),
+        torch.randn(2, device=d),
+        2,
+        1,
+        1,
+        torch.rand(1, 9, 4, 4, device=d),
+    ),
     'logit_consistency': lambda d: logit_consistency(
-        torch.randn(1, 3, 6, 6, device=d), torch.zeros(1, 6, 6, dtype=torch.long, device=d),
-        torch.ones(1, 6, 6, dtype=torch.bool, device=d), num_superpixels=4),
+        torch.randn(1, 3, 6, 6, device=d),
+        torch.zeros(1, 6, 6, dtype=torch.long, device=d),
+        torch.ones(1, 6, 6, dtype=torch.bool, device=d),
+        num_superpixels=4,
+    ),
     'association': lambda d: association(torch.randn(1, 9, 9, 10, device=d), 4),
     'superpixel_loss': lambda d: superpixel_loss(
-        association(torch.randn(1, 9, 9, 10, device=d), 4),
-        torch.rand(1, 3, 9, 10, device=d), 4)[0],
+        association(torch.randn(1, 9, 9, 10, device=d), 4), torch.rand(1, 3, 9, 10, device=d), 4
+    )[0],
     'hard_superpixels': lambda d: hard_superpixels(torch.rand(1, 9, 9, 10, device=d), 4),
     'expected_intersection_union': lambda d: expected_intersection_union(
-        torch.rand(1, 3, 5, 5, device=d), torch.rand(1, 3, 5, 5, device=d)).union,
-    'soft_kl_divergence': lambda d: soft_kl_divergence(torch.randn(1, 3, 5, 5, device=d),
-                                                       torch.rand(1, 3, 5, 5, device=d)),
-    'guided_filter': lambda d: guided_filter(torch.rand(3, 9, 9, device=d),
-                                             torch.rand(2, 9, 9, device=d), 2, 1e-2),
+        torch.rand(1, 3, 5, 5, device=d), torch.rand(1, 3, 5, 5, device=d)
+    ).union,
+    'soft_kl_divergence': lambda d: soft_kl_divergence(
+        torch.randn(1, 3, 5, 5, device=d), torch.rand(1, 3, 5, 5, device=d)
+    ),
+    'guided_filter': lambda d: guided_filter(
+        torch.rand(3, 9, 9, device=d), torch.rand(2, 9, 9, device=d), 2, 1e-2
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """segplug/ops/guided_filter.py against a per-window least-squares evaluation of He et al."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Logit consistency (Eq. 13-14) against a per-superpixel Python loop."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,9 @@ import torch
 from segplug.ops.logit_consistency import logit_consistency, logit_consistency_sparse
 
 
-def reference(logits: torch.Tensor, sp: torch.Tensor, valid: torch.Tensor | None = None
-              ) -> torch.Tensor:
+def reference(
+    logits: torch.Tensor, sp: torch.Tensor, valid: torch.Tensor | None = None
+) -> torch.Tensor:
     """Loop over images and superpixels: mean of the valid pixels' logits."""
     out = logits.clone()
     for i in range(logits.shape[0]):
@@ -24,15 +26,18 @@ def reference(logits: torch.Tensor, sp: torch.Tensor, valid: torch.Tensor | None
 
 def random_case(b: int = 2, c: int = 4, h: int = 7, w: int = 9, n: int = 6, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(b, c, h, w, generator=g, dtype=torch.float64),
-            torch.randint(0, n, (b, h, w), generator=g))
+    return (
+        torch.randn(b, c, h, w, generator=g, dtype=torch.float64),
+        torch.randint(0, n, (b, h, w), generator=g),
+    )
 
 
 def test_equals_reference() -> None:
     logits, sp = random_case()
     torch.testing.assert_close(logit_consistency(logits, sp), reference(logits, sp))
-    torch.testing.assert_close(logit_consistency(logits, sp, num_superpixels=10),
-                               reference(logits, sp))
+    torch.testing.assert_close(
+        logit_consistency(logits, sp, num_superpixels=10), reference(logits, sp)
+    )
 
 
 def test_sparse_matches() -> None:

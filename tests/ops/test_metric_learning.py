@@ -1,4 +1,5 @@
 """segplug/ops/metric_learning.py against a direct evaluation of Eq. 1 and slow references."""
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,7 @@ def test_pairwise_distances_matrix_form() -> None:
 
 @pytest.mark.parametrize('reduction', ['pixels', 'pairs', 'sum'])
 @pytest.mark.parametrize('n, num_labels', [(13, 3), (13, 1), (25, 20)])
-def test_loss_equals_direct_eq1_value_and_gradient(reduction: str, n: int,
-                                                   num_labels: int) -> None:
+def test_loss_equals_direct_eq1_value_and_gradient(reduction: str, n: int, num_labels: int) -> None:
     """Label blocks (few labels, shuffled order) and the masked fallback (> 16 labels)."""
     torch.manual_seed(0)
     f = (torch.randn(n, 6, dtype=torch.float64) * 3).requires_grad_()
@@ -62,8 +62,8 @@ def test_hand_computed_two_pixels() -> None:
     f = torch.tensor([[0.0, 0.0], [4.0, 0.0]], dtype=torch.float64)
     same = metric_learning_loss(f, torch.tensor([1, 1]), 'sum')
     diff = metric_learning_loss(f, torch.tensor([1, 2]), 'sum')
-    assert math.isclose(same.item(), 2 * math.log((1 + math.e ** 2) / 2), rel_tol=1e-12)
-    assert math.isclose(diff.item(), 2 * math.log(1 + math.e ** -2 / 2), rel_tol=1e-12)
+    assert math.isclose(same.item(), 2 * math.log((1 + math.e**2) / 2), rel_tol=1e-12)
+    assert math.isclose(diff.item(), 2 * math.log(1 + math.e**-2 / 2), rel_tol=1e-12)
 
 
 def test_gradcheck_and_duplicate_pixels_finite() -> None:
@@ -75,7 +75,8 @@ def test_gradcheck_and_duplicate_pixels_finite() -> None:
     assert torch.autograd.gradcheck(lambda x: metric_learning_loss(x, many, 'sum'), (f,))
     g20 = torch.randn(22, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(
-        lambda x: metric_learning_loss(x, torch.arange(22) % 20, 'sum'), (g20,))
+        lambda x: metric_learning_loss(x, torch.arange(22) % 20, 'sum'), (g20,)
+    )
     # the same pixel drawn twice (sampling with replacement): finite loss and gradient
     dup = torch.cat([f.detach(), f.detach()[:2]]).requires_grad_()
     loss = metric_learning_loss(dup, torch.cat([labels, labels[:2]]))
@@ -178,16 +179,30 @@ def test_instance_map_overrides_components_but_pairs_use_classes() -> None:
     feats = torch.randn(3, 4, 4, dtype=torch.float64)
     labels = torch.zeros(4, 4, dtype=torch.long)  # one class, one component
     instances = torch.arange(16).view(4, 4) % 2  # two instances of that class
-    loss = sampled_metric_loss(feats, labels, instances, num_instances=2, num_pixels=3,
-                               repeats=1, generator=torch.Generator().manual_seed(0))
+    loss = sampled_metric_loss(
+        feats,
+        labels,
+        instances,
+        num_instances=2,
+        num_pixels=3,
+        repeats=1,
+        generator=torch.Generator().manual_seed(0),
+    )
     idx = sample_instance_pixels(instances.reshape(-1), 2, 3, torch.Generator().manual_seed(0))
-    assert torch.allclose(loss, eq1_direct(feats.reshape(3, -1)[:, idx].t(),
-                                           labels.reshape(-1)[idx]))
+    assert torch.allclose(
+        loss, eq1_direct(feats.reshape(3, -1)[:, idx].t(), labels.reshape(-1)[idx])
+    )
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(num_instances=0), 'num_instances'), (dict(num_pixels=0), 'num_pixels'),
-    (dict(repeats=0), 'repeats'), (dict(reduction='mean'), 'reduction')])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(num_instances=0), 'num_instances'),
+        (dict(num_pixels=0), 'num_pixels'),
+        (dict(repeats=0), 'repeats'),
+        (dict(reduction='mean'), 'reduction'),
+    ],
+)
 def test_bad_options_raise(kwargs: dict, match: str) -> None:
     feats, labels = torch.randn(2, 3, 3), torch.zeros(3, 3, dtype=torch.long)
     with pytest.raises(ValueError, match=match):

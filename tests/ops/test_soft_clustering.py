@@ -1,4 +1,5 @@
 """Soft clustering and cluster decoding against a dense U x V reference (HC paper Eq. 1-4)."""
+
 from __future__ import annotations
 
 import itertools
@@ -59,8 +60,7 @@ def seed_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize('size,seeds', [(s, seed_size(s)) for s in SIZES] + FLOOR)
-def test_soft_assign_matches_dense_reference(size: tuple[int, int],
-                                             seeds: tuple[int, int]) -> None:
+def test_soft_assign_matches_dense_reference(size: tuple[int, int], seeds: tuple[int, int]) -> None:
     torch.manual_seed(0)
     hh, ww = size
     h, w = seeds
@@ -118,7 +118,8 @@ def test_gradcheck_float64() -> None:
     coarse = torch.randn(1, 2, 3, 2, dtype=torch.float64, requires_grad=True)
     tau = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(
-        lambda f, s, c, t: cluster_decode(c, soft_assign(f, s, t)), (feats, seeds, coarse, tau))
+        lambda f, s, c, t: cluster_decode(c, soft_assign(f, s, t)), (feats, seeds, coarse, tau)
+    )
 
 
 def test_size_mismatch_is_a_clear_error() -> None:

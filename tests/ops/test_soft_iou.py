@@ -1,5 +1,6 @@
 """Expected intersection / union, UOI, IOU and soft KL against direct evaluation and the
 closed-form gradients of the UOI paper's supplement (Eq. 59, 67)."""
+
 from __future__ import annotations
 
 import itertools
@@ -114,11 +115,15 @@ def eq59(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def test_uoi_gradient_is_eq67(soft):
     logits, labels, g = random_case(3)
     labels.view(-1)[:4] = torch.arange(4)  # every class present: Eq. 67 sums over all K
-    target = (torch.rand(logits.shape, generator=g, dtype=torch.float64).softmax(1) if soft
-              else F.one_hot(labels, 4).permute(0, 3, 1, 2).double())
+    target = (
+        torch.rand(logits.shape, generator=g, dtype=torch.float64).softmax(1)
+        if soft
+        else F.one_hot(labels, 4).permute(0, 3, 1, 2).double()
+    )
     z = logits.clone().requires_grad_()
-    loss = uoi_from_iu(expected_intersection_union(z.softmax(1), target if soft else labels),
-                       smooth=0.0)
+    loss = uoi_from_iu(
+        expected_intersection_union(z.softmax(1), target if soft else labels), smooth=0.0
+    )
     (grad,) = torch.autograd.grad(loss, z)
     # our UOI is the mean over the K classes (paper Eq. 6), Eq. 60 / 67 the sum
     torch.testing.assert_close(grad, eq67(logits.softmax(1), target) / 4)
@@ -139,8 +144,11 @@ def test_gradcheck_uoi_with_smoothing_and_ignore():
     labels[0, 0, :2] = 255
     z = logits.clone().requires_grad_()
     assert torch.autograd.gradcheck(
-        lambda t: uoi_from_iu(expected_intersection_union(t.softmax(1), labels), smooth=0.5,
-                              classes='all'), (z,))
+        lambda t: uoi_from_iu(
+            expected_intersection_union(t.softmax(1), labels), smooth=0.5, classes='all'
+        ),
+        (z,),
+    )
 
 
 def test_absent_classes_stay_finite():
@@ -174,8 +182,11 @@ def test_bound_iou_sum_at_least_inverse_uoi_sum():
         if trial % 2:
             probs = (torch.randn(1, c, 1, n, generator=g, dtype=torch.float64) * 3).softmax(1)
         else:  # hard prediction: a random fraction of the labels flipped
-            pred = torch.where(torch.rand(1, 1, n, generator=g) < torch.rand(1, generator=g),
-                               torch.randint(0, c, (1, 1, n), generator=g), labels)
+            pred = torch.where(
+                torch.rand(1, 1, n, generator=g) < torch.rand(1, generator=g),
+                torch.randint(0, c, (1, 1, n), generator=g),
+                labels,
+            )
             probs = F.one_hot(pred, c).permute(0, 3, 1, 2).double()
         eiu = expected_intersection_union(probs, labels)
         keep = eiu.intersection > 0
@@ -206,8 +217,10 @@ def test_soft_kl_matches_formula_and_not_mmseg_style_misuse():
     torch.testing.assert_close(kl, expected)
     assert (kl >= 0).all()
     # zero exactly when the prediction equals the target
-    torch.testing.assert_close(soft_kl_divergence(target.clamp_min(1e-300).log(), target),
-                               torch.zeros(2, 3, 4, dtype=torch.float64))
+    torch.testing.assert_close(
+        soft_kl_divergence(target.clamp_min(1e-300).log(), target),
+        torch.zeros(2, 3, 4, dtype=torch.float64),
+    )
     # passing probabilities to F.kl_div (what MMSegmentation's KLDivLoss does) is not KL
     misuse = F.kl_div(q, target, reduction='none').sum(1)
     assert not torch.allclose(misuse, expected)

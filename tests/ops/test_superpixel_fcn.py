@@ -1,5 +1,6 @@
 """Superpixel FCN ops against dense (N_s, N_p) association matrices: pooling, unpooling, the
 loss of Eq. 1 and hard labels, for sizes that do not divide by the cell size."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,8 +46,9 @@ def test_association_sums_to_one_and_zero_outside(size: tuple[int, int], s: int)
     torch.testing.assert_close(q.sum(1), torch.ones(2, *size, dtype=torch.float64))
     assert (q[:, ~pixel_validity(size, s)] == 0).all()
     # the dense matrix holds every pixel's full mass: no candidate outside the grid was lost
-    torch.testing.assert_close(dense_q(q, s).sum(1), torch.ones(2, size[0] * size[1],
-                                                                dtype=torch.float64))
+    torch.testing.assert_close(
+        dense_q(q, s).sum(1), torch.ones(2, size[0] * size[1], dtype=torch.float64)
+    )
 
 
 @pytest.mark.parametrize('size,s', CASES)
@@ -60,8 +62,9 @@ def test_pool_and_unpool_equal_dense(size: tuple[int, int], s: int) -> None:
     pooled = pool_to_superpixels(f, q, s)
     assert pooled.shape == (2, 3, h, w)
     torch.testing.assert_close(pooled.flatten(2), u)
-    torch.testing.assert_close(unpool_from_superpixels(pooled, q, s).flatten(2),
-                               torch.einsum('bcs,bsp->bcp', u, qd))
+    torch.testing.assert_close(
+        unpool_from_superpixels(pooled, q, s).flatten(2), torch.einsum('bcs,bsp->bcp', u, qd)
+    )
 
 
 def eq1_direct(q: torch.Tensor, f: torch.Tensor, s: int, m: float, distance: str) -> float:
@@ -70,8 +73,11 @@ def eq1_direct(q: torch.Tensor, f: torch.Tensor, s: int, m: float, distance: str
     qd = dense_q(q, s)
     total = 0.0
     for k in range(b):
-        feats = [torch.cat([f[k, :, y, x], torch.tensor([y, x], dtype=f.dtype)])
-                 for y in range(hh) for x in range(ww)]
+        feats = [
+            torch.cat([f[k, :, y, x], torch.tensor([y, x], dtype=f.dtype)])
+            for y in range(hh)
+            for x in range(ww)
+        ]
         n_s = qd.shape[1]
         u = []
         for sp in range(n_s):
@@ -94,8 +100,11 @@ def test_loss_equals_eq1(distance: str) -> None:
     q = random_assoc(2, size, s, seed=2)
     labels = torch.randint(0, 4, (2, *size), generator=torch.Generator().manual_seed(3))
     labels[0, 0, :2] = 255
-    f = (one_hot_labels(labels, 4).double() if distance == 'ce'
-         else torch.rand(2, 3, *size, dtype=torch.float64))
+    f = (
+        one_hot_labels(labels, 4).double()
+        if distance == 'ce'
+        else torch.rand(2, 3, *size, dtype=torch.float64)
+    )
     rec, pos = superpixel_loss(q, f, s, m=m, distance=distance)
     assert abs(float(rec + pos) - eq1_direct(q, f, s, m, distance)) < 1e-9
 
@@ -106,7 +115,9 @@ def test_loss_gradcheck() -> None:
     f = torch.rand(1, 2, *size, dtype=torch.float64)
     assert torch.autograd.gradcheck(
         lambda x: sum(superpixel_loss(association(x, s), f, s, m=0.3, distance='l2')),
-        (logits,), fast_mode=True)
+        (logits,),
+        fast_mode=True,
+    )
 
 
 def test_hard_superpixels_match_dense_argmax() -> None:
@@ -132,9 +143,11 @@ def test_bad_input_raises() -> None:
 
 def test_rgb_to_lab_matches_skimage() -> None:
     from skimage.color import rgb2lab
+
     rgb = torch.rand(2, 3, 5, 6, dtype=torch.float64)
     rgb[0, :, 0, 0] = 0.0  # black and white, the ends of the piecewise curves
     rgb[0, :, 0, 1] = 1.0
-    expected = torch.stack([torch.from_numpy(rgb2lab(im.permute(1, 2, 0).numpy()))
-                            .permute(2, 0, 1) for im in rgb])
+    expected = torch.stack(
+        [torch.from_numpy(rgb2lab(im.permute(1, 2, 0).numpy())).permute(2, 0, 1) for im in rgb]
+    )
     torch.testing.assert_close(rgb_to_lab(rgb), expected, atol=1e-3, rtol=1e-4)

@@ -1,4 +1,5 @@
 """Superpixel measures: known answers, and SLIC on real BSDS500 against an independent count."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,8 +30,9 @@ def edges_loop(labels: np.ndarray) -> np.ndarray:
     out = np.zeros((h, w), bool)
     for y in range(h):
         for x in range(w):
-            if (x + 1 < w and labels[y, x] != labels[y, x + 1]) or \
-                    (y + 1 < h and labels[y, x] != labels[y + 1, x]):
+            if (x + 1 < w and labels[y, x] != labels[y, x + 1]) or (
+                y + 1 < h and labels[y, x] != labels[y + 1, x]
+            ):
                 out[y, x] = True
     return out
 
@@ -46,19 +48,22 @@ def scores_reference(sp: np.ndarray, seg: np.ndarray, tol: float) -> dict[str, f
         ue += sum(min(v, inside.size - v) for v in overlaps.values())
     e_sp, e_gt = edges_loop(sp), edges_loop(seg)
     p_sp, p_gt = np.argwhere(e_sp), np.argwhere(e_gt)
-    d_gt, _ = cKDTree(p_sp).query(p_gt)   # each gt edge pixel to its nearest sp edge pixel
+    d_gt, _ = cKDTree(p_sp).query(p_gt)  # each gt edge pixel to its nearest sp edge pixel
     d_sp, _ = cKDTree(p_gt).query(p_sp)
-    return dict(asa=asa / n, undersegmentation_error=ue / n,
-                boundary_recall=float(np.mean(d_gt <= tol)),
-                boundary_precision=float(np.mean(d_sp <= tol)),
-                n_superpixels=float(len(np.unique(sp))))
+    return dict(
+        asa=asa / n,
+        undersegmentation_error=ue / n,
+        boundary_recall=float(np.mean(d_gt <= tol)),
+        boundary_precision=float(np.mean(d_sp <= tol)),
+        n_superpixels=float(len(np.unique(sp))),
+    )
 
 
 def test_superpixels_equal_to_ground_truth_score_perfectly() -> None:
     seg = np.zeros((20, 30), np.int64)
     seg[5:12, 4:20] = 7
     seg[:, 25:] = 3
-    s = superpixel_scores(seg * 10 + 1, seg, tolerance=0)   # other ids, same regions
+    s = superpixel_scores(seg * 10 + 1, seg, tolerance=0)  # other ids, same regions
     assert s['asa'] == 1 and s['boundary_recall'] == 1 and s['boundary_precision'] == 1
     assert s['undersegmentation_error'] == 0 and s['n_superpixels'] == 3
 
@@ -86,7 +91,7 @@ def test_slic_on_bsds500_matches_independent_computation(test_data: Path) -> Non
     sp = slic(img, n_segments=200, compactness=10, start_label=1)
     tol = 2
     per = []
-    for seg in annotations[:2]:   # two annotators keep the loop reference fast
+    for seg in annotations[:2]:  # two annotators keep the loop reference fast
         got = superpixel_scores(sp, seg, tol)
         ref = scores_reference(sp, seg, tol)
         for k in ref:

@@ -1,5 +1,6 @@
 """Transparent Initialization: identity at step 0 for every activation, depth, width and
 layer kind; Theorem 1's width condition; the right-inverse."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,11 +36,15 @@ def test_affine_maps_compose_to_identity(widths: list[int]) -> None:
 
 @pytest.mark.parametrize('conv', [False, True])
 @pytest.mark.parametrize('widths', WIDTHS)
-@pytest.mark.parametrize('activation,see_through',
-                         [(None, False)] + [(a, False) for a in ODD]
-                         + [(a, True) for a in ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softplus']])
-def test_layers_are_identity(widths: list[int], activation: str | None, see_through: bool,
-                             conv: bool) -> None:
+@pytest.mark.parametrize(
+    'activation,see_through',
+    [(None, False)]
+    + [(a, False) for a in ODD]
+    + [(a, True) for a in ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softplus']],
+)
+def test_layers_are_identity(
+    widths: list[int], activation: str | None, see_through: bool, conv: bool
+) -> None:
     torch.manual_seed(0)
     act_cfg = activation and dict(type=activation)
     if activation == 'LeakyReLU':
@@ -62,20 +67,21 @@ def test_layers_are_identity(widths: list[int], activation: str | None, see_thro
 def test_hidden_layers_double_with_activation() -> None:
     ti = TransparentLayers([3, 6, 9, 3], dict(type='ReLU'), conv=False)
     assert [tuple(l.weight.shape) for l in ti.layers] == [(12, 3), (18, 12), (3, 18)]
-    assert [tuple(l.weight.shape) for l in TransparentLayers([3, 6, 3], None, conv=False).layers] \
-        == [(6, 3), (3, 6)]
+    assert [
+        tuple(l.weight.shape) for l in TransparentLayers([3, 6, 3], None, conv=False).layers
+    ] == [(6, 3), (3, 6)]
 
 
 def test_float64_layers_are_exact() -> None:
-    ti = TransparentLayers([6, 8, 8, 6], dict(type='LeakyReLU', negative_slope=0.1),
-                           conv=False).double()
+    ti = TransparentLayers(
+        [6, 8, 8, 6], dict(type='LeakyReLU', negative_slope=0.1), conv=False
+    ).double()
     ti.reset_parameters()  # TI is computed in float64: re-initialising keeps it unrounded
     x = torch.randn(50, 6, dtype=torch.float64) * 100
     torch.testing.assert_close(ti(x), x, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize('widths', [[4, 3, 4], [4, 8, 2, 4], [4, 5, 3], [4], [4, 4],
-                                    [0, 1, 0]])
+@pytest.mark.parametrize('widths', [[4, 3, 4], [4, 8, 2, 4], [4, 5, 3], [4], [4, 4], [0, 1, 0]])
 def test_theorem_1_widths_raise(widths: list[int]) -> None:
     with pytest.raises(ValueError, match='widths='):
         check_widths(widths)
@@ -116,6 +122,7 @@ def test_leaky_relu_constant_is_one_plus_slope() -> None:
     divide, as the paper's Eq. 12 (its factor 1 / (1 + d)). The supplementary's c = 1 / d
     (Sec. G) does not give the identity."""
     from segplug.ops.transparent_init import expand_for_activation
+
     slope = 0.2
     x = torch.linspace(-5, 5, 11, dtype=torch.float64).view(-1, 1).repeat(1, 3)
     affines = transparent_affine([3, 4, 3], torch.Generator().manual_seed(0))

@@ -1,4 +1,5 @@
 """DySample's point sampling and CARAFE's reassembly against loop references."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,8 +22,9 @@ def bilinear_border_ref(img: torch.Tensor, x: float, y: float) -> torch.Tensor:
     x0, y0 = math.floor(x), math.floor(y)
     x1, y1 = min(x0 + 1, w - 1), min(y0 + 1, h - 1)
     ax, ay = x - x0, y - y0
-    return ((1 - ay) * ((1 - ax) * img[:, y0, x0] + ax * img[:, y0, x1])
-            + ay * ((1 - ax) * img[:, y1, x0] + ax * img[:, y1, x1]))
+    return (1 - ay) * ((1 - ax) * img[:, y0, x0] + ax * img[:, y0, x1]) + ay * (
+        (1 - ax) * img[:, y1, x0] + ax * img[:, y1, x1]
+    )
 
 
 def point_sample_ref(x: torch.Tensor, offset: torch.Tensor, groups: int) -> torch.Tensor:
@@ -34,7 +36,9 @@ def point_sample_ref(x: torch.Tensor, offset: torch.Tensor, groups: int) -> torc
     for n, g, i, j in itertools.product(range(b), range(groups), range(hh), range(ww)):
         px = (j + 0.5) * w / ww - 0.5 + float(offset[n, 2 * g, i, j])
         py = (i + 0.5) * h / hh - 0.5 + float(offset[n, 2 * g + 1, i, j])
-        out[n, g * cg:(g + 1) * cg, i, j] = bilinear_border_ref(x[n, g * cg:(g + 1) * cg], px, py)
+        out[n, g * cg : (g + 1) * cg, i, j] = bilinear_border_ref(
+            x[n, g * cg : (g + 1) * cg], px, py
+        )
     return out
 
 
@@ -46,7 +50,7 @@ def reassemble_ref(x: torch.Tensor, kernels: torch.Tensor, k: int, s: int) -> to
     for i, j, n in itertools.product(range(hh), range(ww), range(k * k)):
         y, xx = i // s + n // k - k // 2, j // s + n % k - k // 2
         if 0 <= y < h and 0 <= xx < w:
-            out[:, :, i, j] += kernels[:, n:n + 1, i, j] * x[:, :, y, xx]
+            out[:, :, i, j] += kernels[:, n : n + 1, i, j] * x[:, :, y, xx]
     return out
 
 
@@ -62,8 +66,9 @@ def test_point_sample_matches_reference(coarse, size):
     torch.manual_seed(0)
     x = torch.randn(1, 4, *coarse, dtype=torch.float64)
     offset = torch.randn(1, 4, *size, dtype=torch.float64)  # some land outside: border
-    torch.testing.assert_close(point_sample_upsample(x, offset, groups=2),
-                               point_sample_ref(x, offset, 2))
+    torch.testing.assert_close(
+        point_sample_upsample(x, offset, groups=2), point_sample_ref(x, offset, 2)
+    )
 
 
 def test_point_sample_gradcheck():
@@ -93,8 +98,9 @@ def test_reassemble_uniform_kernels_are_box_mean_then_nearest():
     uniform = torch.full((1, 25, 8, 10), 1 / 25)
     box = F.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=True)  # zero padding
     torch.testing.assert_close(reassemble(x, uniform, 5, 2), F.interpolate(box, (8, 10)))
-    torch.testing.assert_close(reassemble(x, torch.ones(1, 1, 8, 10), 1, 2),
-                               F.interpolate(x, (8, 10), mode='nearest'))
+    torch.testing.assert_close(
+        reassemble(x, torch.ones(1, 1, 8, 10), 1, 2), F.interpolate(x, (8, 10), mode='nearest')
+    )
 
 
 def test_hc_decoding_is_reassembly_with_cluster_kernels():

@@ -1,4 +1,5 @@
 """Hooks used only by the tests, imported into subprocess runs via ``custom_imports``."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ class SleepHook(Hook):
     def __init__(self, seconds: float = 0.2) -> None:
         self.seconds = seconds
 
-    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                         outputs: Any = None) -> None:
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         time.sleep(self.seconds)
 
 
@@ -34,8 +36,10 @@ class DumpWeightsHook(Hook):
 
     def after_train(self, runner: Any) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()},
-                   osp.join(runner.work_dir, f'rank{dist.get_rank()}.pth'))
+        torch.save(
+            {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            osp.join(runner.work_dir, f'rank{dist.get_rank()}.pth'),
+        )
 
 
 # ---- fault injection: pause a real training at a chosen moment, for a test to SIGKILL it ----
@@ -45,6 +49,7 @@ class DumpWeightsHook(Hook):
 #   pointer  iter_STEP.pth complete under its name, last_checkpoint not yet updated
 #   prune    last_checkpoint updated, older checkpoints (max_keep_ckpts) not yet removed
 #   iter     after iteration STEP (and its checkpoint, if any)
+
 
 def _pause_spec() -> tuple[str, int] | None:
     spec = os.environ.get('SEGPLUG_TEST_PAUSE')
@@ -67,7 +72,7 @@ class PausingAtomicBackend(AtomicLocalBackend):
         spec = _pause_spec()
         if spec and spec[0] == 'write' and str(filepath).endswith(f'iter_{spec[1]}.pth'):
             with open(partial_path(str(filepath)), 'wb') as f:
-                f.write(obj[:len(obj) // 2])
+                f.write(obj[: len(obj) // 2])
             _pause(osp.dirname(str(filepath)), *spec)
         super().put(obj, filepath)
 
@@ -97,7 +102,8 @@ class PausingCheckpointHook(SafeCheckpointHook):
         self._at('prune', self._runner)
         super()._prune(names)
 
-    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
-                         outputs: Any = None) -> None:
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
         self._at('iter', runner)

@@ -3,6 +3,7 @@
 tools/test.py --report-dir (1 and 2 processes agree), tools/show_predictions.py panels and
 tools/plot_curves.py curves.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,10 @@ def hc_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     cfg.model.type = 'HCEncoderDecoder'
     cfg.model.backbone.type = 'HCResNet'
     cfg.model.backbone.hc_levels = 2
-    cfg.val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU']),
-                         dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5))]
+    cfg.val_evaluator = [
+        dict(type='IoUMetric', iou_metrics=['mIoU']),
+        dict(type='BoundaryMetric', tolerances=(1, 2, 3, 4, 5)),
+    ]
     cfg.test_evaluator = cfg.val_evaluator
     path = dump_cfg(cfg, tmp / 'cfg.py')
     run_tool([PY, TRAIN, path], env=ENV)
@@ -54,11 +57,33 @@ def hc_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 def test_report_one_vs_two_processes(hc_run: tuple[str, Path], tmp_path: Path) -> None:
     path, work = hc_run
     ckpt = str(work / 'varied.pth')
-    one = run_tool([PY, TEST, path, ckpt, '--work-dir', str(tmp_path / 't1'),
-                    '--report-dir', str(tmp_path / 'r1')], env=ENV)
-    run_tool(['bash', 'tools/dist_test.sh', path, ckpt, '2', '--work-dir',
-              str(tmp_path / 't2'), '--report-dir', str(tmp_path / 'r2')],
-             env=dict(ENV, PORT=free_port()))
+    one = run_tool(
+        [
+            PY,
+            TEST,
+            path,
+            ckpt,
+            '--work-dir',
+            str(tmp_path / 't1'),
+            '--report-dir',
+            str(tmp_path / 'r1'),
+        ],
+        env=ENV,
+    )
+    run_tool(
+        [
+            'bash',
+            'tools/dist_test.sh',
+            path,
+            ckpt,
+            '2',
+            '--work-dir',
+            str(tmp_path / 't2'),
+            '--report-dir',
+            str(tmp_path / 'r2'),
+        ],
+        env=dict(ENV, PORT=free_port()),
+    )
     m1 = json.loads((tmp_path / 'r1/metrics.json').read_text())
     m2 = json.loads((tmp_path / 'r2/metrics.json').read_text())
     assert set(m1) == set(m2)
@@ -69,8 +94,12 @@ def test_report_one_vs_two_processes(hc_run: tuple[str, Path], tmp_path: Path) -
     assert 'per-class report' in one.stdout
 
     # the confusion matrix holds the same pixels as the IoU metric, on both process counts
-    conf1, conf2 = (np.loadtxt(tmp_path / f'r{i}/confusion_matrix.csv', delimiter=',',
-                               skiprows=1, usecols=range(1, 12)) for i in (1, 2))
+    conf1, conf2 = (
+        np.loadtxt(
+            tmp_path / f'r{i}/confusion_matrix.csv', delimiter=',', skiprows=1, usecols=range(1, 12)
+        )
+        for i in (1, 2)
+    )
     np.testing.assert_array_equal(conf1, conf2)
     inter = np.diag(conf1)
     union = conf1.sum(0) + conf1.sum(1) - inter
@@ -78,16 +107,18 @@ def test_report_one_vs_two_processes(hc_run: tuple[str, Path], tmp_path: Path) -
     for i, line in enumerate(classes):
         name = line.split(',')[0]
         iou = 100 * inter[i] / union[i] if union[i] else float('nan')
-        assert (math.isnan(iou) and math.isnan(m1[f'IoU.{name}'])) or \
-            abs(iou - m1[f'IoU.{name}']) < 0.006, name
+        assert (math.isnan(iou) and math.isnan(m1[f'IoU.{name}'])) or abs(
+            iou - m1[f'IoU.{name}']
+        ) < 0.006, name
     png = cv2.imread(str(tmp_path / 'r1/confusion_matrix.png'))
     assert png is not None and png.shape[0] > 200 and png.std() > 10
 
 
 def test_curves(hc_run: tuple[str, Path]) -> None:
     _, work = hc_run
-    proc = run_tool([sys.executable, 'tools/plot_curves.py', str(work),
-                     '--metrics', 'mIoU', 'BF@2'])
+    proc = run_tool(
+        [sys.executable, 'tools/plot_curves.py', str(work), '--metrics', 'mIoU', 'BF@2']
+    )
     png = cv2.imread(str(work / 'curves.png'))
     assert png is not None and png.std() > 5
     # two validation points each (iterations 3 and 6)
@@ -97,26 +128,42 @@ def test_curves(hc_run: tuple[str, Path]) -> None:
 
 def test_panels(hc_run: tuple[str, Path], tmp_path: Path) -> None:
     path, work = hc_run
-    proc = run_tool([sys.executable, 'tools/show_predictions.py', path,
-                     str(work / 'varied.pth'), '--out-dir', str(tmp_path), '--num', '2',
-                     '--tolerance', '2'])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/show_predictions.py',
+            path,
+            str(work / 'varied.pth'),
+            '--out-dir',
+            str(tmp_path),
+            '--num',
+            '2',
+            '--tolerance',
+            '2',
+        ]
+    )
     lines = [ln for ln in proc.stdout.splitlines() if '_panels.png' in ln]
     assert len(lines) == 2, proc.stdout
     for line in lines:
         panel = cv2.imread(line.split()[0])
         assert panel is not None
-        m = re.search(r'(\S+): true edges (\d+), false edges (\d+), missed edges (\d+), '
-                      r'BF@2 ([0-9.]+), (\d+) clusters', line)
+        m = re.search(
+            r'(\S+): true edges (\d+), false edges (\d+), missed edges (\d+), '
+            r'BF@2 ([0-9.]+), (\d+) clusters',
+            line,
+        )
         assert m, line
         true, false, missed = (int(m.group(i)) for i in (2, 3, 4))
-        gt = cv2.imread(str(REPO / 'data/camvid_demo/labels/val' /
-                            m.group(1).replace('.jpg', '.png')), cv2.IMREAD_UNCHANGED)
-        n_gt = label_edges(gt, valid=gt != 11).sum()   # CamVid's Unlabelled is ignored
+        gt = cv2.imread(
+            str(REPO / 'data/camvid_demo/labels/val' / m.group(1).replace('.jpg', '.png')),
+            cv2.IMREAD_UNCHANGED,
+        )
+        n_gt = label_edges(gt, valid=gt != 11).sum()  # CamVid's Unlabelled is ignored
         assert 0 < missed <= n_gt and true + false > 0
         assert 0 < float(m.group(5)) < 100
         b, g, r = (panel[..., i].astype(int) for i in range(3))
-        blue = (b > 200) & (g < 120) & (r < 60)        # missed edges drawn
-        red = (r > 200) & (g < 60) & (b < 60)          # false edges drawn
-        yellow = (r > 200) & (g > 200) & (b < 60)      # cluster boundaries drawn
+        blue = (b > 200) & (g < 120) & (r < 60)  # missed edges drawn
+        red = (r > 200) & (g < 60) & (b < 60)  # false edges drawn
+        yellow = (r > 200) & (g > 200) & (b < 60)  # cluster boundaries drawn
         assert blue.sum() > 500 and red.sum() > 500 and yellow.sum() > 500
-        assert panel.shape[1] > 4 * panel.shape[0]     # five panels side by side
+        assert panel.shape[1] > 4 * panel.shape[0]  # five panels side by side

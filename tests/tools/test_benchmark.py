@@ -1,4 +1,5 @@
 """segplug.utils.benchmark.benchmark_config (tools/benchmark.py): consistent timings."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,32 @@ def test_benchmark_loads_checkpoint_and_reports_bad_path(tmp_path: Path) -> None
     from mmengine.config import Config
     from mmseg.registry import MODELS
     from mmseg.utils import register_all_modules
+
     register_all_modules()
     model = MODELS.build(Config.fromfile(DEMO).model)
     ckpt = tmp_path / 'm.pth'
     torch.save({'state_dict': model.state_dict()}, ckpt)
     out = tmp_path / 'bench.json'
-    proc = run_tool([sys.executable, 'tools/benchmark.py', DEMO, str(ckpt), '--shape', '64',
-                     '--warmup', '0', '--iters', '1', '--repeat', '1', '--device', 'cpu',
-                     '--json', str(out)])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/benchmark.py',
+            DEMO,
+            str(ckpt),
+            '--shape',
+            '64',
+            '--warmup',
+            '0',
+            '--iters',
+            '1',
+            '--repeat',
+            '1',
+            '--device',
+            'cpu',
+            '--json',
+            str(out),
+        ]
+    )
     r = json.loads(out.read_text())
     assert f'fps         {r["fps"]:.2f}' in proc.stdout
     assert r['checkpoint'] == str(ckpt) and r['input'] == [1, 3, 64, 64]

@@ -1,5 +1,6 @@
 """tools/deployment/pytorch2onnx.py and onnx_benchmark.py with a user's arguments (their
 main() in this process: a subprocess would spend most of the test importing torch)."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,15 @@ EXPORT = str(REPO / 'tools' / 'deployment' / 'pytorch2onnx.py')
 BENCH = str(REPO / 'tools' / 'deployment' / 'onnx_benchmark.py')
 HC = str(REPO / 'configs' / 'hc' / 'hcfcn32_r18-v1c_1xb4-600i_camvid-256x256.py')
 # quarter widths: the same graph at a fraction of the cost
-NARROW = ['model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
-          'model.backbone.cluster_dim=8', 'model.decode_head.in_channels=128',
-          'model.decode_head.channels=16', 'model.auxiliary_head.in_channels=64',
-          'model.auxiliary_head.channels=8']
+NARROW = [
+    'model.backbone.stem_channels=16',
+    'model.backbone.base_channels=16',
+    'model.backbone.cluster_dim=8',
+    'model.decode_head.in_channels=128',
+    'model.decode_head.channels=16',
+    'model.auxiliary_head.in_channels=64',
+    'model.auxiliary_head.channels=8',
+]
 
 
 def run_main(tool: str, args: list[str]) -> tuple[int, str, str]:
@@ -29,8 +35,18 @@ def run_main(tool: str, args: list[str]) -> tuple[int, str, str]:
 
 def test_pytorch2onnx(tmp_path: Path) -> None:
     out = tmp_path / 'hcfcn32.onnx'
-    args = [HC, '--shape', '64', '96', '--dynamic', str(out), '--threads', '1',
-            '--cfg-options', *NARROW]
+    args = [
+        HC,
+        '--shape',
+        '64',
+        '96',
+        '--dynamic',
+        str(out),
+        '--threads',
+        '1',
+        '--cfg-options',
+        *NARROW,
+    ]
     code, printed, _ = run_main(EXPORT, args)
     assert code == 0, printed
     assert 'onnx.checker: ok' in printed
@@ -44,9 +60,26 @@ def test_pytorch2onnx(tmp_path: Path) -> None:
 def test_onnx_benchmark(tmp_path: Path) -> None:
     result = tmp_path / 'bench.json'
     code, printed, _ = run_main(
-        BENCH, [HC, '--shape', '64', '96', '--rounds', '2', '--warmup', '0', '--threads', '1',
-                '--work-dir', str(tmp_path), '--out', str(result), '--cfg-options', *NARROW],
-        )
+        BENCH,
+        [
+            HC,
+            '--shape',
+            '64',
+            '96',
+            '--rounds',
+            '2',
+            '--warmup',
+            '0',
+            '--threads',
+            '1',
+            '--work-dir',
+            str(tmp_path),
+            '--out',
+            str(result),
+            '--cfg-options',
+            *NARROW,
+        ],
+    )
     assert code == 0, printed
     name = Path(HC).stem
     assert '1 intra-op threads in both engines' in printed

@@ -1,4 +1,5 @@
 """segplug.evaluation.feature_probes: metrics against loop references, and the tool itself."""
+
 from __future__ import annotations
 
 import json
@@ -70,9 +71,27 @@ def test_linear_probe_and_accuracies() -> None:
 
 def test_tool_on_real_frames(tmp_path: Path) -> None:
     out = tmp_path / 'res.json'
-    proc = run_tool([sys.executable, 'tools/analysis/eval_features.py', CONFIG,
-                     '--data-root', str(DEMO_DATA), '--n-train', '2', '--n-val', '2',
-                     '--pixels', '40', '--scale', '0.25', '--k', '3', '--json', str(out)])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/analysis/eval_features.py',
+            CONFIG,
+            '--data-root',
+            str(DEMO_DATA),
+            '--n-train',
+            '2',
+            '--n-val',
+            '2',
+            '--pixels',
+            '40',
+            '--scale',
+            '0.25',
+            '--k',
+            '3',
+            '--json',
+            str(out),
+        ]
+    )
     res = json.loads(out.read_text())
     assert res['setting']['n_train'] == 2 and res['setting']['n_val'] == 2
     for name in ('features', 'rgb'):
@@ -83,8 +102,18 @@ def test_tool_on_real_frames(tmp_path: Path) -> None:
 
 
 def test_tool_rejects_bad_options(tmp_path: Path) -> None:
-    proc = run_tool([sys.executable, 'tools/analysis/eval_features.py', CONFIG, '--data-root',
-                     str(tmp_path), '--pixels', '0'], check=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/analysis/eval_features.py',
+            CONFIG,
+            '--data-root',
+            str(tmp_path),
+            '--pixels',
+            '0',
+        ],
+        check=False,
+    )
     assert proc.returncode != 0 and '--pixels must be >= 1' in proc.stderr
     with pytest.raises(FileNotFoundError, match='split file not found'):
         read_split(str(tmp_path), 'train', 2)

@@ -1,5 +1,6 @@
 """tools/join_checkpoints.py: a segmenter and a superpixel FCN checkpoint become one that the
 joined models load, through MMEngine's own checkpoint loading, as a test run does."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,16 +23,15 @@ def parts(tmp_path: Path) -> dict:
     seg_path, sp_path = tmp_path / 'seg.pth', tmp_path / 'spx.pth'
     torch.save({'meta': {'iter': 40000}, 'state_dict': seg.state_dict()}, seg_path)
     # as spixelfcn_1xb8-1k_bsds500 saves it: SuperpixelNetSegmentor's superpixel_net.* keys
-    torch.save({'state_dict': {f'superpixel_net.{k}': v for k, v in spx.state_dict().items()}},
-               sp_path)
+    torch.save(
+        {'state_dict': {f'superpixel_net.{k}': v for k, v in spx.state_dict().items()}}, sp_path
+    )
     return dict(seg=seg, spx=spx, seg_path=seg_path, sp_path=sp_path)
 
 
-def test_joined_checkpoint_loads_strictly_into_the_sp_model(parts: dict,
-                                                           tmp_path: Path) -> None:
+def test_joined_checkpoint_loads_strictly_into_the_sp_model(parts: dict, tmp_path: Path) -> None:
     out = tmp_path / 'joined.pth'
-    torch.save({'state_dict': join_checkpoints(str(parts['seg_path']), str(parts['sp_path']))},
-               out)
+    torch.save({'state_dict': join_checkpoints(str(parts['seg_path']), str(parts['sp_path']))}, out)
     sp_model = build(joint_cfg(fusion=None))
     load_checkpoint(sp_model, str(out), map_location='cpu', strict=True)
     for k, v in parts['seg'].state_dict().items():
@@ -73,13 +73,11 @@ def test_wrong_inputs_are_named(parts: dict) -> None:
 def test_tool_names_bad_input_and_keeps_an_existing_output(parts: dict, tmp_path: Path) -> None:
     out = tmp_path / 'joined.pth'
     tool = [PY, 'tools/join_checkpoints.py']
-    proc = run_tool([*tool, str(parts['sp_path']), str(parts['seg_path']), str(out)],
-                    check=False)
+    proc = run_tool([*tool, str(parts['sp_path']), str(parts['seg_path']), str(out)], check=False)
     assert proc.returncode == 2 and 'not a segmenter checkpoint' in proc.stderr
     assert not out.exists()
     out.write_bytes(b'keep')
-    proc = run_tool([*tool, str(parts['seg_path']), str(parts['sp_path']), str(out)],
-                    check=False)
+    proc = run_tool([*tool, str(parts['seg_path']), str(parts['sp_path']), str(out)], check=False)
     assert proc.returncode == 2 and 'give --force' in proc.stderr and out.read_bytes() == b'keep'
     run_tool([*tool, str(parts['seg_path']), str(parts['sp_path']), str(out), '--force'])
     assert 'superpixel_net.' in ''.join(torch.load(out, map_location='cpu')['state_dict'])

@@ -1,4 +1,5 @@
 """Supplement E: a seeded CPU run repeats exactly, and tools/multi_seed.py summarises runs."""
+
 from __future__ import annotations
 
 import json
@@ -48,16 +49,27 @@ def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys)
         seed = int(next(o for o in cmd if o.startswith('randomness.seed=')).split('=')[1])
         scalars = work / '20261122_000000' / 'vis_data' / 'scalars.json'
         scalars.parent.mkdir(parents=True)
-        scalars.write_text(json.dumps(dict(loss=1.0, step=1)) + '\n' +
-                           json.dumps(dict(mIoU=0.0, step=1)) + '\n' +
-                           json.dumps(dict(mIoU=fake_miou[seed], step=2)) + '\n')
+        scalars.write_text(
+            json.dumps(dict(loss=1.0, step=1))
+            + '\n'
+            + json.dumps(dict(mIoU=0.0, step=1))
+            + '\n'
+            + json.dumps(dict(mIoU=fake_miou[seed], step=2))
+            + '\n'
+        )
         return subprocess.CompletedProcess(cmd, 0, '', '')
 
-    values = run_seeds('cfg.py', [3, 5, 8], str(tmp_path), deterministic=True,
-                       cfg_options=['train_cfg.max_iters=7'], run=fake_run, log=print)
+    values = run_seeds(
+        'cfg.py',
+        [3, 5, 8],
+        str(tmp_path),
+        deterministic=True,
+        cfg_options=['train_cfg.max_iters=7'],
+        run=fake_run,
+        log=print,
+    )
     assert len(calls) == 3 and values == [40.0, 41.0, 42.5]
-    assert all('randomness.deterministic=True' in c and 'train_cfg.max_iters=7' in c
-               for c in calls)
+    assert all('randomness.deterministic=True' in c and 'train_cfg.max_iters=7' in c for c in calls)
     assert capsys.readouterr().out.splitlines()[-1] == 'run 2  seed 8  mIoU 42.50'
     assert summary_table(values).splitlines()[-1] == '| 40.00 | 42.50 | 41.17 | 1.0556 | 1.0274 |'
     assert calls[0][1].endswith('tools/train.py') and calls[0][2] == 'cfg.py'
@@ -75,5 +87,5 @@ def test_summary_statistics() -> None:
     s = summary([77.38, 77.80, 77.58])
     assert (s['min'], s['max']) == (77.38, 77.80)
     assert abs(s['mean'] - 77.5866667) < 1e-6
-    assert abs(s['var'] - ((0.2066667 ** 2 + 0.2133333 ** 2 + 0.0066667 ** 2) / 3)) < 1e-6
+    assert abs(s['var'] - ((0.2066667**2 + 0.2133333**2 + 0.0066667**2) / 3)) < 1e-6
     assert abs(s['std'] - s['var'] ** 0.5) < 1e-12

@@ -1,5 +1,6 @@
 """tools/mutation: the mutants generated from a small source, their keys, the fixed-seed
 sample, and the equivalents file format (the runs themselves are too slow for the suite)."""
+
 from __future__ import annotations
 
 import sys
@@ -35,8 +36,11 @@ def keys() -> list[str]:
 
 def test_each_operator_gives_its_mutants() -> None:
     assert keys() == [
-        '3 -> 4', '3 -> 2', '3 -> 0',
-        '0.5 -> 1.5', '0.5 -> 0.0',
+        '3 -> 4',
+        '3 -> 2',
+        '3 -> 0',
+        '0.5 -> 1.5',
+        '0.5 -> 0.0',
         'x < lo and (not math.isnan(x)) -> not (x < lo and (not math.isnan(x)))',
         'x < lo and (not math.isnan(x)) -> x < lo or not math.isnan(x)',
         'x < lo -> x <= lo',
@@ -44,7 +48,9 @@ def test_each_operator_gives_its_mutants() -> None:
         "raise ValueError(f'too small: {x + 1}') -> pass",
         'out.append(x * 2) -> pass',
         'x * 2 -> x / 2',
-        '2 -> 3', '2 -> 1', '2 -> 0',
+        '2 -> 3',
+        '2 -> 1',
+        '2 -> 0',
         'return max(x - lo, LIMIT) -> return None',
         'max(x - lo, LIMIT) -> max(LIMIT, x - lo)',
         'x - lo -> x + lo',
@@ -73,8 +79,11 @@ def test_sample_is_fixed_by_the_seed() -> None:
 
 def test_import_time_lines_fall_back_to_the_tests_of_the_file() -> None:
     mutant = file_mutants(SOURCE, 'm.py')[0]  # LIMIT = 3, run only at import
-    cov = CoverageMap(lines={'m.py': {4: [''], 9: ['t::slow', 't::fast', 't::bad']}},
-                      durations={'t::slow': 2.0, 't::fast': 0.1}, failed=['t::bad'])
+    cov = CoverageMap(
+        lines={'m.py': {4: [''], 9: ['t::slow', 't::fast', 't::bad']}},
+        durations={'t::slow': 2.0, 't::fast': 0.1},
+        failed=['t::bad'],
+    )
     assert cov.tests_for(mutant) == ['t::fast', 't::slow']
 
 
@@ -93,6 +102,9 @@ def test_checked_in_equivalents_parse() -> None:
 
 def test_import_time_lines_also_run_the_tests_naming_the_module() -> None:
     mutant = file_mutants(SOURCE, 'm.py')[0]
-    cov = CoverageMap(lines={'m.py': {4: ['']}}, durations={'t.py::a': 1.0, 'u.py::b': 0.5},
-                      readers={'m.py': {'t.py'}})
+    cov = CoverageMap(
+        lines={'m.py': {4: ['']}},
+        durations={'t.py::a': 1.0, 'u.py::b': 0.5},
+        readers={'m.py': {'t.py'}},
+    )
     assert cov.tests_for(mutant) == ['t.py::a']

@@ -1,4 +1,5 @@
 """tools/show_clusters.py draws the cluster boundaries of an HC model over a real image."""
+
 from __future__ import annotations
 
 import sys
@@ -13,9 +14,16 @@ IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
 
 
 def test_draws_clusters(tmp_path: Path) -> None:
-    proc = run_tool([sys.executable, 'tools/show_clusters.py',
-                     'configs/_base_/models/hcfcn32_r18-v1c.py', str(IMAGE),
-                     '--out-dir', str(tmp_path)])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/show_clusters.py',
+            'configs/_base_/models/hcfcn32_r18-v1c.py',
+            str(IMAGE),
+            '--out-dir',
+            str(tmp_path),
+        ]
+    )
     out = tmp_path / '0016E5_07959_clusters.png'
     drawn, image = cv2.imread(str(out)), cv2.imread(str(IMAGE))
     assert drawn.shape == image.shape
@@ -27,7 +35,15 @@ def test_draws_clusters(tmp_path: Path) -> None:
 
 
 def test_refuses_a_model_without_clusters(tmp_path: Path) -> None:
-    proc = run_tool([sys.executable, 'tools/show_clusters.py',
-                     'configs/_base_/models/fcn32_r18-v1c.py', str(IMAGE),
-                     '--out-dir', str(tmp_path)], check=False)
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/show_clusters.py',
+            'configs/_base_/models/fcn32_r18-v1c.py',
+            str(IMAGE),
+            '--out-dir',
+            str(tmp_path),
+        ],
+        check=False,
+    )
     assert proc.returncode != 0 and 'has no HC clustering' in proc.stderr

@@ -1,4 +1,5 @@
 """segplug.visualization.features: PCA against numpy's SVD; tools/show_features.py on a frame."""
+
 from __future__ import annotations
 
 import sys
@@ -49,15 +50,23 @@ def test_tool_writes_feature_images(tmp_path: Path) -> None:
     # a real frame, downscaled (odd size) to keep the test short
     image = cv2.resize(cv2.imread(str(IMAGE)), (161, 121), interpolation=cv2.INTER_AREA)
     cv2.imwrite(str(tmp_path / 'frame.png'), image)
-    proc = run_tool([sys.executable, 'tools/show_features.py', CONFIG,
-                     str(tmp_path / 'frame.png'), '--out-dir', str(tmp_path / 'out')])
+    proc = run_tool(
+        [
+            sys.executable,
+            'tools/show_features.py',
+            CONFIG,
+            str(tmp_path / 'frame.png'),
+            '--out-dir',
+            str(tmp_path / 'out'),
+        ]
+    )
     assert '128-d features' in proc.stdout
     feats = cv2.imread(str(tmp_path / 'out' / 'frame_features.png'))
     panel = cv2.imread(str(tmp_path / 'out' / 'frame_features_panel.png'))
     assert feats.shape == image.shape
     assert panel.shape == (image.shape[0], 3 * image.shape[1], 3)
     assert np.array_equal(panel[:, : image.shape[1]], image)
-    assert np.array_equal(panel[:, 2 * image.shape[1]:], feats)
+    assert np.array_equal(panel[:, 2 * image.shape[1] :], feats)
     assert feats.min() == 0 and feats.max() == 255  # normalised to [0, 1]
     assert feats.std() > 5  # not a flat picture
 

@@ -1,4 +1,5 @@
 """segplug.visualization.panels without a network: the panels follow what the prediction holds."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,9 +20,9 @@ def test_superpixel_panel_and_error_counts(monkeypatch: pytest.MonkeyPatch) -> N
     tool = panels_module
     h, w = 360, 480
     pred = np.zeros((h, w), np.int64)
-    pred[:, w // 2:] = 1
+    pred[:, w // 2 :] = 1
     label = np.zeros((h, w), np.int64)
-    label[:, w // 2 + 3:] = 1                          # edge 3 px to the right
+    label[:, w // 2 + 3 :] = 1  # edge 3 px to the right
     label[:10] = 255
     sp = (np.arange(h)[:, None] // 40) * 100 + np.arange(w)[None] // 40
     result = SegDataSample(pred_sem_seg=PixelData(data=torch.from_numpy(pred)[None]))
@@ -43,6 +44,5 @@ def test_superpixel_panel_and_error_counts(monkeypatch: pytest.MonkeyPatch) -> N
     # a 3-pixel shift at tolerance 2: every edge is false or missed (350 labelled rows)
     assert true.sum() == 0 and false.sum() == missed.sum() == h - 10
     assert f'false edges {h - 10}, missed edges {h - 10}, BF@2 0.00' in summary
-    magenta = (items[4][1][..., 0] > 200) & (items[4][1][..., 1] < 60) & \
-        (items[4][1][..., 2] > 200)
-    assert magenta.sum() > 0.02 * h * w            # superpixel boundaries drawn
+    magenta = (items[4][1][..., 0] > 200) & (items[4][1][..., 1] < 60) & (items[4][1][..., 2] > 200)
+    assert magenta.sum() > 0.02 * h * w  # superpixel boundaries drawn

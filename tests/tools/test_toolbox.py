@@ -1,6 +1,7 @@
 """The MMSegmentation tool box on segplug configs: print_config and benchmark's dataloader
 mode in-process; then every new tool on bad input, as a user runs it (a subprocess that
 exits non-zero naming the file or option at fault)."""
+
 from __future__ import annotations
 
 import json
@@ -38,11 +39,13 @@ def test_print_config_resolves_bases_imports_and_options(config: str, tmp_path: 
 
 
 def test_benchmark_dataloader_mode_counts_images_as_mmsegmentation(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """5 val frames, 2 warm-up + 3 timed, 2 runs. A fake clock makes every warm-up forward
     last 10 s and every timed one 0.25 s: fps is exactly 4 only if warm-up is left out, the
     forward alone is timed and the loop stops after warm-up + iters."""
     import segplug.utils.benchmark as lib
+
     cfg = tiny_cfg(tmp_path / 'work', n_val=5)
     config = dump_cfg(cfg, tmp_path / 'cfg.py')
     clock = {'now': 0.0, 'calls': 0}
@@ -56,8 +59,9 @@ def test_benchmark_dataloader_mode_counts_images_as_mmsegmentation(
         return real_forward(inputs, data_samples, mode)
 
     model.forward = forward
-    r = lib.dataloader_benchmark(model, Config.fromfile(config), warmup=2, iters=3, repeat=2,
-                                 log=lambda _: None)
+    r = lib.dataloader_benchmark(
+        model, Config.fromfile(config), warmup=2, iters=3, repeat=2, log=lambda _: None
+    )
     assert r['fps_per_run'] == [4.0, 4.0] and r['fps'] == 4.0 and r['fps_variance'] == 0.0
     assert clock['calls'] == 10  # stopped at warm-up + iters (5 per run)
     assert r['mean_input_hw'] == [90.0, 120.0]  # the test pipeline's size
@@ -69,8 +73,23 @@ def test_benchmark_dataloader_mode_cli(tmp_path: Path) -> None:
     cfg = tiny_cfg(tmp_path / 'work', n_val=3)
     config = dump_cfg(cfg, tmp_path / 'cfg.py')
     out = tmp_path / 'fps.json'
-    proc = run_tool([PY, 'tools/benchmark.py', config, '--mode', 'dataloader', '--warmup', '1',
-                     '--iters', '2', '--device', 'cpu', '--json', str(out)])
+    proc = run_tool(
+        [
+            PY,
+            'tools/benchmark.py',
+            config,
+            '--mode',
+            'dataloader',
+            '--warmup',
+            '1',
+            '--iters',
+            '2',
+            '--device',
+            'cpu',
+            '--json',
+            str(out),
+        ]
+    )
     r = json.loads(out.read_text())
     assert f'fps         {r["fps"]:.2f}' in proc.stdout
     assert r['mode'] == 'dataloader' and r['repeat'] == 1 and len(r['fps_per_run']) == 1
@@ -83,8 +102,7 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     image and as a checkpoint, and a config whose one training image is unreadable."""
     tmp = tmp_path_factory.mktemp('bad')
     fcn = tmp / 'fcn32_demo.pth'
-    torch.save({'state_dict': load_model(str(DEMO_CONFIG), init_weights=False).state_dict()},
-               fcn)
+    torch.save({'state_dict': load_model(str(DEMO_CONFIG), init_weights=False).state_dict()}, fcn)
     text = tmp / 'notes.txt'
     text.write_text('not an image, not a checkpoint')
     (tmp / 'not_a_checkpoint.pth').write_text('not a checkpoint')
@@ -101,43 +119,82 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     cfg = tiny_cfg(tmp / 'work')
     cfg.train_dataloader.dataset.data_root = str(data)
     cfg.train_dataloader.dataset.ann_file = 'train.txt'
-    return dict(fcn=str(fcn), text=str(text), image=str(tmp / 'broken.jpg'),
-                ckpt_text=str(tmp / 'not_a_checkpoint.pth'),
-                bad_data_cfg=dump_cfg(cfg, tmp / 'bad_data.py'))
+    return dict(
+        fcn=str(fcn),
+        text=str(text),
+        image=str(tmp / 'broken.jpg'),
+        ckpt_text=str(tmp / 'not_a_checkpoint.pth'),
+        bad_data_cfg=dump_cfg(cfg, tmp / 'bad_data.py'),
+    )
 
 
 CASES = {
     # name: (arguments after the python executable, what stderr must name)
-    'flops/missing config': (['tools/analysis/get_flops.py', 'configs/hc/nope.py'],
-                             'configs/hc/nope.py'),
+    'flops/missing config': (
+        ['tools/analysis/get_flops.py', 'configs/hc/nope.py'],
+        'configs/hc/nope.py',
+    ),
     'flops/bad mode': (['tools/analysis/get_flops.py', HC, '--mode', 'train'], '--mode'),
-    'print_config/missing config': (['tools/misc/print_config.py', 'configs/ti/nope.py'],
-                                    'configs/ti/nope.py'),
-    'browse/missing config': (['tools/analysis/browse_dataset.py', 'configs/cpp/nope.py',
-                               '--output-dir', '{tmp}', '--not-show'], 'configs/cpp/nope.py'),
-    'browse/unreadable image': (['tools/analysis/browse_dataset.py', '{bad_data_cfg}',
-                                 '--output-dir', '{tmp}', '--not-show'], 'broken.jpg'),
-    'benchmark/missing checkpoint': (['tools/benchmark.py', HC, '{tmp}/absent.pth',
-                                      '--device', 'cpu'], 'absent.pth'),
-    'benchmark/another model': (['tools/benchmark.py', HC, '{fcn}', '--device', 'cpu'],
-                                'fcn32_demo.pth'),
-    'benchmark/unreadable image': (['tools/benchmark.py', CPP, '--image', '{text}',
-                                    '--device', 'cpu'], 'notes.txt'),
-    'publish/missing input': (['tools/misc/publish_model.py', '{tmp}/absent.pth',
-                               '{tmp}/out.pth'], 'absent.pth'),
-    'publish/not a checkpoint': (['tools/misc/publish_model.py', '{ckpt_text}',
-                                  '{tmp}/out.pth'], 'not_a_checkpoint.pth'),
-    'image_demo/missing checkpoint': (['tools/misc/image_demo.py', TI, '{tmp}/absent.pth',
-                                       IMAGE, '--out-dir', '{tmp}'], 'absent.pth'),
-    'image_demo/another model': (['tools/misc/image_demo.py', HC, '{fcn}', IMAGE,
-                                  '--out-dir', '{tmp}'], 'fcn32_demo.pth'),
-    'image_demo/unreadable image': (['tools/misc/image_demo.py', HC, '{fcn}', '{image}',
-                                     '--out-dir', '{tmp}'], 'broken.jpg'),
+    'print_config/missing config': (
+        ['tools/misc/print_config.py', 'configs/ti/nope.py'],
+        'configs/ti/nope.py',
+    ),
+    'browse/missing config': (
+        [
+            'tools/analysis/browse_dataset.py',
+            'configs/cpp/nope.py',
+            '--output-dir',
+            '{tmp}',
+            '--not-show',
+        ],
+        'configs/cpp/nope.py',
+    ),
+    'browse/unreadable image': (
+        [
+            'tools/analysis/browse_dataset.py',
+            '{bad_data_cfg}',
+            '--output-dir',
+            '{tmp}',
+            '--not-show',
+        ],
+        'broken.jpg',
+    ),
+    'benchmark/missing checkpoint': (
+        ['tools/benchmark.py', HC, '{tmp}/absent.pth', '--device', 'cpu'],
+        'absent.pth',
+    ),
+    'benchmark/another model': (
+        ['tools/benchmark.py', HC, '{fcn}', '--device', 'cpu'],
+        'fcn32_demo.pth',
+    ),
+    'benchmark/unreadable image': (
+        ['tools/benchmark.py', CPP, '--image', '{text}', '--device', 'cpu'],
+        'notes.txt',
+    ),
+    'publish/missing input': (
+        ['tools/misc/publish_model.py', '{tmp}/absent.pth', '{tmp}/out.pth'],
+        'absent.pth',
+    ),
+    'publish/not a checkpoint': (
+        ['tools/misc/publish_model.py', '{ckpt_text}', '{tmp}/out.pth'],
+        'not_a_checkpoint.pth',
+    ),
+    'image_demo/missing checkpoint': (
+        ['tools/misc/image_demo.py', TI, '{tmp}/absent.pth', IMAGE, '--out-dir', '{tmp}'],
+        'absent.pth',
+    ),
+    'image_demo/another model': (
+        ['tools/misc/image_demo.py', HC, '{fcn}', IMAGE, '--out-dir', '{tmp}'],
+        'fcn32_demo.pth',
+    ),
+    'image_demo/unreadable image': (
+        ['tools/misc/image_demo.py', HC, '{fcn}', '{image}', '--out-dir', '{tmp}'],
+        'broken.jpg',
+    ),
 }
 
 
-def test_every_tool_names_the_input_at_fault(bad_inputs: dict[str, str],
-                                             tmp_path: Path) -> None:
+def test_every_tool_names_the_input_at_fault(bad_inputs: dict[str, str], tmp_path: Path) -> None:
     def run(args: list[str]):
         args = [a.format(tmp=tmp_path, **bad_inputs) for a in args]
         return run_tool([PY, *args], check=False, timeout=300)

@@ -1,4 +1,5 @@
 """segplug.utils.collect_env: the versions it reports are the ones imported here."""
+
 from __future__ import annotations
 
 import mmcv
@@ -28,13 +29,16 @@ def test_report_names_every_package_with_its_version(capsys: pytest.CaptureFixtu
 
 def test_mmcv_ops_status_says_compiled_and_which_cuda() -> None:
     from mmcv.ops import get_compiling_cuda_version  # segplug's stack has compiled ops
+
     status = mmcv_ops_status()
     cuda = get_compiling_cuda_version()
-    assert status == ('compiled, CPU only' if cuda == 'not available'
-                      else f'compiled with CUDA {cuda}')
+    assert status == (
+        'compiled, CPU only' if cuda == 'not available' else f'compiled with CUDA {cuda}'
+    )
 
 
-@pytest.mark.parametrize('raw,shown', [(13000, '13.0'), ('12010', '12.1'), ('11.8', '11.8'),
-                                       (None, 'none (CPU build)')])
+@pytest.mark.parametrize(
+    'raw,shown', [(13000, '13.0'), ('12010', '12.1'), ('11.8', '11.8'), (None, 'none (CPU build)')]
+)
 def test_cuda_version_format(raw: int | str | None, shown: str) -> None:
     assert cuda_version(raw) == shown

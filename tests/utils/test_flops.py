@@ -1,4 +1,5 @@
 """segplug.utils.flops: hand counts of the ops MMEngine's FlopAnalyzer misses, and segmentors."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,10 +32,10 @@ class _Call(nn.Module):
 
 
 def _dcn_hand_count(c: int, o: int, k: int, out_pixels: int) -> int:
-    offset_conv = 3 * k * c * k * out_pixels      # conv_offset: 3 k^2 channels, k x k kernel
-    modulation_scale = k * out_pixels            # 2 * sigmoid(m)
-    macs = o * c * k * out_pixels                # one multiply-add per tap, in and out channel
-    samples = c * k * out_pixels                 # each costs 4 (bilinear) + 1 (modulation)
+    offset_conv = 3 * k * c * k * out_pixels  # conv_offset: 3 k^2 channels, k x k kernel
+    modulation_scale = k * out_pixels  # 2 * sigmoid(m)
+    macs = o * c * k * out_pixels  # one multiply-add per tap, in and out channel
+    samples = c * k * out_pixels  # each costs 4 (bilinear) + 1 (modulation)
     return offset_conv + modulation_scale + macs + 5 * samples
 
 
@@ -48,7 +49,7 @@ def test_dcn_counts_taps_bilinear_and_modulation(backend: str) -> None:
     with torch.no_grad():
         plain = FlopAnalyzer(dcn, (x,))
         plain.unsupported_ops_warnings(False)
-        assert plain.total() == 15552                   # the deformable conv itself is 0
+        assert plain.total() == 15552  # the deformable conv itself is 0
         assert flop_analyzer(dcn, (x,)).total() == expected
 
 
@@ -68,10 +69,14 @@ def test_sampled_dcn_counts_the_same_plus_coordinates() -> None:
 
 def _soft_clustering_count(n: int, m: int, k: int, hw: int, seeds_hw: int) -> int:
     """N pixel channels on hw pixels, M seed channels on seeds_hw seeds, projections to K."""
-    return (k * n * hw + k * m * seeds_hw      # the two 1x1 projections
-            + 2 * k * hw + 2 * k * seeds_hw    # L2 normalisation: norm + division
-            + 9 * k * hw                       # Eq. 4: 9 dot products of length K
-            + 9 * hw)                          # similarities / tau
+    return (
+        k * n * hw
+        + k * m * seeds_hw  # the two 1x1 projections
+        + 2 * k * hw
+        + 2 * k * seeds_hw  # L2 normalisation: norm + division
+        + 9 * k * hw  # Eq. 4: 9 dot products of length K
+        + 9 * hw
+    )  # similarities / tau
 
 
 def test_soft_clustering_hand_count() -> None:
@@ -99,6 +104,7 @@ def test_cluster_decode_hand_count(size: tuple[int, int]) -> None:
 
 def _model(config: str) -> nn.Module:
     from segplug.apis import load_model
+
     return load_model(config, init_weights=False)
 
 

@@ -5,6 +5,7 @@ has not imported segplug: ``custom_imports`` in the configs must register it.
 frame, exactly what segplug's own strictly loaded model predicts; and
 ``segplug.utils.inference.build_inferencer`` refuses a checkpoint of another model.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,13 +52,13 @@ def _checkpoint(config: Path, path: Path) -> Path:
     """The built model's weights, its classifier randomised so that it predicts several
     classes, saved with CamVid's metadata as MMEngine's runner saves it."""
     from segplug.datasets.camvid import CamVidDataset
+
     model = load_model(str(config), init_weights=False)
     state = model.state_dict()
     gen = torch.Generator().manual_seed(0)
     w = state['decode_head.conv_seg.weight']
     state['decode_head.conv_seg.weight'] = torch.randn(w.shape, generator=gen)
-    torch.save({'state_dict': state, 'meta': {'dataset_meta': dict(CamVidDataset.METAINFO)}},
-               path)
+    torch.save({'state_dict': state, 'meta': {'dataset_meta': dict(CamVidDataset.METAINFO)}}, path)
     return path
 
 
@@ -74,6 +75,7 @@ def small_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[st
 
 def test_mmseg_inference_api_runs_segplug_models(small_models: dict, tmp_path: Path) -> None:
     from mmseg.apis import inference_model
+
     jobs = [[name, cfg, ckpt] for name, (cfg, ckpt) in small_models.items()]
     proc = run_tool([PY, '-c', SCRIPT, json.dumps(jobs), IMAGE, str(tmp_path)])
     fields = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -89,29 +91,48 @@ def test_mmseg_inference_api_runs_segplug_models(small_models: dict, tmp_path: P
 
 
 def test_build_inferencer_uses_the_checkpoints_palette_and_refuses_another_model(
-        small_models: dict) -> None:
+    small_models: dict,
+) -> None:
     from segplug.datasets.camvid import CamVidDataset
     from segplug.utils.inference import build_inferencer
+
     config, ckpt = small_models['hc']
     inferencer = build_inferencer(config, ckpt, device='cpu')
     meta = inferencer.visualizer.dataset_meta
     assert list(meta['classes']) == list(CamVidDataset.METAINFO['classes'])
-    assert [list(c) for c in meta['palette']] == [list(c) for c in
-                                                  CamVidDataset.METAINFO['palette']]
+    assert [list(c) for c in meta['palette']] == [
+        list(c) for c in CamVidDataset.METAINFO['palette']
+    ]
     with pytest.raises(ValueError, match=r'cpp\.pth does not fit the model of .*hc\.py'):
         build_inferencer(config, small_models['cpp'][1], device='cpu')
 
 
 def test_image_demo_draws_the_prediction_in_the_checkpoints_palette(
-        small_models: dict, tmp_path: Path) -> None:
+    small_models: dict, tmp_path: Path
+) -> None:
     import cv2
     from mmseg.apis import inference_model
 
     from segplug.datasets.camvid import CamVidDataset
+
     config, ckpt = small_models['cpp']
     out = tmp_path / 'demo.png'
-    proc = run_tool([PY, 'tools/misc/image_demo.py', config, ckpt, IMAGE, '--out', str(out),
-                     '--no-labels', '--opacity', '0.5', '--device', 'cpu'])
+    proc = run_tool(
+        [
+            PY,
+            'tools/misc/image_demo.py',
+            config,
+            ckpt,
+            IMAGE,
+            '--out',
+            str(out),
+            '--no-labels',
+            '--opacity',
+            '0.5',
+            '--device',
+            'cpu',
+        ]
+    )
     assert str(out) in proc.stdout
     drawn = cv2.imread(str(out))[..., ::-1].astype(float)
     pred = inference_model(load_model(config, ckpt), IMAGE).pred_sem_seg.data[0].numpy()

@@ -1,4 +1,5 @@
 """segplug.utils.publish: only weights and metadata kept, the file's own hash in its name."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,12 +15,14 @@ from segplug.utils.publish import publish_checkpoint
 def _runner_checkpoint(path: Path) -> dict:
     """What MMEngine's runner saves, small."""
     ckpt = dict(
-        meta=dict(iter=600, seed=0, dataset_meta=dict(classes=('a', 'b'),
-                                                      palette=[[1, 2, 3], [4, 5, 6]])),
-        state_dict={'conv.weight': torch.arange(12.).view(2, 3, 2), 'conv.bias': torch.ones(2)},
+        meta=dict(
+            iter=600, seed=0, dataset_meta=dict(classes=('a', 'b'), palette=[[1, 2, 3], [4, 5, 6]])
+        ),
+        state_dict={'conv.weight': torch.arange(12.0).view(2, 3, 2), 'conv.bias': torch.ones(2)},
         optimizer=dict(state={0: dict(exp_avg=torch.zeros(2, 3, 2))}, param_groups=[]),
         param_schedulers=[dict(last_step=600)],
-        message_hub=dict(log_scalars={}, runtime_info=dict(iter=600)))
+        message_hub=dict(log_scalars={}, runtime_info=dict(iter=600)),
+    )
     torch.save(ckpt, path)
     return ckpt
 

@@ -1,8 +1,9 @@
 """Pictures of what the training pipeline yields, labels coloured (MMSegmentation's tool).
 
-    python tools/analysis/browse_dataset.py CONFIG --output-dir DIR [--not-show] [--max N]
-                                            [--no-labels] [--cfg-options KEY=VALUE ...]
+python tools/analysis/browse_dataset.py CONFIG --output-dir DIR [--not-show] [--max N]
+                                        [--no-labels] [--cfg-options KEY=VALUE ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> list[str]:
     args = parse_args(argv)
     cfg = load_cfg(args.config, args.cfg_options)
-    written = browse_dataset(cfg, args.output_dir, show=not args.not_show, max_items=args.max,
-                             show_interval=args.show_interval, with_labels=not args.no_labels)
+    written = browse_dataset(
+        cfg,
+        args.output_dir,
+        show=not args.not_show,
+        max_items=args.max,
+        show_interval=args.show_interval,
+        with_labels=not args.no_labels,
+    )
     if written:
         print(f'{len(written)} pictures in {args.output_dir}')
     return written

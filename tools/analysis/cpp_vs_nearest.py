@@ -17,6 +17,7 @@ For every class k and scale s, over all label maps of the split:
 - ``k not majority``: share of k's pixels that lie in cells where k is not the most frequent
   class: what any hard down-sampling (nearest, mode) must drop and CPP keeps as probability.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,23 +31,39 @@ import torch.nn.functional as F
 from segplug.ops import cpp_pool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
-                  'Car', 'Pedestrian', 'Bicyclist')
+CAMVID_CLASSES = (
+    'Sky',
+    'Building',
+    'Pole',
+    'Road',
+    'Pavement',
+    'Tree',
+    'SignSymbol',
+    'Fence',
+    'Car',
+    'Pedestrian',
+    'Bicyclist',
+)
 THIN = {'Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist'}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--root', default=osp.join(REPO, 'data', 'camvid'),
-                   help='CamVid in the configs\' layout (docs/datasets.md)')
+    p.add_argument(
+        '--root',
+        default=osp.join(REPO, 'data', 'camvid'),
+        help="CamVid in the configs' layout (docs/datasets.md)",
+    )
     p.add_argument('--split', default='val')
     p.add_argument('--scales', type=int, nargs='+', default=[8, 16])
     p.add_argument('--ignore', type=int, default=11)
     args = p.parse_args()
     split_file = osp.join(args.root, f'{args.split}.txt')
     if not osp.isfile(split_file):
-        p.error(f'CamVid split file not found: {split_file}: prepare data/camvid with '
-                'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root')
+        p.error(
+            f'CamVid split file not found: {split_file}: prepare data/camvid with '
+            'tools/dataset_converters/camvid.py (docs/datasets.md) or pass --root'
+        )
     stems = [s.strip() for s in open(split_file) if s.strip()]
     labels = []
     for stem in stems:
@@ -79,15 +96,19 @@ def main() -> None:
             minority = counts_k[majority != k].sum().item() / pixels[k].item()
             kept = counts_k[nn == k].sum().item() / pixels[k].item()
             rows[k].append((kept, nn_cells, nn_area, minority))
-    head = ' | '.join(f'NN pixels 1/{s} | NN cells 1/{s} | NN area 1/{s} | k not majority 1/{s}'
-                      for s in args.scales)
+    head = ' | '.join(
+        f'NN pixels 1/{s} | NN cells 1/{s} | NN area 1/{s} | k not majority 1/{s}'
+        for s in args.scales
+    )
     print(f'| class | pixels | {head} |')
     print('|---|---|' + '---|' * 4 * len(args.scales))
     for k, name in enumerate(CAMVID_CLASSES):
         cells = ' | '.join(f'{p:.1%} | {a:.1%} | {r:.2f} | {m:.1%}' for p, a, r, m in rows[k])
         print(f'| {name}{" (thin)" if name in THIN else ""} | {int(pixels[k])} | {cells} |')
-    print('CPP pooling: 100% of the cells holding a class keep it (p > 0) and its expected '
-          'area equals its pixel count at every scale (checked).')
+    print(
+        'CPP pooling: 100% of the cells holding a class keep it (p > 0) and its expected '
+        'area equals its pixel count at every scale (checked).'
+    )
 
 
 def _area(hh: int, ww: int, s: int) -> torch.Tensor:

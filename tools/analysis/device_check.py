@@ -18,6 +18,7 @@ even when it fails (one call must bring back everything):
 
 Writes ``DIR/device_check.json`` and ``DIR/device_check.md`` (plus each stage's log).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--device', choices=['cuda', 'cpu'], default='cuda')
     parser.add_argument('--out', required=True, help='folder for the summary and logs')
-    parser.add_argument('--quick', action='store_true',
-                        help='tiny sizes everywhere (the dry run CI does)')
-    parser.add_argument('--iters', type=int, default=None,
-                        help='AMP iterations per family (default 20; 1 with --quick)')
-    parser.add_argument('--quality', action='store_true',
-                        help='also train the CamVid quality comparison (minutes on a GPU)')
-    parser.add_argument('--stages', nargs='+',
-                        default=['tests', 'amp', 'hc_speed', 'benchmark'],
-                        choices=['tests', 'amp', 'hc_speed', 'benchmark'])
+    parser.add_argument(
+        '--quick', action='store_true', help='tiny sizes everywhere (the dry run CI does)'
+    )
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=None,
+        help='AMP iterations per family (default 20; 1 with --quick)',
+    )
+    parser.add_argument(
+        '--quality',
+        action='store_true',
+        help='also train the CamVid quality comparison (minutes on a GPU)',
+    )
+    parser.add_argument(
+        '--stages',
+        nargs='+',
+        default=['tests', 'amp', 'hc_speed', 'benchmark'],
+        choices=['tests', 'amp', 'hc_speed', 'benchmark'],
+    )
     return parser.parse_args(argv)
 
 
@@ -60,8 +72,9 @@ def run_logged(name: str, cmd: list[str], out: str, timeout: int) -> dict[str, A
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     env['PYTHONPATH'] = os.pathsep.join([REPO] + [p for p in [env.get('PYTHONPATH')] if p])
     try:
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                              env=env)
+        proc = subprocess.run(
+            cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env
+        )
         rc, text = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as err:
         rc = 124
@@ -69,8 +82,13 @@ def run_logged(name: str, cmd: list[str], out: str, timeout: int) -> dict[str, A
         text = text if isinstance(text, str) else text.decode(errors='replace')
     with open(log, 'w') as f:
         f.write(' '.join(cmd) + '\n\n' + text)
-    return dict(cmd=' '.join(cmd), returncode=rc, seconds=round(time.perf_counter() - t0, 1),
-                log=osp.basename(log), tail=text[-1500:])
+    return dict(
+        cmd=' '.join(cmd),
+        returncode=rc,
+        seconds=round(time.perf_counter() - t0, 1),
+        log=osp.basename(log),
+        tail=text[-1500:],
+    )
 
 
 def stage_tests(args: argparse.Namespace) -> dict[str, Any]:
@@ -79,15 +97,30 @@ def stage_tests(args: argparse.Namespace) -> dict[str, Any]:
         select = ['tests', '-m', 'cuda']
     else:  # dry run: one parity test's CPU case
         select = ['tests/ops/test_device_parity.py', '-k', 'cpu and soft_assign']
-    res = run_logged('tests', [sys.executable, '-m', 'pytest', *select, '-q', '-p',
-                               'no:cacheprovider', f'--junitxml={junit}'], args.out, 420)
+    res = run_logged(
+        'tests',
+        [
+            sys.executable,
+            '-m',
+            'pytest',
+            *select,
+            '-q',
+            '-p',
+            'no:cacheprovider',
+            f'--junitxml={junit}',
+        ],
+        args.out,
+        420,
+    )
     if osp.isfile(junit):
         suite = ET.parse(junit).getroot()
         suite = suite if suite.tag == 'testsuite' else suite.find('testsuite')
-        res.update({k: int(suite.get(k, 0)) for k in ('tests', 'failures', 'errors',
-                                                       'skipped')})
-        res['failed'] = [f'{c.get("classname")}::{c.get("name")}' for c in suite.iter('testcase')
-                         if c.find('failure') is not None or c.find('error') is not None]
+        res.update({k: int(suite.get(k, 0)) for k in ('tests', 'failures', 'errors', 'skipped')})
+        res['failed'] = [
+            f'{c.get("classname")}::{c.get("name")}'
+            for c in suite.iter('testcase')
+            if c.find('failure') is not None or c.find('error') is not None
+        ]
     return res
 
 
@@ -102,26 +135,70 @@ def stage_amp(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work:
         for dtype in dtypes:
             for fam in families:
-                r = smoke_train(fam, osp.join(work, f'{fam}-{dtype}'.replace(' ', '_')),
-                                amp=dtype, iters=iters, crop=crop, batch=2)
+                r = smoke_train(
+                    fam,
+                    osp.join(work, f'{fam}-{dtype}'.replace(' ', '_')),
+                    amp=dtype,
+                    iters=iters,
+                    crop=crop,
+                    batch=2,
+                )
                 results.append(vars(r))
-                print(f'amp {dtype} {fam}: finite={r.finite} {r.seconds} s '
-                      f'{r.error or ""}', flush=True)
+                print(
+                    f'amp {dtype} {fam}: finite={r.finite} {r.seconds} s {r.error or ""}',
+                    flush=True,
+                )
     return dict(results=results, ok=all(r['finite'] for r in results))
 
 
 def stage_hc_speed(args: argparse.Namespace) -> dict[str, Any]:
     out = osp.join(args.out, 'hc_speed.json')
     if args.quick:
-        opts = ['--depth', '18', '--shape', '64', '128', '--rounds', '1', '--iters', '1',
-                '--pairs', 'hcfcn32']
+        opts = [
+            '--depth',
+            '18',
+            '--shape',
+            '64',
+            '128',
+            '--rounds',
+            '1',
+            '--iters',
+            '1',
+            '--pairs',
+            'hcfcn32',
+        ]
     else:
-        opts = ['--depth', '101', '--shape', '1024', '2048', '--rounds', '3', '--iters', '3',
-                '--no-flops']
+        opts = [
+            '--depth',
+            '101',
+            '--shape',
+            '1024',
+            '2048',
+            '--rounds',
+            '3',
+            '--iters',
+            '3',
+            '--no-flops',
+        ]
     dtypes = ['float32', 'float16'] if args.device == 'cuda' else ['float32']
-    res = run_logged('hc_speed', [sys.executable, 'benchmarks/hc_speed.py', *opts,
-                                  '--device', args.device, '--dtypes', *dtypes,
-                                  '--classes', '19', '--json', out], args.out, 360)
+    res = run_logged(
+        'hc_speed',
+        [
+            sys.executable,
+            'benchmarks/hc_speed.py',
+            *opts,
+            '--device',
+            args.device,
+            '--dtypes',
+            *dtypes,
+            '--classes',
+            '19',
+            '--json',
+            out,
+        ],
+        args.out,
+        360,
+    )
     if osp.isfile(out):
         with open(out) as f:
             res['rows'] = json.load(f)
@@ -132,9 +209,23 @@ def stage_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     out = osp.join(args.out, 'benchmark_demo.json')
     shape = ['64', '64'] if args.quick else ['360', '480']
     reps = ['--warmup', '1', '--iters', '2', '--repeat', '1'] if args.quick else []
-    res = run_logged('benchmark', [sys.executable, 'tools/benchmark.py', DEMO_CONFIG,
-                                   '--shape', *shape, '--device', args.device, *reps,
-                                   '--json', out], args.out, 120)
+    res = run_logged(
+        'benchmark',
+        [
+            sys.executable,
+            'tools/benchmark.py',
+            DEMO_CONFIG,
+            '--shape',
+            *shape,
+            '--device',
+            args.device,
+            *reps,
+            '--json',
+            out,
+        ],
+        args.out,
+        120,
+    )
     if osp.isfile(out):
         with open(out) as f:
             res['result'] = json.load(f)
@@ -150,54 +241,96 @@ def stage_quality(args: argparse.Namespace) -> dict[str, Any]:
     for m in QUALITY_MODELS:
         cfg = f'configs/hc/{m}_1xb4-600i_camvid-256x256.py'
         work = osp.join(tempfile.gettempdir(), 'segplug_quality', m)
-        res[m] = run_logged(f'quality_{m}', [
-            sys.executable, 'tools/train.py', cfg, '--work-dir', work, '--cfg-options',
-            f'train_cfg.max_iters={it}', f'train_cfg.val_interval={it}',
-            f'param_scheduler.1.end={it}', 'model.data_preprocessor.size=[360,480]',
-            f'default_hooks.checkpoint.interval={it}'], args.out, 900)
+        res[m] = run_logged(
+            f'quality_{m}',
+            [
+                sys.executable,
+                'tools/train.py',
+                cfg,
+                '--work-dir',
+                work,
+                '--cfg-options',
+                f'train_cfg.max_iters={it}',
+                f'train_cfg.val_interval={it}',
+                f'param_scheduler.1.end={it}',
+                'model.data_preprocessor.size=[360,480]',
+                f'default_hooks.checkpoint.interval={it}',
+            ],
+            args.out,
+            900,
+        )
     return res
 
 
 def markdown(summary: dict[str, Any]) -> str:
     """The summary as the markdown that goes into the READMEs."""
     env = summary['env']
-    lines = [f'# segplug device check ({summary["device"]})', '',
-             f'- device: **{env.get("device_name")}**; torch {env.get("torch")}, CUDA '
-             f'{env.get("cuda")}, Python {env.get("python")}; '
-             f'{summary["seconds"]:.0f} s in all', '']
+    lines = [
+        f'# segplug device check ({summary["device"]})',
+        '',
+        f'- device: **{env.get("device_name")}**; torch {env.get("torch")}, CUDA '
+        f'{env.get("cuda")}, Python {env.get("python")}; '
+        f'{summary["seconds"]:.0f} s in all',
+        '',
+    ]
     st = summary['stages']
     if 'tests' in st:
         t = st['tests']
-        lines += ['## CUDA tests', '',
-                  f'{t.get("tests", "?")} run, {t.get("failures", "?")} failed, '
-                  f'{t.get("errors", "?")} errors, {t.get("skipped", "?")} skipped '
-                  f'({t["seconds"]} s)', '']
+        lines += [
+            '## CUDA tests',
+            '',
+            f'{t.get("tests", "?")} run, {t.get("failures", "?")} failed, '
+            f'{t.get("errors", "?")} errors, {t.get("skipped", "?")} skipped '
+            f'({t["seconds"]} s)',
+            '',
+        ]
         lines += [f'- failed: `{name}`' for name in t.get('failed', [])]
     if 'amp' in st:
-        lines += ['', '## AMP training', '', '| family | dtype | iters | first loss | '
-                  'last loss | finite | s |', '|---|---|---|---|---|---|---|']
+        lines += [
+            '',
+            '## AMP training',
+            '',
+            '| family | dtype | iters | first loss | last loss | finite | s |',
+            '|---|---|---|---|---|---|---|',
+        ]
         for r in st['amp']['results']:
             first = f'{r["losses"][0]:.3f}' if r['losses'] else '-'
             last = f'{r["losses"][-1]:.3f}' if r['losses'] else '-'
-            lines.append(f'| {r["family"]} | {r["amp"]} | {r["iters"]} | {first} | {last} | '
-                         f'{"yes" if r["finite"] else "NO: " + str(r["error"])} | '
-                         f'{r["seconds"]} |')
+            lines.append(
+                f'| {r["family"]} | {r["amp"]} | {r["iters"]} | {first} | {last} | '
+                f'{"yes" if r["finite"] else "NO: " + str(r["error"])} | '
+                f'{r["seconds"]} |'
+            )
     if 'hc_speed' in st:
-        lines += ['', '## HC speed (benchmarks/hc_speed.py)', '',
-                  '| dtype | baseline | HC model | ms baseline | ms HC | ratio | paper |',
-                  '|---|---|---|---|---|---|---|']
+        lines += [
+            '',
+            '## HC speed (benchmarks/hc_speed.py)',
+            '',
+            '| dtype | baseline | HC model | ms baseline | ms HC | ratio | paper |',
+            '|---|---|---|---|---|---|---|',
+        ]
         for r in st['hc_speed'].get('rows', []):
             if 'time_ratio' in r:
-                lines.append(f'| {r["dtype"]} | {r["baseline"]} | {r["hc"]} | '
-                             f'{r["ms_baseline"]:.1f} | {r["ms_hc"]:.1f} | '
-                             f'{r["time_ratio"]:.2f} | {r["paper_ratio"]:.2f} |')
+                lines.append(
+                    f'| {r["dtype"]} | {r["baseline"]} | {r["hc"]} | '
+                    f'{r["ms_baseline"]:.1f} | {r["ms_hc"]:.1f} | '
+                    f'{r["time_ratio"]:.2f} | {r["paper_ratio"]:.2f} |'
+                )
             else:
-                lines.append(f'| {r["dtype"]} | ceiling {r["baseline"]} / {r["plain"]} | | | '
-                             f'| {r["ceiling_time_ratio"]:.2f} | HC reaches '
-                             f'{r["fraction_of_ceiling"]:.0%} |')
+                lines.append(
+                    f'| {r["dtype"]} | ceiling {r["baseline"]} / {r["plain"]} | | | '
+                    f'| {r["ceiling_time_ratio"]:.2f} | HC reaches '
+                    f'{r["fraction_of_ceiling"]:.0%} |'
+                )
     if 'benchmark' in st and 'result' in st['benchmark']:
-        lines += ['', '## tools/benchmark.py, demo model', '', '```',
-                  json.dumps(st['benchmark']['result'], indent=1)[:1500], '```']
+        lines += [
+            '',
+            '## tools/benchmark.py, demo model',
+            '',
+            '```',
+            json.dumps(st['benchmark']['result'], indent=1)[:1500],
+            '```',
+        ]
     for name, s in st.items():
         rc = s.get('returncode') if isinstance(s, dict) else None
         if rc not in (None, 0):
@@ -207,26 +340,38 @@ def markdown(summary: dict[str, Any]) -> str:
 
 def environment(device: str) -> dict[str, Any]:
     import torch
-    env = dict(python=platform.python_version(), torch=torch.__version__,
-               cuda=torch.version.cuda, cuda_available=torch.cuda.is_available())
-    env['device_name'] = (torch.cuda.get_device_name(0) if device == 'cuda'
-                          else f'{platform.machine()} CPU')
+
+    env = dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        cuda_available=torch.cuda.is_available(),
+    )
+    env['device_name'] = (
+        torch.cuda.get_device_name(0) if device == 'cuda' else f'{platform.machine()} CPU'
+    )
     return env
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
+
     if args.device == 'cuda' and not torch.cuda.is_available():
-        print('device_check: --device cuda but torch.cuda.is_available() is false',
-              file=sys.stderr)
+        print('device_check: --device cuda but torch.cuda.is_available() is false', file=sys.stderr)
         return 2
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
-    summary: dict[str, Any] = dict(device=args.device, quick=args.quick,
-                                   env=environment(args.device), stages={})
-    stages = {'tests': stage_tests, 'amp': stage_amp, 'hc_speed': stage_hc_speed,
-              'benchmark': stage_benchmark, 'quality': stage_quality}
+    summary: dict[str, Any] = dict(
+        device=args.device, quick=args.quick, env=environment(args.device), stages={}
+    )
+    stages = {
+        'tests': stage_tests,
+        'amp': stage_amp,
+        'hc_speed': stage_hc_speed,
+        'benchmark': stage_benchmark,
+        'quality': stage_quality,
+    }
     names = list(args.stages) + (['quality'] if args.quality else [])
     for name in names:
         print(f'== {name}', flush=True)
@@ -242,8 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(osp.join(args.out, 'device_check.md'), 'w') as f:
             f.write(markdown(summary))
     print(open(osp.join(args.out, 'device_check.md')).read())
-    ok = all(s.get('returncode', 0) == 0 and s.get('ok', True)
-             for s in summary['stages'].values())
+    ok = all(s.get('returncode', 0) == 0 and s.get('ok', True) for s in summary['stages'].values())
     return 0 if ok else 1
 
 

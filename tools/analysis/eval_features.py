@@ -20,6 +20,7 @@ their d-dimensional features computed at the frame's size (times ``--scale``). R
 The same numbers for the pixels' RGB values are printed as a floor. Without CHECKPOINT the
 model is the seeded initialisation (iteration 0 of training).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     for name in ('n_train', 'n_val', 'pixels', 'k'):
         if getattr(args, name) < 1:
-            raise ValueError(f'--{name.replace("_", "-")} must be >= 1, '
-                             f'got {getattr(args, name)}')
+            raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
     train_files = read_split(args.data_root, 'train', args.n_train)
     val_files = read_split(args.data_root, 'val', args.n_val)
     from mmengine.config import Config
@@ -56,6 +56,7 @@ def main() -> None:
 
     import segplug  # noqa: F401
     from segplug.engine import load_checkpoint
+
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg.model.pop('pretrained', None)
@@ -74,20 +75,32 @@ def main() -> None:
         'features': evaluate((tr[0], tr[2]), (va[0], va[2]), args.k, num_classes),
         'rgb': evaluate((tr[1], tr[2]), (va[1], va[2]), args.k, num_classes),
     }
-    results['setting'] = dict(config=args.config, checkpoint=args.checkpoint,
-                              n_train=len(tr[0]), n_val=len(va[0]), pixels=args.pixels,
-                              scale=args.scale, k=args.k, seed=args.seed,
-                              seconds=round(time.time() - start, 1))
-    print(f'{len(tr[0])} train / {len(va[0])} val frames x {args.pixels} pixels, '
-          f'scale {args.scale}, k = {args.k}, checkpoint {args.checkpoint}')
-    print('| features | kNN acc | kNN mAcc | probe acc | probe mAcc | intra | inter | '
-          'intra/inter |')
+    results['setting'] = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        n_train=len(tr[0]),
+        n_val=len(va[0]),
+        pixels=args.pixels,
+        scale=args.scale,
+        k=args.k,
+        seed=args.seed,
+        seconds=round(time.time() - start, 1),
+    )
+    print(
+        f'{len(tr[0])} train / {len(va[0])} val frames x {args.pixels} pixels, '
+        f'scale {args.scale}, k = {args.k}, checkpoint {args.checkpoint}'
+    )
+    print(
+        '| features | kNN acc | kNN mAcc | probe acc | probe mAcc | intra | inter | intra/inter |'
+    )
     print('|---|---|---|---|---|---|---|---|')
     for name in ('features', 'rgb'):
         r = results[name]
-        print(f'| {name} | {r["knn_acc"]:.1f} | {r["knn_macc"]:.1f} | {r["probe_acc"]:.1f} | '
-              f'{r["probe_macc"]:.1f} | {r["intra"]:.4g} | {r["inter"]:.4g} | '
-              f'{r["ratio"]:.3f} |')
+        print(
+            f'| {name} | {r["knn_acc"]:.1f} | {r["knn_macc"]:.1f} | {r["probe_acc"]:.1f} | '
+            f'{r["probe_macc"]:.1f} | {r["intra"]:.4g} | {r["inter"]:.4g} | '
+            f'{r["ratio"]:.3f} |'
+        )
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)

@@ -12,6 +12,7 @@ window: ``encode_decode``, logits at the input size. ``--mode tensor`` counts
 ``_forward``, the number MMSegmentation's own ``get_flops`` prints: for HC models the
 decoded logits before the final resize, for TI models without the superpixel branch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,13 @@ from segplug.utils.flops import MODES, format_count, segmentor_complexity
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='FLOPs and parameters of a segmentor')
     parser.add_argument('config')
-    parser.add_argument('--shape', type=int, nargs='+', default=None,
-                        help="input H [W]; default: the config's crop size, else 512 512")
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=None,
+        help="input H [W]; default: the config's crop size, else 512 512",
+    )
     parser.add_argument('--mode', choices=MODES, default='predict')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', help='also write the numbers to this JSON file')
@@ -45,22 +51,33 @@ def input_shape(shape: list[int] | None, model_size: tuple[int, int] | None) -> 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    model = load_model(args.config, cfg_options=args.cfg_options, init_weights=False,
-                       device=args.device)
+    model = load_model(
+        args.config, cfg_options=args.cfg_options, init_weights=False, device=args.device
+    )
     shape = input_shape(args.shape, getattr(model.data_preprocessor, 'size', None))
     result = segmentor_complexity(model, shape, args.mode)
     line = '=' * 30
-    print(f'{line}\nConfig: {args.config}\nMode: {args.mode}\n'
-          f'Input shape: {result.input_shape}\nFlops: {format_count(result.flops)}\n'
-          f'Params: {format_count(result.params)}\n{line}')
+    print(
+        f'{line}\nConfig: {args.config}\nMode: {args.mode}\n'
+        f'Input shape: {result.input_shape}\nFlops: {format_count(result.flops)}\n'
+        f'Params: {format_count(result.params)}\n{line}'
+    )
     for name, flops in result.by_module.items():
         print(f'  {name:<16} {format_count(flops):>10}  {flops / result.flops:6.1%}')
     if result.uncounted_ops:
-        print('not counted (no handle): ' + ', '.join(
-            f'{op} x{n}' for op, n in sorted(result.uncounted_ops.items())))
-    out = dict(config=args.config, mode=args.mode, input_shape=list(result.input_shape),
-               flops=result.flops, params=result.params, by_module=result.by_module,
-               uncounted_ops=result.uncounted_ops)
+        print(
+            'not counted (no handle): '
+            + ', '.join(f'{op} x{n}' for op, n in sorted(result.uncounted_ops.items()))
+        )
+    out = dict(
+        config=args.config,
+        mode=args.mode,
+        input_shape=list(result.input_shape),
+        flops=result.flops,
+        params=result.params,
+        by_module=result.by_module,
+        uncounted_ops=result.uncounted_ops,
+    )
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(out, f, indent=2)

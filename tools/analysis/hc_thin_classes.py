@@ -7,6 +7,7 @@ whose argmax seed has another class, and the mean assignment entropy.
 Runs the backbone on the config's val images (360x480 CamVid) and prints one row per
 class and level (segplug.evaluation.cluster_leakage).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,11 +37,15 @@ def main() -> None:
     samples = (dataset[i] for i in range(len(dataset)))
     rows = cluster_leakage(model, itertools.islice(samples, args.max_images), len(classes))
     for level, row in enumerate(rows):
-        print(f'level {level} ({row["size"][0]}x{row["size"][1]}): class, pixels, '
-              'leaked share %, entropy (nats)')
+        print(
+            f'level {level} ({row["size"][0]}x{row["size"][1]}): class, pixels, '
+            'leaked share %, entropy (nats)'
+        )
         for c, name in enumerate(classes):
-            print(f'  {name:12s} {row["pixels"][c]:9.0f} {100 * row["leaked_share"][c]:6.2f} '
-                  f'{row["entropy"][c]:.3f}')
+            print(
+                f'  {name:12s} {row["pixels"][c]:9.0f} {100 * row["leaked_share"][c]:6.2f} '
+                f'{row["entropy"][c]:.3f}'
+            )
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(classes=list(classes), levels=rows), f, indent=1)

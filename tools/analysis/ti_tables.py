@@ -16,6 +16,7 @@ forward, with the right-inverse computed in float64 (segplug's default) and in f
 and the same stack with ``precision='float64'`` (float64 parameters and forward, float32
 input and output); beside the paper's numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,12 @@ from segplug.models.utils import TransparentLayers
 from segplug.ops.transparent_init import transparent_weights
 
 EPS = 1e-4
-PAPER_T2 = {'Random': (98.2, 0.0, 0.0, 'yes'), 'Xavier': (98.2, 0.0, 0.0, 'yes'),
-            'Net2Net': (2.3, 100.0, 50.0, 'no'), 'TI (ours)': (99.9, 100.0, 100.0, 'yes')}
+PAPER_T2 = {
+    'Random': (98.2, 0.0, 0.0, 'yes'),
+    'Xavier': (98.2, 0.0, 0.0, 'yes'),
+    'Net2Net': (2.3, 100.0, 50.0, 'no'),
+    'TI (ours)': (99.9, 100.0, 100.0, 'yes'),
+}
 PAPER_T3 = {1: 6.8e-6, 10: 6.6e-5, 100: 6.5e-4, 1000: 6.6e-3}
 
 
@@ -54,30 +59,37 @@ def rates(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
     params = torch.cat([p.detach().flatten() for p in model.parameters()])
     with torch.no_grad():
         y = model(x)
-    return (100 * (params.abs() > EPS).double().mean().item(),
-            100 * ((y - x).abs() < EPS).double().mean().item())
+    return (
+        100 * (params.abs() > EPS).double().mean().item(),
+        100 * ((y - x).abs() < EPS).double().mean().item(),
+    )
 
 
 def table2(seed: int, rows: int) -> None:
     torch.manual_seed(seed)
     x = torch.empty(rows, 42).uniform_(-10, 10)
-    print('Table 2: 3 FC layers 42->64->64->42, inputs U[-10, 10], eps = 1e-4 '
-          '(measured | paper)')
+    print('Table 2: 3 FC layers 42->64->64->42, inputs U[-10, 10], eps = 1e-4 (measured | paper)')
     print('| Init. | init. rate % | recovery w/o act. % | recovery w/ ReLU % | non-square |')
     print('|---|---|---|---|---|')
-    for name, init in [('Random', 'random'), ('Xavier', 'xavier'), ('Net2Net', 'net2net'),
-                       ('TI (ours)', 'ti')]:
+    for name, init in [
+        ('Random', 'random'),
+        ('Xavier', 'xavier'),
+        ('Net2Net', 'net2net'),
+        ('TI (ours)', 'ti'),
+    ]:
         widths = [42, 42, 42, 42] if init == 'net2net' else [42, 64, 64, 42]
         if init == 'ti':
-            lin, act = (TransparentLayers(widths, a, conv=False)
-                        for a in (None, dict(type='ReLU')))
+            lin, act = (TransparentLayers(widths, a, conv=False) for a in (None, dict(type='ReLU')))
         else:
             lin, act = plain_stack(widths, init, False), plain_stack(widths, init, True)
         r_init, r_lin = rates(lin, x)
         _, r_act = rates(act, x)
         p = PAPER_T2[name]
-        print(f'| {name} | {r_init:.1f} / {p[0]} | {r_lin:.1f} / {p[1]} | {r_act:.1f} / {p[2]} '
-              f'| {p[3]} |', flush=True)
+        print(
+            f'| {name} | {r_init:.1f} / {p[0]} | {r_lin:.1f} / {p[1]} | {r_act:.1f} / {p[2]} '
+            f'| {p[3]} |',
+            flush=True,
+        )
 
 
 def max_error(model: nn.Module, a: float, batch: int, size: int, gen: torch.Generator) -> float:
@@ -94,26 +106,40 @@ def table3(seed: int, batch: int, size: int) -> None:
     ti32 = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed)
     with torch.no_grad():  # same random draw, right-inverse in float32
         gen = torch.Generator().manual_seed(seed)
-        for layer, (w, b) in zip(ti32.layers, transparent_weights(
-                [42, 64, 64, 42], 'relu', generator=gen, compute_dtype=torch.float32)):
+        for layer, (w, b) in zip(
+            ti32.layers,
+            transparent_weights(
+                [42, 64, 64, 42], 'relu', generator=gen, compute_dtype=torch.float32
+            ),
+        ):
             layer.weight.copy_(w.view_as(layer.weight))
             layer.bias.copy_(b)
-    print(f'\nTable 3: max |TI(x) - x|, x ~ U[-a, a] of shape ({batch}, 42, {size}, {size}), '
-          f'42->64->64->42 1x1 conv + ReLU, float32 forward')
-    tid = TransparentLayers([42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed,
-                            precision='float64')
-    print('| a | paper | f32 layers, f32 inverse | f32 layers, f64 inverse | paper / that '
-          '| f64 layers (precision=float64) | paper / that |')
+    print(
+        f'\nTable 3: max |TI(x) - x|, x ~ U[-a, a] of shape ({batch}, 42, {size}, {size}), '
+        f'42->64->64->42 1x1 conv + ReLU, float32 forward'
+    )
+    tid = TransparentLayers(
+        [42, 64, 64, 42], dict(type='ReLU'), conv=True, seed=seed, precision='float64'
+    )
+    print(
+        '| a | paper | f32 layers, f32 inverse | f32 layers, f64 inverse | paper / that '
+        '| f64 layers (precision=float64) | paper / that |'
+    )
     print('|---|---|---|---|---|---|---|')
     for a, paper in PAPER_T3.items():
         t0 = time.perf_counter()
-        errs = [max_error(m, a, batch, size, torch.Generator().manual_seed(seed + 1))
-                for m in (ti32, ti64, tid)]
+        errs = [
+            max_error(m, a, batch, size, torch.Generator().manual_seed(seed + 1))
+            for m in (ti32, ti64, tid)
+        ]
         # float64 layers return x itself once rounded to float32: no finite ratio
         ratio = f'{paper / errs[2]:.0f}x' if errs[2] > 0 else 'exact'
-        print(f'| 1e{len(str(a)) - 1} | {paper:.1e} | {errs[0]:.2e} | {errs[1]:.2e} | '
-              f'{paper / errs[1]:.1f}x | {errs[2]:.2e} | {ratio} |  '
-              f'({time.perf_counter() - t0:.0f} s)', flush=True)
+        print(
+            f'| 1e{len(str(a)) - 1} | {paper:.1e} | {errs[0]:.2e} | {errs[1]:.2e} | '
+            f'{paper / errs[1]:.1f}x | {errs[2]:.2e} | {ratio} |  '
+            f'({time.perf_counter() - t0:.0f} s)',
+            flush=True,
+        )
 
 
 def main() -> None:

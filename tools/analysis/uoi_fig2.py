@@ -13,6 +13,7 @@ few mistakes and slowest when there are many, UOI the other way round (Sec. 3.2)
 Default label: the first CamVid val frame (0016E5_07959) of the embedded ``data/camvid_demo``,
 which is also the first of the full val split.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,9 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CAMVID = osp.join(REPO, 'data', 'camvid_demo')
 
 
-def flip_curves(label: np.ndarray, ignore: int | None, seed: int,
-                max_frac: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def flip_curves(
+    label: np.ndarray, ignore: int | None, seed: int, max_frac: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Counted IOU loss and UOI after 0, 1, 2, ... flips (incremental TP/FP/FN counts).
 
     Returns (mistakes, iou_loss, uoi), each (T + 1,), T flips; stops before any class of
@@ -37,7 +39,7 @@ def flip_curves(label: np.ndarray, ignore: int | None, seed: int,
     classes = np.unique(gt[pix])
     c = int(classes.max()) + 1
     rng = np.random.default_rng(seed)
-    order = rng.permutation(pix)[:int(max_frac * pix.size)]
+    order = rng.permutation(pix)[: int(max_frac * pix.size)]
     tp = np.bincount(gt[pix], minlength=c).astype(np.float64)
     fp = np.zeros(c)
     fn = np.zeros(c)
@@ -68,11 +70,16 @@ def main() -> None:
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'uoi', 'fig2.png'))
     p.add_argument('--ignore', type=int, default=11, help='ignore id (CamVid: 11); -1: none')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--max-frac', type=float, default=0.95,
-                   help='flip at most this fraction of the labelled pixels')
+    p.add_argument(
+        '--max-frac',
+        type=float,
+        default=0.95,
+        help='flip at most this fraction of the labelled pixels',
+    )
     args = p.parse_args()
     import cv2
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
@@ -107,8 +114,10 @@ def main() -> None:
     ax.set_ylabel('change per flipped pixel')
     ax.legend()
     ax.set_title('Slopes (UOI: small near 0 mistakes, large far away)')
-    fig.suptitle(f'UOI paper Fig. 2 redrawn on {osp.basename(path)} ({label.shape[1]}x'
-                 f'{label.shape[0]}, seed {args.seed})')
+    fig.suptitle(
+        f'UOI paper Fig. 2 redrawn on {osp.basename(path)} ({label.shape[1]}x'
+        f'{label.shape[0]}, seed {args.seed})'
+    )
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     fig.savefig(args.out, dpi=120)
@@ -121,8 +130,10 @@ def main() -> None:
         print(f'| {frac[i]:.1%} | {iou_loss[i]:.4f} | {uoi[i]:.3f} |')
     s_iou = (iou_loss[first] - iou_loss[0]) / first, (iou_loss[n] - iou_loss[n - first]) / first
     s_uoi = (uoi[first] - uoi[0]) / first, (uoi[n] - uoi[n - first]) / first
-    print(f'slope per flip over the first / last {first} flips: IOU loss {s_iou[0]:.2e} / '
-          f'{s_iou[1]:.2e}, UOI {s_uoi[0]:.2e} / {s_uoi[1]:.2e}')
+    print(
+        f'slope per flip over the first / last {first} flips: IOU loss {s_iou[0]:.2e} / '
+        f'{s_iou[1]:.2e}, UOI {s_uoi[0]:.2e} / {s_uoi[1]:.2e}'
+    )
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ Every pair is checked first: an image without its label (or a label without its 
 unreadable file, a label that is not single-channel, of another size than its image, or holding
 ids above 11 is reported with its path and not written; the exit status is then 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,26 +35,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('segnet_dir', help="the SegNet tutorial's CamVid folder")
     parser.add_argument('-o', '--out-dir', default='data/camvid')
     parser.add_argument('--splits', nargs='+', default=list(SPLITS), choices=SPLITS)
-    parser.add_argument('--img-format', default='jpg', choices=['jpg', 'png'],
-                        help="jpg (default): JPEG quality 95, what the configs read; "
-                             "png: the SegNet images unchanged")
-    parser.add_argument('--link', action='store_true',
-                        help='symlink unchanged files instead of copying them')
+    parser.add_argument(
+        '--img-format',
+        default='jpg',
+        choices=['jpg', 'png'],
+        help='jpg (default): JPEG quality 95, what the configs read; '
+        'png: the SegNet images unchanged',
+    )
+    parser.add_argument(
+        '--link', action='store_true', help='symlink unchanged files instead of copying them'
+    )
     args = parser.parse_args(argv)
     try:
-        done, problems = convert(args.segnet_dir, args.out_dir, tuple(args.splits),
-                                 args.img_format, args.link)
+        done, problems = convert(
+            args.segnet_dir, args.out_dir, tuple(args.splits), args.img_format, args.link
+        )
     except FileNotFoundError as e:
         parser.error(str(e))
     counts = ', '.join(f'{n} {split}' for split, n in done.items())
     print(f'converted {counts} image/label pairs into {args.out_dir}')
     if args.img_format == 'png':
-        print('images kept as PNG: train with --cfg-options '
-              + ' '.join(f'{s}_dataloader.dataset.img_suffix=.png'
-                         for s in ('train', 'val', 'test')))
+        print(
+            'images kept as PNG: train with --cfg-options '
+            + ' '.join(f'{s}_dataloader.dataset.img_suffix=.png' for s in ('train', 'val', 'test'))
+        )
     if problems:
-        print(f'{len(problems)} problems (those pairs were not written):', *problems,
-              sep='\n  ')
+        print(f'{len(problems)} problems (those pairs were not written):', *problems, sep='\n  ')
         return 1
     return 0
 

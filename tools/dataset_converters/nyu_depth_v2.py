@@ -18,6 +18,7 @@ indices, mapping values), and the error names the file. A frame whose raw labels
 the mapping is reported and not written; frames in neither split are reported. The exit
 status is 1 when a frame was skipped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,13 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument('--labels40', help='labels40.mat (labels40: H x W x N, 0..40)')
     args = parser.parse_args(argv)
     try:
-        done, problems, skipped = convert(args.labeled, args.splits, args.out_dir,
-                                          args.mapping, args.labels40)
+        done, problems, skipped = convert(
+            args.labeled, args.splits, args.out_dir, args.mapping, args.labels40
+        )
     except (FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    print(f'converted {done.get("train", 0)} train and {done.get("test", 0)} test frames '
-          f'into {args.out_dir}')
+    print(
+        f'converted {done.get("train", 0)} train and {done.get("test", 0)} test frames '
+        f'into {args.out_dir}'
+    )
     if problems:
         print(f'{len(problems)} problem(s):', *problems, sep='\n  ')
     return 1 if skipped else 0

@@ -10,6 +10,7 @@ ONNX Runtime. Peak memory is measured in a fresh process per engine and model. T
 last columns compare every model with the first CONFIG (its time / the model's), in each
 engine. --profile adds ONNX Runtime's per-op-type share of node time for every model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,19 +77,29 @@ def main() -> int:
     parser.add_argument('--image', default=DEFAULT_IMAGE, help='frame (resized to H x W)')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--threads', type=int, default=2,
-                        help='intra-op threads of both engines (default 2)')
-    parser.add_argument('--work-dir', default='work_dirs/onnx_benchmark',
-                        help='where the exported .onnx files go')
-    parser.add_argument('--reuse-onnx', action='store_true',
-                        help='use an .onnx already in --work-dir instead of exporting again '
-                             '(the parity check against PyTorch still runs)')
+    parser.add_argument(
+        '--threads', type=int, default=2, help='intra-op threads of both engines (default 2)'
+    )
+    parser.add_argument(
+        '--work-dir', default='work_dirs/onnx_benchmark', help='where the exported .onnx files go'
+    )
+    parser.add_argument(
+        '--reuse-onnx',
+        action='store_true',
+        help='use an .onnx already in --work-dir instead of exporting again '
+        '(the parity check against PyTorch still runs)',
+    )
     parser.add_argument('--no-memory', action='store_true', help='skip peak memory')
-    parser.add_argument('--profile', action='store_true',
-                        help="print ONNX Runtime's per-op-type share of node time")
+    parser.add_argument(
+        '--profile', action='store_true', help="print ONNX Runtime's per-op-type share of node time"
+    )
     parser.add_argument('--out', help='also write the results as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides applied to every model')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides applied to every model',
+    )
     args = parser.parse_args()
     MMLogger.get_instance('segplug_onnx_benchmark', log_level='WARNING')
     try:
@@ -126,29 +137,45 @@ def main() -> int:
     gc.collect()
     results = []
     for name, m in meta.items():
-        result = summarise(name, {engine: times[(name, engine)]
-                                  for engine in ('pytorch', 'onnxruntime')})
+        result = summarise(
+            name, {engine: times[(name, engine)] for engine in ('pytorch', 'onnxruntime')}
+        )
         result.max_abs_diff = m['parity'].max_abs_diff
         result.label_agreement = m['parity'].label_agreement
         results.append(result)
-        print(f'{name}: PyTorch {result.ms["pytorch"]:.0f} ms, ONNX Runtime '
-              f'{result.ms["onnxruntime"]:.0f} ms ({result.speedup:.2f}x)', flush=True)
+        print(
+            f'{name}: PyTorch {result.ms["pytorch"]:.0f} ms, ONNX Runtime '
+            f'{result.ms["onnxruntime"]:.0f} ms ({result.speedup:.2f}x)',
+            flush=True,
+        )
     write_json(args, results)
     if not args.no_memory:
         for result, m in zip(results, meta.values()):
             for engine in ('pytorch', 'onnxruntime'):
                 result.peak_mb[engine] = peak_memory_mb(
-                    engine, m['config'], m['checkpoint'], args.cfg_options, m['onnx'], img,
-                    args.threads)
-            print(f'{result.name}: peak memory PyTorch {result.peak_mb["pytorch"]:.0f} MB, '
-                  f'ONNX Runtime {result.peak_mb["onnxruntime"]:.0f} MB', flush=True)
+                    engine,
+                    m['config'],
+                    m['checkpoint'],
+                    args.cfg_options,
+                    m['onnx'],
+                    img,
+                    args.threads,
+                )
+            print(
+                f'{result.name}: peak memory PyTorch {result.peak_mb["pytorch"]:.0f} MB, '
+                f'ONNX Runtime {result.peak_mb["onnxruntime"]:.0f} MB',
+                flush=True,
+            )
         write_json(args, results)
 
     import onnxruntime
-    print(f'\n{cpu_name()}, {os.cpu_count()} logical CPUs; {args.threads} intra-op threads '
-          f'in both engines; torch {torch.__version__}, onnxruntime {onnxruntime.__version__};'
-          f' input {args.shape[0]}x{args.shape[1]} ({osp.basename(args.image)}); median of '
-          f'{args.rounds} interleaved rounds after {args.warmup} warm-up\n')
+
+    print(
+        f'\n{cpu_name()}, {os.cpu_count()} logical CPUs; {args.threads} intra-op threads '
+        f'in both engines; torch {torch.__version__}, onnxruntime {onnxruntime.__version__};'
+        f' input {args.shape[0]}x{args.shape[1]} ({osp.basename(args.image)}); median of '
+        f'{args.rounds} interleaved rounds after {args.warmup} warm-up\n'
+    )
     print(markdown_table(results), flush=True)
     if args.profile:
         for name, m in meta.items():  # a separate session: profiling slows the timed one
@@ -157,8 +184,11 @@ def main() -> int:
                 profiled(img)
             rows = profile_summary(profiled.end_profiling())
             del profiled
-            print(f'\n{name}, ONNX Runtime node time by op type: ' + ', '.join(
-                f'{op} {100 * share:.0f}% ({n} nodes)' for op, share, n in rows), flush=True)
+            print(
+                f'\n{name}, ONNX Runtime node time by op type: '
+                + ', '.join(f'{op} {100 * share:.0f}% ({n} nodes)' for op, share, n in rows),
+                flush=True,
+            )
     return 0
 
 
@@ -167,12 +197,29 @@ def write_json(args: argparse.Namespace, results: list) -> None:
     if not args.out:
         return
     with open(args.out, 'w') as f:
-        json.dump(dict(cpu=cpu_name(), threads=args.threads, shape=args.shape,
-                       image=args.image, rounds=args.rounds,
-                       results=[dict(name=r.name, ms=r.ms, ms_all=r.ms_all,
-                                     peak_mb=r.peak_mb, max_abs_diff=r.max_abs_diff,
-                                     label_agreement=r.label_agreement)
-                                for r in results]), f, indent=2)
+        json.dump(
+            dict(
+                cpu=cpu_name(),
+                threads=args.threads,
+                shape=args.shape,
+                image=args.image,
+                rounds=args.rounds,
+                results=[
+                    dict(
+                        name=r.name,
+                        ms=r.ms,
+                        ms_all=r.ms_all,
+                        peak_mb=r.peak_mb,
+                        max_abs_diff=r.max_abs_diff,
+                        label_agreement=r.label_agreement,
+                    )
+                    for r in results
+                ],
+            ),
+            f,
+            indent=2,
+        )
+
 
 if __name__ == '__main__':
     sys.exit(main())

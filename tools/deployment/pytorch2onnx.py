@@ -11,6 +11,7 @@ in ONNX Runtime (CPU) on IMG resized to H x W (and, with --dynamic, to a second,
 against PyTorch; the exit status is 1 if they differ by more than --atol or agree on fewer
 than --min-agreement of the labels. Without CHECKPOINT the model has its initial weights.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,31 +46,57 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
     parser.add_argument('paths', nargs='+', metavar='[CHECKPOINT] OUT.onnx')
-    parser.add_argument('--shape', type=int, nargs=2, required=True, metavar=('H', 'W'),
-                        help='input size traced (and checked)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        required=True,
+        metavar=('H', 'W'),
+        help='input size traced (and checked)',
+    )
     parser.add_argument('--batch', type=int, default=1)
-    parser.add_argument('--dynamic', action='store_true',
-                        help='batch, height and width free in the exported model')
+    parser.add_argument(
+        '--dynamic', action='store_true', help='batch, height and width free in the exported model'
+    )
     parser.add_argument('--opset', type=int, default=17)
-    parser.add_argument('--fp16', action='store_true',
-                        help='float16 convolutions and matmuls, float32 islands (as AMP)')
+    parser.add_argument(
+        '--fp16',
+        action='store_true',
+        help='float16 convolutions and matmuls, float32 islands (as AMP)',
+    )
     parser.add_argument('--argmax', action='store_true', help='output labels, not logits')
-    parser.add_argument('--image', default=DEFAULT_IMAGE,
-                        help='frame for the parity check (default: a CamVid demo frame)')
-    parser.add_argument('--atol', type=float, default=None,
-                        help='largest |ORT - PyTorch| logit allowed (1e-4; 0.1 with --fp16)')
-    parser.add_argument('--min-agreement', type=float, default=None,
-                        help='least share of equal labels (0.9999; 0.99 with --fp16)')
+    parser.add_argument(
+        '--image',
+        default=DEFAULT_IMAGE,
+        help='frame for the parity check (default: a CamVid demo frame)',
+    )
+    parser.add_argument(
+        '--atol',
+        type=float,
+        default=None,
+        help='largest |ORT - PyTorch| logit allowed (1e-4; 0.1 with --fp16)',
+    )
+    parser.add_argument(
+        '--min-agreement',
+        type=float,
+        default=None,
+        help='least share of equal labels (0.9999; 0.99 with --fp16)',
+    )
     parser.add_argument('--threads', type=int, default=None, help='ONNX Runtime threads')
     parser.add_argument('--force', action='store_true', help='overwrite OUT.onnx')
-    parser.add_argument('--no-check', action='store_true',
-                        help='export only: no onnx.checker, no ONNX Runtime run')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. model.test_cfg.mode=whole')
+    parser.add_argument(
+        '--no-check', action='store_true', help='export only: no onnx.checker, no ONNX Runtime run'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. model.test_cfg.mode=whole',
+    )
     args = parser.parse_args()
     if len(args.paths) > 2:
         parser.error(f'expected [CHECKPOINT] OUT.onnx, got {args.paths}')
-    args.checkpoint, args.out = (args.paths if len(args.paths) == 2 else (None, args.paths[0]))
+    args.checkpoint, args.out = args.paths if len(args.paths) == 2 else (None, args.paths[0])
     if not args.out.endswith('.onnx'):
         parser.error(f'OUT must end in .onnx, got {args.out}')
     if args.atol is None:
@@ -88,15 +115,24 @@ def main() -> int:
     try:
         model = build_segmentor(args.config, args.checkpoint, args.cfg_options)
         wrapper = ExportWrapper(model, argmax=args.argmax)
-        result = export_onnx(wrapper, args.out, args.shape, batch=args.batch,
-                             dynamic=args.dynamic, opset=args.opset, fp16=args.fp16,
-                             force=args.force)
+        result = export_onnx(
+            wrapper,
+            args.out,
+            args.shape,
+            batch=args.batch,
+            dynamic=args.dynamic,
+            opset=args.opset,
+            fp16=args.fp16,
+            force=args.force,
+        )
     except (ExportError, ValueError, FileExistsError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    print(f'exported {args.out} in {result.seconds:.1f} s (opset {result.opset}, input '
-          f'img {result.input_shape}{" dynamic" if args.dynamic else ""}, output '
-          f'{result.output}{", fp16" if args.fp16 else ""})')
+    print(
+        f'exported {args.out} in {result.seconds:.1f} s (opset {result.opset}, input '
+        f'img {result.input_shape}{" dynamic" if args.dynamic else ""}, output '
+        f'{result.output}{", fp16" if args.fp16 else ""})'
+    )
     if args.no_check:
         return 0
     check_model(args.out)
@@ -110,8 +146,11 @@ def main() -> int:
         ok &= good
         print(f'{"ok  " if good else "FAIL"} {parity}')
     if not ok:
-        print(f'error: ONNX Runtime differs from PyTorch beyond atol={args.atol} / '
-              f'agreement={args.min_agreement}', file=sys.stderr)
+        print(
+            f'error: ONNX Runtime differs from PyTorch beyond atol={args.atol} / '
+            f'agreement={args.min_agreement}',
+            file=sys.stderr,
+        )
     return 0 if ok else 1
 
 

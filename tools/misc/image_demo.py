@@ -9,6 +9,7 @@ predicted classes coloured in the checkpoint's palette
 (``segplug.utils.inference.build_inferencer``: strict checkpoint, the dataset's classes and
 colours).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,9 @@ def main(argv: list[str] | None = None) -> list[str]:
     written = []
     for path in args.images:
         # one input: MMSegInferencer returns the (H, W, 3) RGB picture itself, not a list
-        vis = inferencer(path, return_vis=True, opacity=args.opacity,
-                         with_labels=not args.no_labels)['visualization']
+        vis = inferencer(
+            path, return_vis=True, opacity=args.opacity, with_labels=not args.no_labels
+        )['visualization']
         out = args.out or osp.join(args.out_dir, osp.splitext(osp.basename(path))[0] + '.png')
         cv2.imwrite(out, vis[..., ::-1])  # RGB -> BGR
         written.append(out)

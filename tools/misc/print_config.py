@@ -5,6 +5,7 @@
 
 The printed text is itself a config file (``--dump`` writes it), loadable without the bases.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,12 @@ from segplug.engine import CfgOptionsAction, load_cfg
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Print the whole config')
     parser.add_argument('config')
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help='KEY=VALUE pairs merged into the config')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='KEY=VALUE pairs merged into the config',
+    )
     parser.add_argument('--dump', help='also write the resolved config to this file')
     return parser.parse_args(argv)
 

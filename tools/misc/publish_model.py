@@ -1,8 +1,9 @@
 """Publish a checkpoint: keep ``meta`` and ``state_dict``, name it ``OUT-<sha256[:8]>.pth``.
 
-    python tools/misc/publish_model.py work_dirs/x/iter_600.pth x_camvid.pth
-    # -> x_camvid-1a2b3c4d.pth
+python tools/misc/publish_model.py work_dirs/x/iter_600.pth x_camvid.pth
+# -> x_camvid-1a2b3c4d.pth
 """
+
 from __future__ import annotations
 
 import argparse

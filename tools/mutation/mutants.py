@@ -18,6 +18,7 @@ Mutants are numbered by a deterministic walk of the tree, so ``(path, index)`` n
 mutant for as long as the file is unchanged; ``Mutant.key`` (path, line and the edit as
 text) is what the checked-in list of equivalent mutants refers to.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,13 +27,32 @@ import random
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-_COMPARE_FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
-                 ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
-                 ast.In: ast.NotIn, ast.NotIn: ast.In}
-_BINOP_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-               ast.FloorDiv: ast.Div, ast.Mod: ast.Mult, ast.Pow: ast.Mult,
-               ast.LShift: ast.RShift, ast.RShift: ast.LShift, ast.BitAnd: ast.BitOr,
-               ast.BitOr: ast.BitAnd, ast.BitXor: ast.BitAnd}
+_COMPARE_FLIP = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
+_BINOP_SWAP = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.LShift: ast.RShift,
+    ast.RShift: ast.LShift,
+    ast.BitAnd: ast.BitOr,
+    ast.BitOr: ast.BitAnd,
+    ast.BitXor: ast.BitAnd,
+}
 _MAX_TEXT = 90
 
 
@@ -73,17 +93,22 @@ class _Site:
 
 def _text(node: ast.AST) -> str:
     text = ' '.join(ast.unparse(node).split())
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 3] + '...'
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + '...'
 
 
 def _is_docstring(stmt: ast.stmt, body: list[ast.stmt]) -> bool:
-    return (stmt is body[0] and isinstance(stmt, ast.Expr)
-            and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str))
+    return (
+        stmt is body[0]
+        and isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def _is_str(node: ast.AST) -> bool:
     return isinstance(node, ast.JoinedStr) or (
-        isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)))
+        isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+    )
 
 
 def _int_variants(value: int) -> list[int]:
@@ -108,17 +133,29 @@ class _Walker:
     def __init__(self) -> None:
         self.sites: list[_Site] = []
 
-    def add(self, node: ast.AST, stmt: ast.stmt, op: str, apply: Callable[[], None],
-            shown_after: Callable[[], ast.AST] | None = None) -> None:
+    def add(
+        self,
+        node: ast.AST,
+        stmt: ast.stmt,
+        op: str,
+        apply: Callable[[], None],
+        shown_after: Callable[[], ast.AST] | None = None,
+    ) -> None:
         self.sites.append(_Site(node, stmt, op, apply, shown_after))
 
     def negate(self, owner: ast.AST, stmt: ast.stmt) -> None:
         test = owner.test
         if isinstance(test, ast.Compare) or (
-                isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
+            isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        ):
             return  # flipped by the compare and unary operators already
-        self.add(test, stmt, 'negate', _set(owner, 'test', ast.UnaryOp(ast.Not(), test)),
-                 lambda: owner.test)
+        self.add(
+            test,
+            stmt,
+            'negate',
+            _set(owner, 'test', ast.UnaryOp(ast.Not(), test)),
+            lambda: owner.test,
+        )
 
     def body(self, stmts: list[ast.stmt]) -> None:
         for i, stmt in enumerate(list(stmts)):
@@ -144,8 +181,11 @@ class _Walker:
         if isinstance(stmt, ast.ClassDef):
             self.body(stmt.body)
             return
-        if isinstance(stmt, ast.Return) and stmt.value is not None and not (
-                isinstance(stmt.value, ast.Constant) and stmt.value.value is None):
+        if (
+            isinstance(stmt, ast.Return)
+            and stmt.value is not None
+            and not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+        ):
             self.add(stmt, stmt, 'return', _set(stmt, 'value', ast.Constant(None)))
         if isinstance(stmt, (ast.If, ast.While)):
             self.negate(stmt, stmt)
@@ -188,9 +228,11 @@ class _Walker:
             self.constant(node, stmt)
             return
         elif isinstance(node, ast.Call):
-            if (len(node.args) >= 2
-                    and not any(isinstance(a, ast.Starred) for a in node.args[:2])
-                    and _text(node.args[0]) != _text(node.args[1])):
+            if (
+                len(node.args) >= 2
+                and not any(isinstance(a, ast.Starred) for a in node.args[:2])
+                and _text(node.args[0]) != _text(node.args[1])
+            ):
                 self.add(node, stmt, 'swap_args', _swap_first_args(node))
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
@@ -216,22 +258,26 @@ class _Walker:
 def _set_item(seq: list, i: int, value: object) -> Callable[[], None]:
     def apply() -> None:
         seq[i] = value
+
     return apply
 
 
 def _replace_with(node: ast.AST, other: ast.AST) -> Callable[[], None]:
     """Turn ``node`` into a copy of ``other`` in place (its parent keeps the same object)."""
+
     def apply() -> None:
         replacement = copy.deepcopy(other)
         node.__class__ = replacement.__class__
         node.__dict__.clear()
         node.__dict__.update(replacement.__dict__)
+
     return apply
 
 
 def _swap_first_args(call: ast.Call) -> Callable[[], None]:
     def apply() -> None:
         call.args[0], call.args[1] = call.args[1], call.args[0]
+
     return apply
 
 
@@ -272,8 +318,9 @@ def _describe(source: str, path: str, index: int) -> tuple[Mutant, ast.Module]:
         after = _text(site.shown_after() if site.shown_after else site.node)
     ast.fix_missing_locations(tree)
     end = getattr(site.node, 'end_lineno', None) or site.stmt.lineno
-    mutant = Mutant(path, index, site.stmt.lineno, max(end, site.stmt.lineno), site.op,
-                    before, after)
+    mutant = Mutant(
+        path, index, site.stmt.lineno, max(end, site.stmt.lineno), site.op, before, after
+    )
     return mutant, tree
 
 

@@ -6,6 +6,7 @@
 Writes ``report.md`` and ``report.json`` under ``--out``. Slow (minutes to an hour): not
 part of ``.ci/run``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,13 +33,23 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='report folder (default: work_dirs/mutation/<name>)')
     parser.add_argument('--equivalents', default=osp.join(HERE, 'equivalents.txt'))
-    parser.add_argument('--fresh-coverage', action='store_true',
-                        help='rebuild the coverage map even if --out has one')
-    parser.add_argument('--only-survivors', action='store_true',
-                        help="rerun only the previous report's survivors, uncovered and timed "
-                             'out mutants (a timeout on a busy machine proves little)')
-    parser.add_argument('--min-timeout', type=float, default=60.0,
-                        help='seconds a mutant may take at least (3x its tests + 15 s else)')
+    parser.add_argument(
+        '--fresh-coverage',
+        action='store_true',
+        help='rebuild the coverage map even if --out has one',
+    )
+    parser.add_argument(
+        '--only-survivors',
+        action='store_true',
+        help="rerun only the previous report's survivors, uncovered and timed "
+        'out mutants (a timeout on a busy machine proves little)',
+    )
+    parser.add_argument(
+        '--min-timeout',
+        type=float,
+        default=60.0,
+        help='seconds a mutant may take at least (3x its tests + 15 s else)',
+    )
     args = parser.parse_args()
     package = args.package.rstrip('/')
     name = osp.basename(package)
@@ -47,12 +58,25 @@ def main() -> None:
     only = None
     if args.only_survivors:
         with open(osp.join(out, 'report.json')) as f:
-            only = [r['key'] for r in json.load(f)['results']
-                    if r['status'] in ('survived', 'no_tests', 'timeout')]
+            only = [
+                r['key']
+                for r in json.load(f)['results']
+                if r['status'] in ('survived', 'no_tests', 'timeout')
+            ]
     command = 'python tools/mutation/run.py ' + ' '.join(sys.argv[1:])
-    results = run_package(package, tests, REPO, out, args.equivalents, args.sample,
-                          args.seed, reuse_coverage=not args.fresh_coverage,
-                          command=command, only=only, min_timeout=args.min_timeout)
+    results = run_package(
+        package,
+        tests,
+        REPO,
+        out,
+        args.equivalents,
+        args.sample,
+        args.seed,
+        reuse_coverage=not args.fresh_coverage,
+        command=command,
+        only=only,
+        min_timeout=args.min_timeout,
+    )
     print(json.dumps(summarize(results)), f'report: {osp.join(out, "report.md")}')
 
 

@@ -23,6 +23,7 @@ Only what runs in the test process sees a mutant: a test that runs a tool in a s
 imports the unmutated package from disk (coverage does not attribute those lines to it
 either).
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -40,10 +41,26 @@ from typing import Any
 from mutants import Mutant, file_mutants, iter_sample, mutated_code
 
 # Imported once in the parent so that every forked child starts with them loaded.
-HEAVY_IMPORTS = ('numpy', 'torch', 'torchvision', 'cv2', 'scipy.ndimage', 'timm', 'mmengine',
-                 'mmengine.runner', 'mmcv', 'mmcv.ops', 'mmseg', 'mmseg.models',
-                 'mmseg.datasets', 'mmseg.evaluation', 'mmseg.structures', 'mmseg.apis',
-                 'pytest', 'coverage')
+HEAVY_IMPORTS = (
+    'numpy',
+    'torch',
+    'torchvision',
+    'cv2',
+    'scipy.ndimage',
+    'timm',
+    'mmengine',
+    'mmengine.runner',
+    'mmcv',
+    'mmcv.ops',
+    'mmseg',
+    'mmseg.models',
+    'mmseg.datasets',
+    'mmseg.evaluation',
+    'mmseg.structures',
+    'mmseg.apis',
+    'pytest',
+    'coverage',
+)
 
 
 @dataclass
@@ -77,8 +94,9 @@ class CoverageMap:
         by_line = self.lines.get(mutant.path, {})
         ids = {t for ln in range(mutant.line, mutant.end_line + 1) for t in by_line.get(ln, ())}
         ids.discard('')
-        if not ids and any('' in by_line.get(ln, ()) for ln in
-                           range(mutant.line, mutant.end_line + 1)):
+        if not ids and any(
+            '' in by_line.get(ln, ()) for ln in range(mutant.line, mutant.end_line + 1)
+        ):
             ids = {t for ts in by_line.values() for t in ts} - {''}
             files = self.readers.get(mutant.path, set())
             ids |= {t for t in self.durations if t.split('::')[0] in files}
@@ -90,6 +108,7 @@ def readers_of(files: list[str], test_ids: list[str], root: str) -> dict[str, se
     """For each package file, the test files (among those of ``test_ids``) whose text names
     one of its public top-level classes, functions or constants."""
     import ast
+
     texts = {}
     for test_file in {t.split('::')[0] for t in test_ids}:
         with open(osp.join(root, test_file)) as f:
@@ -169,9 +188,11 @@ def _pytest_args(tests: list[str], root: str) -> list[str]:
     return ['-q', '-p', 'no:cacheprovider', '-o', 'addopts=', '--rootdir', root, *tests]
 
 
-def build_coverage_map(package: str, test_paths: list[str], root: str, out_json: str,
-                       timeout: float = 3600) -> CoverageMap:
+def build_coverage_map(
+    package: str, test_paths: list[str], root: str, out_json: str, timeout: float = 3600
+) -> CoverageMap:
     """Run ``test_paths`` once under coverage, one context per test (see module doc)."""
+
     def child() -> int:
         import coverage
         import pytest
@@ -207,8 +228,7 @@ def build_coverage_map(package: str, test_paths: list[str], root: str, out_json:
 
     code, seconds = _fork(child, timeout, out_json + '.log')
     if code != 0 or not osp.isfile(out_json):
-        raise RuntimeError(f'coverage run of {test_paths} failed (exit {code}); see '
-                           f'{out_json}.log')
+        raise RuntimeError(f'coverage run of {test_paths} failed (exit {code}); see {out_json}.log')
     return load_coverage_map(out_json)
 
 
@@ -237,8 +257,14 @@ class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(self.code, module.__dict__)
 
 
-def run_mutant(mutant: Mutant, cov: CoverageMap, root: str, log_dir: str,
-               min_timeout: float = 60.0, factor: float = 3.0) -> Result:
+def run_mutant(
+    mutant: Mutant,
+    cov: CoverageMap,
+    root: str,
+    log_dir: str,
+    min_timeout: float = 60.0,
+    factor: float = 3.0,
+) -> Result:
     """Run the covering tests against ``mutant`` in a forked child (see module doc)."""
     tests = cov.tests_for(mutant)
     if not tests:
@@ -251,6 +277,7 @@ def run_mutant(mutant: Mutant, cov: CoverageMap, root: str, log_dir: str,
 
     def child() -> int:
         import pytest
+
         sys.meta_path.insert(0, _MutantFinder(name, abspath, code))
         return int(pytest.main(['-x', *_pytest_args(tests, root)]))
 
@@ -305,39 +332,50 @@ def select_mutants(package: str, root: str, sample: int | None, seed: int) -> tu
 
 
 def summarize(results: list[Result]) -> dict[str, int]:
-    counts = {s: 0 for s in ('killed', 'timeout', 'survived', 'no_tests', 'equivalent',
-                             'error')}
+    counts = {s: 0 for s in ('killed', 'timeout', 'survived', 'no_tests', 'equivalent', 'error')}
     for r in results:
         counts[r.status] += 1
     return counts
 
 
-def write_report(package: str, total: int, results: list[Result], meta: dict,
-                 out_dir: str) -> str:
+def write_report(package: str, total: int, results: list[Result], meta: dict, out_dir: str) -> str:
     """``report.json`` and ``report.md`` in ``out_dir``; returns the Markdown text."""
     counts = summarize(results)
     n = len(results)
     detected = counts['killed'] + counts['timeout']
     rate = detected / max(1, n - counts['equivalent'])
     with open(osp.join(out_dir, 'report.json'), 'w') as f:
-        json.dump({'package': package, 'total_mutants': total, 'run': n, 'counts': counts,
-                   'kill_rate': rate, **meta,
-                   'results': [{**asdict(r), 'key': r.mutant.key} for r in results]}, f,
-                  indent=1)
-    lines = [f'# Mutation report: {package}', '',
-             f'{n} of {total} mutants run ({meta.get("sampling")}); '
-             f'{detected} killed ({counts["timeout"]} of them by timeout), '
-             f'{counts["equivalent"]} equivalent, {counts["survived"]} survived, '
-             f'{counts["no_tests"]} not covered by any test, {counts["error"]} errors: '
-             f'**{detected}/{n - counts["equivalent"]} = {100 * rate:.1f}% killed** '
-             '(equivalents left out).', '',
-             f'Command: `{meta.get("command")}`', '']
+        json.dump(
+            {
+                'package': package,
+                'total_mutants': total,
+                'run': n,
+                'counts': counts,
+                'kill_rate': rate,
+                **meta,
+                'results': [{**asdict(r), 'key': r.mutant.key} for r in results],
+            },
+            f,
+            indent=1,
+        )
+    lines = [
+        f'# Mutation report: {package}',
+        '',
+        f'{n} of {total} mutants run ({meta.get("sampling")}); '
+        f'{detected} killed ({counts["timeout"]} of them by timeout), '
+        f'{counts["equivalent"]} equivalent, {counts["survived"]} survived, '
+        f'{counts["no_tests"]} not covered by any test, {counts["error"]} errors: '
+        f'**{detected}/{n - counts["equivalent"]} = {100 * rate:.1f}% killed** '
+        '(equivalents left out).',
+        '',
+        f'Command: `{meta.get("command")}`',
+        '',
+    ]
     for status in ('survived', 'no_tests', 'error', 'equivalent'):
         chosen = [r for r in results if r.status == status]
         if chosen:
             lines += [f'## {status} ({len(chosen)})', '']
-            lines += [f'- `{r.mutant.key}`' + (f': {r.reason}' if r.reason else '')
-                      for r in chosen]
+            lines += [f'- `{r.mutant.key}`' + (f': {r.reason}' if r.reason else '') for r in chosen]
             lines.append('')
     text = '\n'.join(lines)
     with open(osp.join(out_dir, 'report.md'), 'w') as f:
@@ -345,10 +383,19 @@ def write_report(package: str, total: int, results: list[Result], meta: dict,
     return text
 
 
-def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
-                equivalents_file: str, sample: int | None = None, seed: int = 0,
-                reuse_coverage: bool = True, command: str = '',
-                only: list[str] | None = None, min_timeout: float = 60.0) -> list[Result]:
+def run_package(
+    package: str,
+    test_paths: list[str],
+    root: str,
+    out_dir: str,
+    equivalents_file: str,
+    sample: int | None = None,
+    seed: int = 0,
+    reuse_coverage: bool = True,
+    command: str = '',
+    only: list[str] | None = None,
+    min_timeout: float = 60.0,
+) -> list[Result]:
     """The whole run for one package (see module doc); ``only`` restricts it to the
     mutants whose key is listed (to re-check survivors)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -360,16 +407,25 @@ def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
     else:
         cov = build_coverage_map(package, test_paths, root, cov_json)
     cov_seconds = time.time() - t0
-    print(f'coverage map: {len(cov.durations)} tests, {len(cov.failed)} failing '
-          f'({cov_seconds:.0f} s)', flush=True)
+    print(
+        f'coverage map: {len(cov.durations)} tests, {len(cov.failed)} failing '
+        f'({cov_seconds:.0f} s)',
+        flush=True,
+    )
     cov.readers = readers_of(package_files(package, root), list(cov.durations), root)
     total, mutants = select_mutants(package, root, sample, seed)
-    sampling = (f'all {total}' if len(mutants) == total else
-                f'fixed-seed sample: random.Random({seed}).sample of {len(mutants)}')
+    sampling = (
+        f'all {total}'
+        if len(mutants) == total
+        else f'fixed-seed sample: random.Random({seed}).sample of {len(mutants)}'
+    )
     previous: list[Result] = []
     if only is not None:  # rerun these, keep the previous report's other results
-        previous = [r for r in load_results(osp.join(out_dir, 'report.json'))
-                    if r.mutant.key not in set(only)]
+        previous = [
+            r
+            for r in load_results(osp.join(out_dir, 'report.json'))
+            if r.mutant.key not in set(only)
+        ]
         mutants = [m for m in mutants if m.key in set(only)]
     equivalents = read_equivalents(equivalents_file)
     results = []
@@ -379,17 +435,26 @@ def run_package(package: str, test_paths: list[str], root: str, out_dir: str,
             if result.status in ('survived', 'no_tests') and mutant.key in equivalents:
                 result.status, result.reason = 'equivalent', equivalents[mutant.key]
             results.append(result)
-            print(f'[{i + 1}/{len(mutants)}] {result.status:9s} {result.seconds:6.1f}s '
-                  f'{result.tests:3d} tests  {mutant.key}', flush=True)
+            print(
+                f'[{i + 1}/{len(mutants)}] {result.status:9s} {result.seconds:6.1f}s '
+                f'{result.tests:3d} tests  {mutant.key}',
+                flush=True,
+            )
             done = i + 1 == len(mutants)
             # written after every mutant, so a run stopped early still leaves its report
-            write_report(package, total,
-                         sorted(previous + results, key=lambda r: (r.mutant.path,
-                                                                   r.mutant.index)),
-                         {'sampling': sampling + ('' if done else
-                                                  f' (stopped after {i + 1} of them)'),
-                          'seed': seed, 'command': command, 'tests': test_paths,
-                          'coverage_seconds': round(cov_seconds, 1)}, out_dir)
+            write_report(
+                package,
+                total,
+                sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index)),
+                {
+                    'sampling': sampling + ('' if done else f' (stopped after {i + 1} of them)'),
+                    'seed': seed,
+                    'command': command,
+                    'tests': test_paths,
+                    'coverage_seconds': round(cov_seconds, 1),
+                },
+                out_dir,
+            )
     return sorted(previous + results, key=lambda r: (r.mutant.path, r.mutant.index))
 
 
@@ -397,5 +462,14 @@ def load_results(report_json: str) -> list[Result]:
     """The results of an earlier ``report.json``."""
     with open(report_json) as f:
         rows = json.load(f)['results']
-    return [Result(Mutant(**row['mutant']), row['status'], row['tests'], row['seconds'],
-                   row['reason'], row['log_tail']) for row in rows]
+    return [
+        Result(
+            Mutant(**row['mutant']),
+            row['status'],
+            row['tests'],
+            row['seconds'],
+            row['reason'],
+            row['log_tail'],
+        )
+        for row in rows
+    ]

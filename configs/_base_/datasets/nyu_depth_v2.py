@@ -6,13 +6,50 @@
 # tools/dataset_converters/nyu_depth_v2.py writes it (see docs/datasets.md).
 dataset_type = 'BaseSegDataset'
 data_root = 'data/nyu'
-metainfo = dict(classes=(
-    'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window',
-    'bookshelf', 'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain', 'dresser',
-    'pillow', 'mirror', 'floor mat', 'clothes', 'ceiling', 'books', 'refrigerator',
-    'television', 'paper', 'towel', 'shower curtain', 'box', 'whiteboard', 'person',
-    'night stand', 'toilet', 'sink', 'lamp', 'bathtub', 'bag', 'otherstructure',
-    'otherfurniture', 'otherprop'))
+metainfo = dict(
+    classes=(
+        'wall',
+        'floor',
+        'cabinet',
+        'bed',
+        'chair',
+        'sofa',
+        'table',
+        'door',
+        'window',
+        'bookshelf',
+        'picture',
+        'counter',
+        'blinds',
+        'desk',
+        'shelves',
+        'curtain',
+        'dresser',
+        'pillow',
+        'mirror',
+        'floor mat',
+        'clothes',
+        'ceiling',
+        'books',
+        'refrigerator',
+        'television',
+        'paper',
+        'towel',
+        'shower curtain',
+        'box',
+        'whiteboard',
+        'person',
+        'night stand',
+        'toilet',
+        'sink',
+        'lamp',
+        'bathtub',
+        'bag',
+        'otherstructure',
+        'otherfurniture',
+        'otherprop',
+    )
+)
 crop_size = (480, 640)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -42,7 +79,9 @@ train_dataloader = dict(
         img_suffix='.jpg',
         seg_map_suffix='.png',
         data_prefix=dict(img_path='images/train', seg_map_path='annotations/train'),
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -56,7 +95,9 @@ val_dataloader = dict(
         img_suffix='.jpg',
         seg_map_suffix='.png',
         data_prefix=dict(img_path='images/test', seg_map_path='annotations/test'),
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

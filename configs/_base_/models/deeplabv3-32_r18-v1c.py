@@ -5,4 +5,5 @@ model = dict(
     pretrained=None,
     backbone=dict(depth=18, dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2)),
     decode_head=dict(in_channels=512, channels=128),
-    auxiliary_head=dict(in_channels=256, channels=64))
+    auxiliary_head=dict(in_channels=256, channels=64),
+)

@@ -4,4 +4,5 @@ model = dict(
     pretrained=None,
     backbone=dict(depth=18),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=128),
-    decode_head=dict(in_channels=[128, 128, 128, 128], channels=64))
+    decode_head=dict(in_channels=[128, 128, 128, 128], channels=64),
+)

@@ -4,5 +4,12 @@
 _base_ = ['./fcn32_r18-v1c.py']
 model = dict(
     type='HCEncoderDecoder',
-    backbone=dict(type='HCResNet', hc_levels=2, sampling_branch='block', use_dcn=True,
-                  cluster_dim=64, tau=0.07))
+    backbone=dict(
+        type='HCResNet',
+        hc_levels=2,
+        sampling_branch='block',
+        use_dcn=True,
+        cluster_dim=64,
+        tau=0.07,
+    ),
+)

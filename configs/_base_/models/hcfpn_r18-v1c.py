@@ -5,4 +5,5 @@ model = dict(
     type='HCEncoderDecoder',
     backbone=dict(type='HCResNet', hc_levels=2),
     neck=dict(type='HCFPN'),
-    decode_head=dict(type='HCFPNHead'))
+    decode_head=dict(type='HCFPNHead'),
+)

@@ -4,4 +4,5 @@ model = dict(
     pretrained=None,
     backbone=dict(depth=18),
     decode_head=dict(in_channels=512, channels=128),
-    auxiliary_head=dict(in_channels=256, channels=64))
+    auxiliary_head=dict(in_channels=256, channels=64),
+)

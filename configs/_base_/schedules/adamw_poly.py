@@ -6,11 +6,11 @@ max_iters = 2000
 warmup_iters = 100
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.01))
+    optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.01),
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=warmup_iters, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=warmup_iters, end=max_iters,
-         by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=warmup_iters, end=max_iters, by_epoch=False),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
@@ -21,5 +21,6 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='SafeCheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+)
 randomness = dict(seed=0)

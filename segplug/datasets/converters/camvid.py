@@ -1,6 +1,7 @@
 """CamVid (SegNet tutorial layout) into the configs' layout; the command line is
 ``tools/dataset_converters/camvid.py``.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def check_pair(img: Path, label: Path) -> str | None:
     if problem:
         return problem
     if int(ids.max()) > CAMVID_UNLABELLED:
-        return (f'{label}: class id {int(ids.max())} is not a CamVid id (0..10, '
-                f'{CAMVID_UNLABELLED} = Unlabelled): is this a colour label?')
+        return (
+            f'{label}: class id {int(ids.max())} is not a CamVid id (0..10, '
+            f'{CAMVID_UNLABELLED} = Unlabelled): is this a colour label?'
+        )
     return None
 
 
@@ -35,8 +38,13 @@ def _place(src: Path, dst: Path, link: bool) -> None:
         shutil.copyfile(src, dst)
 
 
-def convert(segnet_dir: str, out_dir: str, splits: tuple[str, ...] = SPLITS,
-            img_format: str = 'jpg', link: bool = False) -> tuple[dict[str, int], list[str]]:
+def convert(
+    segnet_dir: str,
+    out_dir: str,
+    splits: tuple[str, ...] = SPLITS,
+    img_format: str = 'jpg',
+    link: bool = False,
+) -> tuple[dict[str, int], list[str]]:
     """Convert the SegNet CamVid folder; return (pairs written per split, problems).
 
     Raises:
@@ -50,9 +58,10 @@ def convert(segnet_dir: str, out_dir: str, splits: tuple[str, ...] = SPLITS,
         raise FileNotFoundError(f'SegNet CamVid folder not found: {root}')
     present = [s for s in splits if (root / s).is_dir() or (root / f'{s}annot').is_dir()]
     if not present:
-        hint = (f' (did you mean {root / "CamVid"}?)' if (root / 'CamVid').is_dir() else '')
-        raise FileNotFoundError(f'{root}: none of the folders '
-                                f'{", ".join(f"{s}/ {s}annot/" for s in splits)}{hint}')
+        hint = f' (did you mean {root / "CamVid"}?)' if (root / 'CamVid').is_dir() else ''
+        raise FileNotFoundError(
+            f'{root}: none of the folders {", ".join(f"{s}/ {s}annot/" for s in splits)}{hint}'
+        )
     done, problems = {}, []
     for split in splits:
         images, labels = root / split, root / f'{split}annot'
@@ -65,8 +74,11 @@ def convert(segnet_dir: str, out_dir: str, splits: tuple[str, ...] = SPLITS,
         if not img_files:
             problems.append(f'{images}: no .png images')
         stems = {p.stem for p in img_files}
-        problems += [f'{p}: label without an image (no {images / p.name})'
-                     for p in sorted(labels.glob('*.png')) if p.stem not in stems]
+        problems += [
+            f'{p}: label without an image (no {images / p.name})'
+            for p in sorted(labels.glob('*.png'))
+            if p.stem not in stems
+        ]
         (out / 'images' / split).mkdir(parents=True, exist_ok=True)
         (out / 'labels' / split).mkdir(parents=True, exist_ok=True)
         written = []

@@ -5,6 +5,7 @@ parameter names, so its checkpoints load); the chosen downsampling layers become
 (optional) and each gets a :class:`SoftClustering` module whose assignments travel with the
 features (:class:`HCFeatures`) for the segmentor to decode predictions through.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,18 +42,27 @@ class HCResNet(ResNetV1c):
             downsample.
     """
 
-    def __init__(self, hc_levels: int = 2, sampling_branch: str = 'block',
-                 use_dcn: bool = True, dcn_backend: str = 'auto',
-                 cluster_dim: int = 64, tau: float = 0.07, learnable_tau: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        hc_levels: int = 2,
+        sampling_branch: str = 'block',
+        use_dcn: bool = True,
+        dcn_backend: str = 'auto',
+        cluster_dim: int = 64,
+        tau: float = 0.07,
+        learnable_tau: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not 1 <= hc_levels <= 4:
             raise ValueError(f'hc_levels must be 1..4 (conv5_x down to conv2_x), got {hc_levels}')
         if sampling_branch not in BRANCHES:
             raise ValueError(f'sampling_branch must be one of {BRANCHES}, got {sampling_branch!r}')
         if tuple(self.strides) != (1, 2, 2, 2) or any(d != 1 for d in self.dilations):
-            raise ValueError('HCResNet needs strides=(1, 2, 2, 2) and dilations=(1, 1, 1, 1), '
-                             f'got strides={self.strides}, dilations={self.dilations}')
+            raise ValueError(
+                'HCResNet needs strides=(1, 2, 2, 2) and dilations=(1, 1, 1, 1), '
+                f'got strides={self.strides}, dilations={self.dilations}'
+            )
         if self.num_stages != 4:
             raise ValueError(f'HCResNet needs num_stages=4, got {self.num_stages}')
         self.hc_levels = hc_levels
@@ -65,14 +75,17 @@ class HCResNet(ResNetV1c):
             layer = getattr(self, self.res_layers[stage])
             block = layer[0]
             if stage == 0:
-                fine_c, seed_c = stem_out, (stem_out if sampling_branch == 'identity'
-                                            else self._block_out(block))
+                fine_c, seed_c = (
+                    stem_out,
+                    (stem_out if sampling_branch == 'identity' else self._block_out(block)),
+                )
             else:
                 fine_c, seed_c = self._block_in(block), self._block_out(block)
                 if use_dcn:
                     self._make_dcn(block, dcn_backend)
-            self.clusterings[str(stage)] = SoftClustering(fine_c, seed_c, cluster_dim, tau,
-                                                          learnable_tau)
+            self.clusterings[str(stage)] = SoftClustering(
+                fine_c, seed_c, cluster_dim, tau, learnable_tau
+            )
 
     @staticmethod
     def _block_in(block: nn.Module) -> int:
@@ -111,6 +124,8 @@ class HCResNet(ResNetV1c):
         """(B, 3, H, W) -> the ResNet's features, with ``assignments`` coarse to fine."""
         with capture(self._taps()) as maps:
             outs = super().forward(x)
-        assignments = [self.clusterings[str(s)](maps[f'fine{s}'], maps[f'seed{s}'])
-                       for s in reversed(self.hc_stages)]
+        assignments = [
+            self.clusterings[str(s)](maps[f'fine{s}'], maps[f'seed{s}'])
+            for s in reversed(self.hc_stages)
+        ]
         return HCFeatures(outs, assignments)

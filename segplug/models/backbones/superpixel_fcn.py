@@ -1,6 +1,7 @@
 """The superpixel FCN of Yang et al. (CVPR 2020): an encoder-decoder predicting, for every
 pixel, its association with the 9 grid cells around it (``segplug.ops.superpixel_fcn``).
 """
+
 from __future__ import annotations
 
 import torch
@@ -15,13 +16,17 @@ from ...ops.superpixel_fcn import association
 
 def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     # the reference's block: 3x3 conv, BN, LeakyReLU(0.1)
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False),
-                         nn.BatchNorm2d(c_out), nn.LeakyReLU(0.1, inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.LeakyReLU(0.1, inplace=True),
+    )
 
 
 def _deconv(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=True),
-                         nn.LeakyReLU(0.1, inplace=True))
+    return nn.Sequential(
+        nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=True), nn.LeakyReLU(0.1, inplace=True)
+    )
 
 
 @MODELS.register_module()
@@ -41,16 +46,22 @@ class SuperpixelFCN(BaseModule):
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint=PATH, prefix='superpixel_net.')``.
     """
 
-    def __init__(self, in_channels: int = 3, base_channels: int = 16, cell_size: int = 16,
-                 init_cfg: dict | None = None) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        base_channels: int = 16,
+        cell_size: int = 16,
+        init_cfg: dict | None = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if int(cell_size) < 1:
             raise ValueError(f'cell_size={cell_size}: must be a positive number of pixels')
         self._cell_size = int(cell_size)
-        c = [base_channels * 2 ** i for i in range(5)]
-        self.enc = nn.ModuleList([nn.Sequential(_conv(in_channels, c[0]), _conv(c[0], c[0]))]
-                                 + [nn.Sequential(_conv(c[i - 1], c[i], 2), _conv(c[i], c[i]))
-                                    for i in range(1, 5)])
+        c = [base_channels * 2**i for i in range(5)]
+        self.enc = nn.ModuleList(
+            [nn.Sequential(_conv(in_channels, c[0]), _conv(c[0], c[0]))]
+            + [nn.Sequential(_conv(c[i - 1], c[i], 2), _conv(c[i], c[i])) for i in range(1, 5)]
+        )
         self.up = nn.ModuleList(_deconv(c[i + 1], c[i]) for i in range(4))
         self.fuse = nn.ModuleList(_conv(2 * c[i], c[i]) for i in range(4))
         self.pred = nn.Conv2d(c[0], 9, 3, 1, 1)

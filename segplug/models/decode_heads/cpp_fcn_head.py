@@ -2,6 +2,7 @@
 ``UOILoss(native_resolution=True)``) receive its own (B, C, h, w) output instead of the copy
 upsampled to label size; the auxiliary head of the CPP configs (SeeThroughNet supplement A.1).
 """
+
 from __future__ import annotations
 
 from mmseg.models.decode_heads import FCNHead

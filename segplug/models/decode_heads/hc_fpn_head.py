@@ -1,4 +1,5 @@
 """FPNHead whose per-level upsampling goes through the HC clusters where it can."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,6 +31,7 @@ class HCFPNHead(FPNHead):
                     y = decoded if decoded is not y else module(y)
                 else:
                     y = module(y)
-            output = output + resize(y, size=output.shape[2:], mode='bilinear',
-                                     align_corners=self.align_corners)
+            output = output + resize(
+                y, size=output.shape[2:], mode='bilinear', align_corners=self.align_corners
+            )
         return self.cls_seg(output)

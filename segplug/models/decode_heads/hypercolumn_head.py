@@ -8,6 +8,7 @@ semantic features, which are trained with the sampled metric loss of Eq. 1.
 The head of ``SemanticFeatureEncoderDecoder``; it keeps the architecture's name in the paper
 (hypercolumn), the segmentor and loss carry the method's (``SemanticFeature...``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,36 +56,60 @@ class HypercolumnHead(BaseDecodeHead):
             dataset provides one; otherwise instances are connected components.
     """
 
-    def __init__(self, in_channels: Sequence[int] = (3, 64, 128, 256, 512),
-                 widths: Sequence[int] = (4, 124, 128, 256, 512), channels: int = 512,
-                 feat_dim: int = 128, in_index: Sequence[int] = (0, 1, 3, 4, 5),
-                 dropout_ratio: float = 0.5, fuse_upsample: bool = True,
-                 loss_decode: dict | None = None,
-                 instance_key: str = 'gt_instance_map',
-                 init_cfg: dict | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        in_channels: Sequence[int] = (3, 64, 128, 256, 512),
+        widths: Sequence[int] = (4, 124, 128, 256, 512),
+        channels: int = 512,
+        feat_dim: int = 128,
+        in_index: Sequence[int] = (0, 1, 3, 4, 5),
+        dropout_ratio: float = 0.5,
+        fuse_upsample: bool = True,
+        loss_decode: dict | None = None,
+        instance_key: str = 'gt_instance_map',
+        init_cfg: dict | None = None,
+        **kwargs,
+    ) -> None:
         in_channels, widths, in_index = list(in_channels), list(widths), list(in_index)
         if len(widths) != len(in_index) or len(in_channels) != len(in_index):
-            raise ValueError(f'widths ({widths}), in_channels ({in_channels}) and in_index '
-                             f'({in_index}) must have one entry per branch')
+            raise ValueError(
+                f'widths ({widths}), in_channels ({in_channels}) and in_index '
+                f'({in_index}) must have one entry per branch'
+            )
         if any(not isinstance(w, int) or w < 1 for w in widths):
             raise ValueError(f'widths must be positive integers, got {widths}')
         if not isinstance(feat_dim, int) or feat_dim < 1:
             raise ValueError(f'feat_dim must be a positive integer, got {feat_dim!r}')
         super().__init__(
-            in_channels, channels, num_classes=feat_dim, out_channels=feat_dim,
-            in_index=in_index, input_transform='multiple_select',
+            in_channels,
+            channels,
+            num_classes=feat_dim,
+            out_channels=feat_dim,
+            in_index=in_index,
+            input_transform='multiple_select',
             dropout_ratio=dropout_ratio,
             loss_decode=loss_decode or dict(type='SemanticFeatureLoss'),
             init_cfg=init_cfg or dict(type='Xavier', layer='Conv2d', distribution='uniform'),
-            **kwargs)
+            **kwargs,
+        )
         self.widths, self.feat_dim = widths, feat_dim
         self.fuse_upsample, self.instance_key = fuse_upsample, instance_key
         self.compress = nn.ModuleList(
-            ConvModule(c, w, 3, padding=1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
-                       act_cfg=self.act_cfg) for c, w in zip(in_channels, widths))
+            ConvModule(
+                c,
+                w,
+                3,
+                padding=1,
+                conv_cfg=self.conv_cfg,
+                norm_cfg=self.norm_cfg,
+                act_cfg=self.act_cfg,
+            )
+            for c, w in zip(in_channels, widths)
+        )
         # the 1x1 conv over the concatenation, stored as its per-branch column blocks
         self.reduce = nn.ModuleList(
-            nn.Conv2d(w, channels, 1, bias=(i == 0)) for i, w in enumerate(widths))
+            nn.Conv2d(w, channels, 1, bias=(i == 0)) for i, w in enumerate(widths)
+        )
         self.act = nn.ReLU(inplace=True)
 
     def _upsample(self, x: Tensor, size: torch.Size) -> Tensor:
@@ -101,8 +126,11 @@ class HypercolumnHead(BaseDecodeHead):
             x = compress(x)
             if self.dropout is not None:
                 x = self.dropout(x)
-            x = (self._upsample(reduce(x), size) if self.fuse_upsample
-                 else reduce(self._upsample(x, size)))
+            x = (
+                self._upsample(reduce(x), size)
+                if self.fuse_upsample
+                else reduce(self._upsample(x, size))
+            )
             fused = x if fused is None else fused + x
         return self.cls_seg(self.act(fused))
 
@@ -110,14 +138,19 @@ class HypercolumnHead(BaseDecodeHead):
         """Eq. 1 on the features (``seg_logits`` here are the (B, d, H, W) features)."""
         labels = torch.stack([s.gt_sem_seg.data[0] for s in batch_data_samples])
         if labels.shape[-2:] != seg_logits.shape[-2:]:
-            raise ValueError(f'labels {tuple(labels.shape[-2:])} and features '
-                             f'{tuple(seg_logits.shape[-2:])} differ in size: the head '
-                             f'outputs at the input (padded) size')
-        instances = [s.get(self.instance_key).data[0] if self.instance_key in s else None
-                     for s in batch_data_samples]
+            raise ValueError(
+                f'labels {tuple(labels.shape[-2:])} and features '
+                f'{tuple(seg_logits.shape[-2:])} differ in size: the head '
+                f'outputs at the input (padded) size'
+            )
+        instances = [
+            s.get(self.instance_key).data[0] if self.instance_key in s else None
+            for s in batch_data_samples
+        ]
         losses = {}
-        loss_modules = (self.loss_decode if isinstance(self.loss_decode, nn.ModuleList)
-                        else [self.loss_decode])
+        loss_modules = (
+            self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        )
         for loss in loss_modules:
             losses[loss.loss_name] = loss(seg_logits, labels.long(), instances)
         return losses

@@ -4,6 +4,7 @@
 output, passes them through transparent layers and keeps the logit channels: at step 0 the
 joined model predicts exactly the pretrained semantic logits.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -32,16 +33,23 @@ class TIFusionHead(nn.Module):
         act_cfg, see_through, seed, precision: as ``TransparentLayers``.
     """
 
-    def __init__(self, num_classes: int, superpixel_channels: int = 9,
-                 hidden: Sequence[int | None] = (None, None),
-                 act_cfg: dict | None = dict(type='ReLU'), see_through: bool = False,
-                 seed: int | None = None, precision: str = 'float32') -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        superpixel_channels: int = 9,
+        hidden: Sequence[int | None] = (None, None),
+        act_cfg: dict | None = dict(type='ReLU'),
+        see_through: bool = False,
+        seed: int | None = None,
+        precision: str = 'float32',
+    ) -> None:
         super().__init__()
         m0 = num_classes + superpixel_channels
         hidden = [m0 if h is None else int(h) for h in hidden]
         self.num_classes = num_classes
-        self.ti = TransparentLayers([m0, *hidden, m0], act_cfg, see_through, conv=True,
-                                    seed=seed, precision=precision)
+        self.ti = TransparentLayers(
+            [m0, *hidden, m0], act_cfg, see_through, conv=True, seed=seed, precision=precision
+        )
 
     def init_weights(self) -> None:
         self.ti.reset_parameters()
@@ -49,6 +57,8 @@ class TIFusionHead(nn.Module):
     def forward(self, logits: Tensor, superpixel: Tensor) -> Tensor:
         """(B, N_l, H, W) logits and (B, N_sp, H, W) superpixel output -> (B, N_l, H, W)."""
         if logits.shape[-2:] != superpixel.shape[-2:]:
-            raise ValueError(f'logits {tuple(logits.shape)} and superpixel output '
-                             f'{tuple(superpixel.shape)} must have one spatial size')
-        return self.ti(torch.cat([logits, superpixel], 1))[:, :self.num_classes]
+            raise ValueError(
+                f'logits {tuple(logits.shape)} and superpixel output '
+                f'{tuple(superpixel.shape)} must have one spatial size'
+            )
+        return self.ti(torch.cat([logits, superpixel], 1))[:, : self.num_classes]

@@ -1,4 +1,5 @@
 """FPNHead whose scale heads upsample with a configurable upsampler."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,11 +29,14 @@ class UpsamplerFPNHead(FPNHead):
         super().__init__(**kwargs)
         strides = list(self.feature_strides)
         if any(b != 2 * a for a, b in zip(strides, strides[1:])):
-            raise ValueError(f'UpsamplerFPNHead: feature_strides must double level to level '
-                             f'(x2 upsamplers), got {strides}')
+            raise ValueError(
+                f'UpsamplerFPNHead: feature_strides must double level to level '
+                f'(x2 upsamplers), got {strides}'
+            )
         # positions of the x2 steps in each scale head (conv, up, conv, up, ...)
-        self.upsample_steps = [[k for k, m in enumerate(head) if isinstance(m, Upsample)]
-                               for head in self.scale_heads]
+        self.upsample_steps = [
+            [k for k, m in enumerate(head) if isinstance(m, Upsample)] for head in self.scale_heads
+        ]
         for head, steps in zip(self.scale_heads, self.upsample_steps):
             for k in steps:
                 head[k] = build_upsampler(upsampler, self.channels)

@@ -1,9 +1,16 @@
 """Losses: CPP-KL (class probability preserving pooling + KL), UOI / soft IOU, and the pixel
 metric loss of Semantic Soft Segmentation."""
+
 from .cpp_kl_loss import CPPKLLoss
 from .native_resolution import NativeResolutionLossMixin, native_resolution_head
 from .semantic_feature_loss import SemanticFeatureLoss
 from .uoi_loss import SoftIoULoss, UOILoss
 
-__all__ = ['CPPKLLoss', 'NativeResolutionLossMixin', 'native_resolution_head',
-           'SemanticFeatureLoss', 'SoftIoULoss', 'UOILoss']
+__all__ = [
+    'CPPKLLoss',
+    'NativeResolutionLossMixin',
+    'native_resolution_head',
+    'SemanticFeatureLoss',
+    'SoftIoULoss',
+    'UOILoss',
+]

@@ -1,4 +1,5 @@
 """CPP-KL: KL divergence between CPP-pooled ground truth and a head's own-resolution output."""
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,13 @@ class CPPKLLoss(nn.Module):
 
     native_resolution = True
 
-    def __init__(self, loss_weight: float = 0.6, loss_name: str = 'loss_cpp_kl',
-                 scale: int | None = None, max_ignore_ratio: float = 0.5) -> None:
+    def __init__(
+        self,
+        loss_weight: float = 0.6,
+        loss_name: str = 'loss_cpp_kl',
+        scale: int | None = None,
+        max_ignore_ratio: float = 0.5,
+    ) -> None:
         super().__init__()
         if scale is not None and (not isinstance(scale, int) or scale < 1):
             raise ValueError(f'scale must be None or an integer >= 1, got {scale!r}')
@@ -53,28 +59,48 @@ class CPPKLLoss(nn.Module):
         self._warned = False
 
     @float32_compute  # KL sums over every cell of the batch: float32 under autocast
-    def forward(self, cls_score: Tensor, label: Tensor, weight: Tensor | None = None,
-                ignore_index: int = 255, **kwargs) -> Tensor:
+    def forward(
+        self,
+        cls_score: Tensor,
+        label: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int = 255,
+        **kwargs,
+    ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W) class ids. Returns a scalar."""
         if weight is not None:
-            raise ValueError('CPPKLLoss takes no per-pixel weight (a pixel sampler): its '
-                             'targets are per cell; remove the head\'s sampler')
+            raise ValueError(
+                'CPPKLLoss takes no per-pixel weight (a pixel sampler): its '
+                "targets are per cell; remove the head's sampler"
+            )
         if cls_score.dim() != 4 or label.dim() != 3 or cls_score.shape[0] != label.shape[0]:
-            raise ValueError(f'expected cls_score (B, C, h, w) and label (B, H, W), got '
-                             f'{tuple(cls_score.shape)} and {tuple(label.shape)}')
+            raise ValueError(
+                f'expected cls_score (B, C, h, w) and label (B, H, W), got '
+                f'{tuple(cls_score.shape)} and {tuple(label.shape)}'
+            )
         size, label_size = tuple(cls_score.shape[2:]), tuple(label.shape[1:])
         scale = self.scale or infer_cpp_scale(label_size, size)
         if scale == 1 and not self._warned:
-            print_log('CPPKLLoss got logits at label resolution: CPP pooling is a no-op and '
-                      'the loss is cross-entropy. Put it in CPPFCNHead (or a head made by '
-                      'native_resolution_head) to see the head\'s own output.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'CPPKLLoss got logits at label resolution: CPP pooling is a no-op and '
+                'the loss is cross-entropy. Put it in CPPFCNHead (or a head made by '
+                "native_resolution_head) to see the head's own output.",
+                logger='current',
+                level=logging.WARNING,
+            )
             self._warned = True
-        pooled = cpp_pool(label, cls_score.shape[1], scale, ignore_index=ignore_index,
-                          max_ignore_ratio=self.max_ignore_ratio)
+        pooled = cpp_pool(
+            label,
+            cls_score.shape[1],
+            scale,
+            ignore_index=ignore_index,
+            max_ignore_ratio=self.max_ignore_ratio,
+        )
         if pooled.probs.shape != cls_score.shape:
-            raise ValueError(f'CPP pooling of labels {label_size} by {scale} gives '
-                             f'{tuple(pooled.probs.shape[2:])}, not the prediction\'s {size}')
+            raise ValueError(
+                f'CPP pooling of labels {label_size} by {scale} gives '
+                f"{tuple(pooled.probs.shape[2:])}, not the prediction's {size}"
+            )
         kl = soft_kl_divergence(cls_score.float(), pooled.probs)
         valid = pooled.valid
         # Mean over valid cells; an all-ignore batch gives 0 but stays in the graph.

@@ -10,6 +10,7 @@ MMSegmentation. ``native_resolution_head`` makes such a head from any head class
 ``CPPFCNHead`` (``models/decode_heads/cpp_fcn_head.py``) is MMSegmentation's ``FCNHead`` with
 it, the auxiliary head of FCN, PSPNet, DeepLabV3(+), UPerNet, ... in MMSegmentation's configs.
 """
+
 from __future__ import annotations
 
 from mmseg.models.losses import accuracy
@@ -25,20 +26,27 @@ class NativeResolutionLossMixin:
         """Losses of ``loss_decode``, each at its resolution; ``acc_seg`` at label size."""
         seg_label = self._stack_batch_gt(batch_data_samples)
         native_logits = seg_logits
-        seg_logits = resize(input=seg_logits, size=seg_label.shape[2:], mode='bilinear',
-                            align_corners=self.align_corners)
-        seg_weight = (self.sampler.sample(seg_logits, seg_label)
-                      if self.sampler is not None else None)
+        seg_logits = resize(
+            input=seg_logits,
+            size=seg_label.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners,
+        )
+        seg_weight = (
+            self.sampler.sample(seg_logits, seg_label) if self.sampler is not None else None
+        )
         seg_label = seg_label.squeeze(1)
-        losses_decode = (self.loss_decode if isinstance(self.loss_decode, nn.ModuleList)
-                         else [self.loss_decode])
+        losses_decode = (
+            self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        )
         loss = dict()
         for loss_decode in losses_decode:
             if getattr(loss_decode, 'native_resolution', False):
                 value = loss_decode(native_logits, seg_label, ignore_index=self.ignore_index)
             else:
-                value = loss_decode(seg_logits, seg_label, weight=seg_weight,
-                                    ignore_index=self.ignore_index)
+                value = loss_decode(
+                    seg_logits, seg_label, weight=seg_weight, ignore_index=self.ignore_index
+                )
             name = loss_decode.loss_name
             loss[name] = loss[name] + value if name in loss else value
         loss['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=self.ignore_index)
@@ -49,8 +57,12 @@ def native_resolution_head(head_cls: type, name: str | None = None) -> type:
     """A subclass of ``head_cls`` with :class:`NativeResolutionLossMixin`, registered in
     ``mmseg.registry.MODELS`` as ``name`` (default ``'Native' + head_cls.__name__``)."""
     name = name or f'Native{head_cls.__name__}'
-    cls = type(name, (NativeResolutionLossMixin, head_cls),
-               dict(__doc__=f'{head_cls.__name__} whose native-resolution losses '
-                            '(CPPKLLoss, ...) receive its own output.'))
+    cls = type(
+        name,
+        (NativeResolutionLossMixin, head_cls),
+        dict(
+            __doc__=f'{head_cls.__name__} whose native-resolution losses '
+            '(CPPKLLoss, ...) receive its own output.'
+        ),
+    )
     return MODELS.register_module(name=name, module=cls)
-

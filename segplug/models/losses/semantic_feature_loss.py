@@ -4,6 +4,7 @@ Eq. 1), as a module that ``HypercolumnHead`` (or any head) holds in ``loss_decod
 Registered as ``SemanticFeatureLoss`` and, for configs written before the rename, as
 ``PixelMetricLoss`` (see ``segmentors/semantic_feature_segmentor.py`` for the names).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,13 +36,24 @@ class SemanticFeatureLoss(nn.Module):
         loss_name: key in the loss dict (MMSegmentation sums keys starting with ``loss``).
     """
 
-    def __init__(self, num_instances: int = 3, num_pixels: int = 1000, repeats: int = 10,
-                 reduction: str = 'pixels', ignore_index: int = 255, connectivity: int = 2,
-                 seed: int = 0, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_metric') -> None:
+    def __init__(
+        self,
+        num_instances: int = 3,
+        num_pixels: int = 1000,
+        repeats: int = 10,
+        reduction: str = 'pixels',
+        ignore_index: int = 255,
+        connectivity: int = 2,
+        seed: int = 0,
+        loss_weight: float = 1.0,
+        loss_name: str = 'loss_metric',
+    ) -> None:
         super().__init__()
-        for name, value in (('num_instances', num_instances), ('num_pixels', num_pixels),
-                            ('repeats', repeats)):
+        for name, value in (
+            ('num_instances', num_instances),
+            ('num_pixels', num_pixels),
+            ('repeats', repeats),
+        ):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be an integer >= 1, got {value!r}')
         if reduction not in REDUCTIONS:
@@ -59,8 +71,9 @@ class SemanticFeatureLoss(nn.Module):
         return self._loss_name
 
     @float32_compute  # sums over 10 x 3000^2 pairs: float32 under autocast
-    def forward(self, feats: Tensor, labels: Tensor,
-                instances: Sequence[Tensor | None] | None = None) -> Tensor:
+    def forward(
+        self, feats: Tensor, labels: Tensor, instances: Sequence[Tensor | None] | None = None
+    ) -> Tensor:
         """Mean over the images of the batch of their R-sampling Eq. 1 losses.
 
         Args:
@@ -73,8 +86,10 @@ class SemanticFeatureLoss(nn.Module):
             (connected to ``feats`` so every parameter still receives a gradient).
         """
         if feats.dim() != 4 or labels.shape != (feats.shape[0], *feats.shape[2:]):
-            raise ValueError(f'feats must be (B, d, H, W) and labels (B, H, W); got '
-                             f'{tuple(feats.shape)} and {tuple(labels.shape)}')
+            raise ValueError(
+                f'feats must be (B, d, H, W) and labels (B, H, W); got '
+                f'{tuple(feats.shape)} and {tuple(labels.shape)}'
+            )
         if self.generator is None:  # created lazily: after the process knows its rank
             self.generator = torch.Generator().manual_seed(self.seed + get_rank())
         instances = instances if instances is not None else [None] * feats.shape[0]
@@ -86,9 +101,19 @@ class SemanticFeatureLoss(nn.Module):
                 inst = torch.from_numpy(  # scipy's labelling: back to the labels' device
                     connected_instances(lab, self.ignore_index, self.connectivity)
                 ).to(lab.device)
-            losses.append(sampled_metric_loss(
-                f, lab, inst, self.num_instances, self.num_pixels, self.repeats,
-                self.ignore_index, self.reduction, self.generator))
+            losses.append(
+                sampled_metric_loss(
+                    f,
+                    lab,
+                    inst,
+                    self.num_instances,
+                    self.num_pixels,
+                    self.repeats,
+                    self.ignore_index,
+                    self.reduction,
+                    self.generator,
+                )
+            )
         if not losses:
             return feats.sum() * 0.0
         return self.loss_weight * torch.stack(losses).mean()

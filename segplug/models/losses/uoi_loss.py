@@ -1,4 +1,5 @@
 """Union-over-Intersection and soft IOU losses (UOI paper, Eq. 6-8, 21-29, 47, 60)."""
+
 from __future__ import annotations
 
 from mmseg.registry import MODELS
@@ -18,8 +19,14 @@ class _ExpectedIULoss(nn.Module):
     coarse net) it is the CPP-pooled soft ground truth, cells that are mostly ignore left out.
     """
 
-    def __init__(self, loss_weight: float, loss_name: str, smooth: float, classes: str,
-                 native_resolution: bool) -> None:
+    def __init__(
+        self,
+        loss_weight: float,
+        loss_name: str,
+        smooth: float,
+        classes: str,
+        native_resolution: bool,
+    ) -> None:
         super().__init__()
         if smooth < 0:
             raise ValueError(f'smooth must be >= 0, got {smooth}')
@@ -32,14 +39,19 @@ class _ExpectedIULoss(nn.Module):
         self.native_resolution = native_resolution
 
     @float32_compute  # E[I], E[U] sum over the batch's pixels, U / I divides: float32
-    def expected_iu(self, cls_score: Tensor, label: Tensor, weight: Tensor | None,
-                    ignore_index: int):
+    def expected_iu(
+        self, cls_score: Tensor, label: Tensor, weight: Tensor | None, ignore_index: int
+    ):
         if weight is not None:
-            raise ValueError(f'{type(self).__name__} is a corpus-level loss and takes no '
-                             'per-pixel weight (a pixel sampler); remove the head\'s sampler')
+            raise ValueError(
+                f'{type(self).__name__} is a corpus-level loss and takes no '
+                "per-pixel weight (a pixel sampler); remove the head's sampler"
+            )
         if cls_score.dim() != 4 or label.dim() != 3 or cls_score.shape[0] != label.shape[0]:
-            raise ValueError(f'expected cls_score (B, C, h, w) and label (B, H, W), got '
-                             f'{tuple(cls_score.shape)} and {tuple(label.shape)}')
+            raise ValueError(
+                f'expected cls_score (B, C, h, w) and label (B, H, W), got '
+                f'{tuple(cls_score.shape)} and {tuple(label.shape)}'
+            )
         probs = cls_score.float().softmax(dim=1)
         if cls_score.shape[2:] == label.shape[1:]:
             return expected_intersection_union(probs, label, ignore_index=ignore_index)
@@ -68,13 +80,24 @@ class UOILoss(_ExpectedIULoss):
             ground truth) instead of the upsampled one.
     """
 
-    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_uoi',
-                 smooth: float = 1.0, classes: str = 'present',
-                 native_resolution: bool = False) -> None:
+    def __init__(
+        self,
+        loss_weight: float = 1.0,
+        loss_name: str = 'loss_uoi',
+        smooth: float = 1.0,
+        classes: str = 'present',
+        native_resolution: bool = False,
+    ) -> None:
         super().__init__(loss_weight, loss_name, smooth, classes, native_resolution)
 
-    def forward(self, cls_score: Tensor, label: Tensor, weight: Tensor | None = None,
-                ignore_index: int = 255, **kwargs) -> Tensor:
+    def forward(
+        self,
+        cls_score: Tensor,
+        label: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int = 255,
+        **kwargs,
+    ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W). Returns a scalar >= 1."""
         eiu = self.expected_iu(cls_score, label, weight, ignore_index)
         return self.loss_weight * uoi_from_iu(eiu, self.smooth, self.classes)
@@ -85,13 +108,24 @@ class SoftIoULoss(_ExpectedIULoss):
     """IOU loss, 1 - mean over classes of E[I_k] / E[U_k] (Eq. 47 as a loss), for comparison
     with UOI (same arguments, same class rule)."""
 
-    def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_iou',
-                 smooth: float = 1.0, classes: str = 'present',
-                 native_resolution: bool = False) -> None:
+    def __init__(
+        self,
+        loss_weight: float = 1.0,
+        loss_name: str = 'loss_iou',
+        smooth: float = 1.0,
+        classes: str = 'present',
+        native_resolution: bool = False,
+    ) -> None:
         super().__init__(loss_weight, loss_name, smooth, classes, native_resolution)
 
-    def forward(self, cls_score: Tensor, label: Tensor, weight: Tensor | None = None,
-                ignore_index: int = 255, **kwargs) -> Tensor:
+    def forward(
+        self,
+        cls_score: Tensor,
+        label: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int = 255,
+        **kwargs,
+    ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W). Returns a scalar in [0, 1]."""
         eiu = self.expected_iu(cls_score, label, weight, ignore_index)
         return self.loss_weight * (1 - iou_from_iu(eiu, self.smooth, self.classes))

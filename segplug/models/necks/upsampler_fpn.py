@@ -1,4 +1,5 @@
 """FPN whose top-down upsampling is a configurable upsampler."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,23 +26,26 @@ class UpsamplerFPN(FPN):
         *args, **kwargs: ``FPN``'s (``upsample_cfg`` is replaced by ``upsampler``).
     """
 
-    def __init__(self, *args: Any, upsampler: dict = dict(type='BilinearUpsampler'),
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, upsampler: dict = dict(type='BilinearUpsampler'), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         n = self.backbone_end_level - self.start_level
         if self.num_outs != n:
-            raise ValueError(f'UpsamplerFPN supports num_outs = number of used inputs ({n}), '
-                             f'got {self.num_outs}')
+            raise ValueError(
+                f'UpsamplerFPN supports num_outs = number of used inputs ({n}), got {self.num_outs}'
+            )
         self.upsamplers = nn.ModuleList(
-            build_upsampler(upsampler, self.out_channels) for _ in range(n - 1))
+            build_upsampler(upsampler, self.out_channels) for _ in range(n - 1)
+        )
 
     def forward(self, inputs: Any) -> tuple:
         assignments = inputs.assignments if isinstance(inputs, HCFeatures) else None
-        laterals = [conv(inputs[i + self.start_level])
-                    for i, conv in enumerate(self.lateral_convs)]
+        laterals = [conv(inputs[i + self.start_level]) for i, conv in enumerate(self.lateral_convs)]
         # FPN's top-down path with its resize replaced (FPN.forward has no hook for it)
         for i in range(len(laterals) - 1, 0, -1):
             laterals[i - 1] = laterals[i - 1] + self.upsamplers[i - 1](
-                laterals[i], laterals[i - 1].shape[2:], assignments)
+                laterals[i], laterals[i - 1].shape[2:], assignments
+            )
         outs = [conv(lat) for conv, lat in zip(self.fpn_convs, laterals)]
         return HCFeatures(outs, assignments) if assignments is not None else tuple(outs)

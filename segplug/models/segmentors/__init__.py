@@ -3,5 +3,10 @@ from .joint_superpixel_segmentor import JointSuperpixelSegmentor, SuperpixelNetS
 from .semantic_feature_segmentor import SemanticFeatureEncoderDecoder
 from .upsampler_encoder_decoder import UpsamplerEncoderDecoder
 
-__all__ = ['HCEncoderDecoder', 'SemanticFeatureEncoderDecoder', 'UpsamplerEncoderDecoder',
-           'JointSuperpixelSegmentor', 'SuperpixelNetSegmentor']
+__all__ = [
+    'HCEncoderDecoder',
+    'SemanticFeatureEncoderDecoder',
+    'UpsamplerEncoderDecoder',
+    'JointSuperpixelSegmentor',
+    'SuperpixelNetSegmentor',
+]

@@ -1,4 +1,5 @@
 """EncoderDecoder whose heads' coarse predictions are decoded through the HC clusters."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,11 @@ class HCEncoderDecoder(EncoderDecoder):
     def extract_feat(self, inputs: Tensor) -> HCFeatures:
         """Backbone (and neck) features, which must carry the cluster assignments."""
         x = super().extract_feat(inputs)
-        producer = (f'the neck ({type(self.neck).__name__})' if self.with_neck
-                    else f'the backbone ({type(self.backbone).__name__})')
+        producer = (
+            f'the neck ({type(self.neck).__name__})'
+            if self.with_neck
+            else f'the backbone ({type(self.backbone).__name__})'
+        )
         require_assignments(x, type(self).__name__, producer)
         return x
 
@@ -55,8 +59,11 @@ class HCEncoderDecoder(EncoderDecoder):
 
     def _auxiliary_head_forward_train(self, inputs: Any, data_samples: SampleList) -> dict:
         losses = dict()
-        heads = (self.auxiliary_head if isinstance(self.auxiliary_head, nn.ModuleList)
-                 else [self.auxiliary_head])
+        heads = (
+            self.auxiliary_head
+            if isinstance(self.auxiliary_head, nn.ModuleList)
+            else [self.auxiliary_head]
+        )
         for idx, head in enumerate(heads):
             loss = head.loss_by_feat(self._decoded_forward(head, inputs), data_samples)
             prefix = f'aux_{idx}' if isinstance(self.auxiliary_head, nn.ModuleList) else 'aux'

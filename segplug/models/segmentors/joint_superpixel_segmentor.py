@@ -3,6 +3,7 @@ a semantic segmentation network and the superpixel FCN joined by a TI fusion hea
 logit consistency over the predicted superpixels; and the superpixel FCN alone, for its
 pretraining on BSDS500.
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,9 @@ def _gt_labels(data_samples: SampleList) -> Tensor:
     return torch.stack([s.gt_sem_seg.data[0] for s in data_samples]).long()
 
 
-def _superpixel_losses(assoc: Tensor, labels: Tensor, num_classes: int, cell_size: int,
-                       cfg: dict, ignore_index: int) -> dict:
+def _superpixel_losses(
+    assoc: Tensor, labels: Tensor, num_classes: int, cell_size: int, cfg: dict, ignore_index: int
+) -> dict:
     """Eq. 1 with one-hot semantic labels as the property (``cfg``: weight, m)."""
     props = one_hot_labels(labels, num_classes, ignore_index).to(assoc.dtype)
     rec, pos = superpixel_loss(assoc, props, cell_size, m=cfg.get('m', 0.003), distance='ce')
@@ -101,9 +103,15 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         **kwargs: ``EncoderDecoder``'s.
     """
 
-    def __init__(self, superpixel_net: dict, fusion: dict | None = None,
-                 consistency: bool = True, exclude_ignored: bool = False,
-                 superpixel_loss: dict | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        superpixel_net: dict,
+        fusion: dict | None = None,
+        consistency: bool = True,
+        exclude_ignored: bool = False,
+        superpixel_loss: dict | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.superpixel_net = MODELS.build(superpixel_net)
         self.fusion = None
@@ -116,11 +124,16 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         self.exclude_ignored = exclude_ignored
         self.superpixel_loss_cfg = superpixel_loss
 
-    def joint_logits(self, inputs: Tensor, feats: list[Tensor],
-                     valid: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def joint_logits(
+        self, inputs: Tensor, feats: list[Tensor], valid: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Fused, consistent logits (B, N_l, H, W) and the association map (B, 9, H, W)."""
-        logits = resize(self.decode_head.forward(feats), size=inputs.shape[2:],
-                        mode='bilinear', align_corners=self.align_corners)
+        logits = resize(
+            self.decode_head.forward(feats),
+            size=inputs.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners,
+        )
         assoc = self.superpixel_net(inputs)
         if self.fusion is not None:
             logits = self.fusion(logits, assoc)
@@ -133,8 +146,9 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         return logits, assoc
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
-        logits, _ = self.joint_logits(inputs, self.extract_feat(inputs),
-                                      _inside_image(inputs, batch_img_metas))
+        logits, _ = self.joint_logits(
+            inputs, self.extract_feat(inputs), _inside_image(inputs, batch_img_metas)
+        )
         return self.decode_head.predict_by_feat(logits, batch_img_metas)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
@@ -150,9 +164,19 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(feats, data_samples))
         if self.superpixel_loss_cfg is not None:
-            losses.update(add_prefix(_superpixel_losses(
-                assoc, labels, self.num_classes, self.cell_size, self.superpixel_loss_cfg,
-                ignore), 'superpixel'))
+            losses.update(
+                add_prefix(
+                    _superpixel_losses(
+                        assoc,
+                        labels,
+                        self.num_classes,
+                        self.cell_size,
+                        self.superpixel_loss_cfg,
+                        ignore,
+                    ),
+                    'superpixel',
+                )
+            )
         return losses
 
     def predict(self, inputs: Tensor, data_samples: SampleList | None = None) -> SampleList:
@@ -180,9 +204,16 @@ class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
             BSDS500 training).
     """
 
-    def __init__(self, superpixel_net: dict, num_labels: int = 50, m: float = 0.003,
-                 ignore_index: int = 255, colour_weight: float = 0.0,
-                 data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
+    def __init__(
+        self,
+        superpixel_net: dict,
+        num_labels: int = 50,
+        m: float = 0.003,
+        ignore_index: int = 255,
+        colour_weight: float = 0.0,
+        data_preprocessor: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.superpixel_net = MODELS.build(superpixel_net)
         self.num_labels, self.m, self.ignore_index = num_labels, m, ignore_index
@@ -209,11 +240,19 @@ class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         assoc = self.superpixel_net(inputs)
-        losses = _superpixel_losses(assoc, _gt_labels(data_samples), self.num_labels,
-                                    self.cell_size, dict(m=self.m), self.ignore_index)
+        losses = _superpixel_losses(
+            assoc,
+            _gt_labels(data_samples),
+            self.num_labels,
+            self.cell_size,
+            dict(m=self.m),
+            self.ignore_index,
+        )
         if self.colour_weight > 0:
-            losses['loss_colour'] = self.colour_weight * superpixel_loss(
-                assoc, self._lab(inputs), self.cell_size, m=0.0, distance='l2')[0]
+            losses['loss_colour'] = (
+                self.colour_weight
+                * superpixel_loss(assoc, self._lab(inputs), self.cell_size, m=0.0, distance='l2')[0]
+            )
         return losses
 
     def _lab(self, inputs: Tensor) -> Tensor:
@@ -225,9 +264,11 @@ class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
         assoc = self.superpixel_net(inputs)
         if data_samples is None:
             from mmseg.structures import SegDataSample
-            data_samples = [SegDataSample(metainfo=dict(img_shape=inputs.shape[2:],
-                                                        ori_shape=inputs.shape[2:]))
-                            for _ in range(inputs.shape[0])]
+
+            data_samples = [
+                SegDataSample(metainfo=dict(img_shape=inputs.shape[2:], ori_shape=inputs.shape[2:]))
+                for _ in range(inputs.shape[0])
+            ]
         _attach_superpixels(assoc, self.cell_size, data_samples)
         for s in data_samples:
             s.set_data(dict(pred_sem_seg=PixelData(data=s.pred_superpixels.data)))

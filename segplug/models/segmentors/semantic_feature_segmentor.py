@@ -7,6 +7,7 @@ features", supplement Sec. 1): ``SemanticFeatureEncoderDecoder`` (this segmentor
 ``configs/sssfeat/``. The earlier names ``FeatureEncoderDecoder`` and ``PixelMetricLoss`` stay
 registered as aliases, so old configs build the same classes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -37,17 +38,24 @@ class SemanticFeatureEncoderDecoder(EncoderDecoder):
         tap_modules: dotted names of backbone submodules whose outputs are tapped.
     """
 
-    def __init__(self, backbone: ConfigType, decode_head: ConfigType,
-                 feature_head: ConfigType, tap_modules: Sequence[str] = (),
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        decode_head: ConfigType,
+        feature_head: ConfigType,
+        tap_modules: Sequence[str] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
         self.feature_head = MODELS.build(feature_head)
         self.tap_modules = list(tap_modules)
         modules = dict(self.backbone.named_modules())
         for name in self.tap_modules:
             if name not in modules:
-                raise ValueError(f'tap_modules: the backbone has no submodule {name!r} '
-                                 f'(e.g. {[n for n in modules if n][:8]})')
+                raise ValueError(
+                    f'tap_modules: the backbone has no submodule {name!r} '
+                    f'(e.g. {[n for n in modules if n][:8]})'
+                )
 
     def _hypercolumn_inputs(self, inputs: Tensor) -> tuple[list[Tensor], list[Tensor]]:
         """One backbone pass: (feature-head inputs, decode-head inputs after the neck)."""

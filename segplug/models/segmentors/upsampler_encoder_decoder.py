@@ -1,4 +1,5 @@
 """EncoderDecoder whose head logits are upsampled by a configurable upsampler."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,25 +30,33 @@ class UpsamplerEncoderDecoder(EncoderDecoder):
         **kwargs: ``EncoderDecoder``'s.
     """
 
-    def __init__(self, upsampler: dict = dict(type='BilinearUpsampler'),
-                 upsample_steps: int = 2, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        upsampler: dict = dict(type='BilinearUpsampler'),
+        upsample_steps: int = 2,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if upsample_steps < 1:
             raise ValueError(f'upsample_steps must be >= 1, got {upsample_steps}')
         self.upsamplers = nn.ModuleList(
-            build_upsampler(upsampler, self.decode_head.out_channels)
-            for _ in range(upsample_steps))
+            build_upsampler(upsampler, self.decode_head.out_channels) for _ in range(upsample_steps)
+        )
 
     def upsample_logits(self, logits: Tensor, feats: Any) -> Tensor:
         """(B, K, h, w) -> (B, K, H', W') at the size of the ``steps``-th finer feature map."""
         assignments = feats.assignments if isinstance(feats, HCFeatures) else None
         area = logits.shape[-2] * logits.shape[-1]
-        sizes = sorted({tuple(f.shape[-2:]) for f in feats if f.shape[-2] * f.shape[-1] > area},
-                       key=lambda s: s[0] * s[1])
+        sizes = sorted(
+            {tuple(f.shape[-2:]) for f in feats if f.shape[-2] * f.shape[-1] > area},
+            key=lambda s: s[0] * s[1],
+        )
         if len(sizes) < len(self.upsamplers):
-            raise ValueError(f'UpsamplerEncoderDecoder: upsample_steps={len(self.upsamplers)} '
-                             f'but the backbone has only {len(sizes)} feature sizes finer than '
-                             f'the logits {tuple(logits.shape[-2:])}')
+            raise ValueError(
+                f'UpsamplerEncoderDecoder: upsample_steps={len(self.upsamplers)} '
+                f'but the backbone has only {len(sizes)} feature sizes finer than '
+                f'the logits {tuple(logits.shape[-2:])}'
+            )
         for up, size in zip(self.upsamplers, sizes):
             logits = up(logits, size, assignments)
         return logits

@@ -5,11 +5,11 @@ to (B, C, H, W), with ``assignments`` the HC cluster assignments when the backbo
 (only ``HCUpsampler`` reads them). Heads build one per upsampling step with
 ``MODELS.build(dict(cfg, channels=C))``.
 """
+
 from .base import build_upsampler
 from .bilinear import BilinearUpsampler
 from .carafe import CARAFEUpsampler
 from .dysample import DySample
 from .hc import HCUpsampler
 
-__all__ = ['BilinearUpsampler', 'CARAFEUpsampler', 'DySample', 'HCUpsampler',
-           'build_upsampler']
+__all__ = ['BilinearUpsampler', 'CARAFEUpsampler', 'DySample', 'HCUpsampler', 'build_upsampler']

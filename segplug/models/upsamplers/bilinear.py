@@ -1,4 +1,5 @@
 """Fixed interpolation: the baseline upsampler."""
+
 from __future__ import annotations
 
 from mmseg.models.utils import resize
@@ -16,16 +17,19 @@ class BilinearUpsampler(nn.Module):
         align_corners: as in ``F.interpolate`` (bilinear only).
     """
 
-    def __init__(self, channels: int | None = None, mode: str = 'bilinear',
-                 align_corners: bool = False) -> None:
+    def __init__(
+        self, channels: int | None = None, mode: str = 'bilinear', align_corners: bool = False
+    ) -> None:
         super().__init__()
         if mode not in ('bilinear', 'nearest'):
-            raise ValueError(f"BilinearUpsampler: mode must be 'bilinear' or 'nearest', "
-                             f'got {mode!r}')
+            raise ValueError(
+                f"BilinearUpsampler: mode must be 'bilinear' or 'nearest', got {mode!r}"
+            )
         self.mode = mode
         self.align_corners = align_corners if mode == 'bilinear' else None
 
-    def forward(self, x: Tensor, size: tuple[int, int],
-                assignments: list[Tensor] | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, size: tuple[int, int], assignments: list[Tensor] | None = None
+    ) -> Tensor:
         """(B, C, h, w) -> (B, C, *size)."""
         return resize(x, size=tuple(size), mode=self.mode, align_corners=self.align_corners)

@@ -1,4 +1,5 @@
 """CARAFE (Wang et al., "CARAFE: Content-Aware ReAssembly of FEatures", ICCV 2019)."""
+
 from __future__ import annotations
 
 import torch.nn.functional as F
@@ -27,21 +28,34 @@ class CARAFEUpsampler(nn.Module):
         compressed_channels: C_m (paper: 64).
     """
 
-    def __init__(self, channels: int, scale: int = 2, up_kernel: int = 5,
-                 encoder_kernel: int = 3, compressed_channels: int = 64) -> None:
+    def __init__(
+        self,
+        channels: int,
+        scale: int = 2,
+        up_kernel: int = 5,
+        encoder_kernel: int = 3,
+        compressed_channels: int = 64,
+    ) -> None:
         super().__init__()
         if up_kernel % 2 == 0 or encoder_kernel % 2 == 0:
-            raise ValueError(f'CARAFEUpsampler: up_kernel={up_kernel} and '
-                             f'encoder_kernel={encoder_kernel} must be odd')
+            raise ValueError(
+                f'CARAFEUpsampler: up_kernel={up_kernel} and '
+                f'encoder_kernel={encoder_kernel} must be odd'
+            )
         self.scale, self.up_kernel = scale, up_kernel
         self.compressor = nn.Conv2d(channels, compressed_channels, 1)
-        self.encoder = nn.Conv2d(compressed_channels, scale * scale * up_kernel * up_kernel,
-                                 encoder_kernel, padding=encoder_kernel // 2)
+        self.encoder = nn.Conv2d(
+            compressed_channels,
+            scale * scale * up_kernel * up_kernel,
+            encoder_kernel,
+            padding=encoder_kernel // 2,
+        )
 
-    def forward(self, x: Tensor, size: tuple[int, int],
-                assignments: list[Tensor] | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, size: tuple[int, int], assignments: list[Tensor] | None = None
+    ) -> Tensor:
         """(B, C, h, w) -> (B, C, *size); ``size`` within one pixel of s (h, w) per side."""
         check_upsample_size(x.shape[-2:], size, self.scale, 'CARAFEUpsampler')
         kernels = F.pixel_shuffle(self.encoder(self.compressor(x)), self.scale)
-        kernels = kernels[..., :size[0], :size[1]].softmax(dim=1)  # (B, k_up^2, H, W)
+        kernels = kernels[..., : size[0], : size[1]].softmax(dim=1)  # (B, k_up^2, H, W)
         return reassemble(x, kernels, self.up_kernel, self.scale)

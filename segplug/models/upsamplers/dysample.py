@@ -1,4 +1,5 @@
 """DySample (Liu, Lu, Fu, Cao: "Learning to Upsample by Learning to Sample", ICCV 2023)."""
+
 from __future__ import annotations
 
 import torch.nn.functional as F
@@ -25,8 +26,7 @@ class DySample(nn.Module):
         scope: static scope factor (paper: 0.25).
     """
 
-    def __init__(self, channels: int, scale: int = 2, groups: int = 4,
-                 scope: float = 0.25) -> None:
+    def __init__(self, channels: int, scale: int = 2, groups: int = 4, scope: float = 0.25) -> None:
         super().__init__()
         if channels % groups:
             raise ValueError(f'DySample: groups={groups} must divide channels={channels}')
@@ -35,9 +35,10 @@ class DySample(nn.Module):
         nn.init.zeros_(self.offset.weight)
         nn.init.zeros_(self.offset.bias)
 
-    def forward(self, x: Tensor, size: tuple[int, int],
-                assignments: list[Tensor] | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, size: tuple[int, int], assignments: list[Tensor] | None = None
+    ) -> Tensor:
         """(B, C, h, w) -> (B, C, *size); ``size`` within one pixel of s (h, w) per side."""
         check_upsample_size(x.shape[-2:], size, self.scale, 'DySample')
         offset = F.pixel_shuffle(self.scope * self.offset(x), self.scale)  # (B, 2G, sh, sw)
-        return point_sample_upsample(x, offset[..., :size[0], :size[1]], self.groups)
+        return point_sample_upsample(x, offset[..., : size[0], : size[1]], self.groups)

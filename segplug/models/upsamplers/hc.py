@@ -1,4 +1,5 @@
 """HC's cluster decoding (Suzuki, Eq. 2) as an upsampler."""
+
 from __future__ import annotations
 
 from mmseg.registry import MODELS
@@ -24,12 +25,16 @@ class HCUpsampler(nn.Module):
         super().__init__()
         self.align_corners = align_corners
 
-    def forward(self, x: Tensor, size: tuple[int, int],
-                assignments: list[Tensor] | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, size: tuple[int, int], assignments: list[Tensor] | None = None
+    ) -> Tensor:
         """(B, C, h, w) -> (B, C, *size), through the clusters where an assignment fits."""
         if assignments is None:
-            raise ValueError('HCUpsampler: no cluster assignments reached it; it needs an HC '
-                             'backbone (HCResNet, HCTimmBackbone) and necks that pass '
-                             'HCFeatures on')
-        return upsample_through_clusters(x, tuple(size), assignments, mode='bilinear',
-                                         align_corners=self.align_corners)
+            raise ValueError(
+                'HCUpsampler: no cluster assignments reached it; it needs an HC '
+                'backbone (HCResNet, HCTimmBackbone) and necks that pass '
+                'HCFeatures on'
+            )
+        return upsample_through_clusters(
+            x, tuple(size), assignments, mode='bilinear', align_corners=self.align_corners
+        )

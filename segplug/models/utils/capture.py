@@ -7,6 +7,7 @@ nothing stays on the module: ``copy.deepcopy`` (EMA, SWA, teachers) copies no cl
 the original, and ``nn.DataParallel`` replicas, which run ``forward`` on their own copies,
 register their own hooks into their own dicts.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,11 +40,13 @@ def capture(taps: Mapping[str, Tap]) -> Iterator[dict[str, Tensor]]:
     def keep_input(name: str):
         def hook(_module: nn.Module, args: tuple) -> None:
             store[name] = args[0]
+
         return hook
 
     def keep_output(name: str, clone: bool):
         def hook(_module: nn.Module, _args: tuple, out: Tensor) -> None:
             store[name] = out.clone() if clone else out
+
         return hook
 
     try:
@@ -53,8 +56,9 @@ def capture(taps: Mapping[str, Tap]) -> Iterator[dict[str, Tensor]]:
             elif tap.what == 'output':
                 handles.append(tap.module.register_forward_hook(keep_output(name, tap.clone)))
             else:
-                raise ValueError(f'tap {name!r}: what must be "input" or "output", '
-                                 f'got {tap.what!r}')
+                raise ValueError(
+                    f'tap {name!r}: what must be "input" or "output", got {tap.what!r}'
+                )
         yield store
     finally:
         for handle in handles:

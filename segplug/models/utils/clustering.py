@@ -1,4 +1,5 @@
 """The soft clustering module of the HC paper (App. B) and the features that carry it."""
+
 from __future__ import annotations
 
 import math
@@ -34,10 +35,12 @@ def require_assignments(feats: Any, owner: str, producer: str) -> list[Tensor]:
     tuple rebuilt from the features, is the usual cause.
     """
     if not isinstance(feats, HCFeatures):
-        raise ValueError(f'{owner}: the features from {producer} carry no cluster assignments '
-                         f'(got a plain {type(feats).__name__}): {producer} dropped them. Use '
-                         'an HC backbone (HCResNet, HCTimmBackbone) and, between it and the '
-                         'heads, only necks that pass HCFeatures on (HCFPN).')
+        raise ValueError(
+            f'{owner}: the features from {producer} carry no cluster assignments '
+            f'(got a plain {type(feats).__name__}): {producer} dropped them. Use '
+            'an HC backbone (HCResNet, HCTimmBackbone) and, between it and the '
+            'heads, only necks that pass HCFeatures on (HCFPN).'
+        )
     return feats.assignments
 
 
@@ -52,8 +55,14 @@ class SoftClustering(nn.Module):
         learnable_tau: learn log(tau) instead of fixing it.
     """
 
-    def __init__(self, fine_channels: int, seed_channels: int, dim: int = 64,
-                 tau: float = 0.07, learnable_tau: bool = False) -> None:
+    def __init__(
+        self,
+        fine_channels: int,
+        seed_channels: int,
+        dim: int = 64,
+        tau: float = 0.07,
+        learnable_tau: bool = False,
+    ) -> None:
         super().__init__()
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}')

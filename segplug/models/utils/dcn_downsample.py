@@ -1,4 +1,5 @@
 """Modulated deformable convolution (DCNv2) as a drop-in for a strided convolution."""
+
 from __future__ import annotations
 
 import torch
@@ -38,17 +39,32 @@ class DCNv2Downsample(nn.Conv2d):
             raise ValueError('DCNv2Downsample supports groups=1 only')
         self.backend = backend
         kh, kw = self.kernel_size
-        self.conv_offset = nn.Conv2d(self.in_channels, 3 * kh * kw, self.kernel_size,
-                                     self.stride, self.padding, self.dilation, bias=True)
+        self.conv_offset = nn.Conv2d(
+            self.in_channels,
+            3 * kh * kw,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            bias=True,
+        )
         nn.init.zeros_(self.conv_offset.weight)
         nn.init.zeros_(self.conv_offset.bias)
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, backend: str = 'auto') -> 'DCNv2Downsample':
         """A DCNv2 holding ``conv``'s weight and bias (same parameter names)."""
-        dcn = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
-                  conv.padding, conv.dilation, conv.groups, conv.bias is not None,
-                  backend=backend)
+        dcn = cls(
+            conv.in_channels,
+            conv.out_channels,
+            conv.kernel_size,
+            conv.stride,
+            conv.padding,
+            conv.dilation,
+            conv.groups,
+            conv.bias is not None,
+            backend=backend,
+        )
         dcn = dcn.to(device=conv.weight.device, dtype=conv.weight.dtype)
         with torch.no_grad():
             dcn.weight.copy_(conv.weight)
@@ -69,11 +85,24 @@ class DCNv2Downsample(nn.Conv2d):
         if backend == 'auto':
             backend = 'torchvision' if x.is_cuda else 'sampled'
         if backend == 'sampled':
-            return deform_conv2d_sampled(x, offset, self.weight, self.bias, self.stride,
-                                         self.padding, self.dilation, mask)
+            return deform_conv2d_sampled(
+                x, offset, self.weight, self.bias, self.stride, self.padding, self.dilation, mask
+            )
         if backend == 'mmcv':
             from mmcv.ops import modulated_deform_conv2d
-            return modulated_deform_conv2d(x, offset, mask, self.weight, self.bias,
-                                           self.stride, self.padding, self.dilation, 1, 1)
-        return torchvision.ops.deform_conv2d(x, offset, self.weight, self.bias, self.stride,
-                                             self.padding, self.dilation, mask)
+
+            return modulated_deform_conv2d(
+                x,
+                offset,
+                mask,
+                self.weight,
+                self.bias,
+                self.stride,
+                self.padding,
+                self.dilation,
+                1,
+                1,
+            )
+        return torchvision.ops.deform_conv2d(
+            x, offset, self.weight, self.bias, self.stride, self.padding, self.dilation, mask
+        )

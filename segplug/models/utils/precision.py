@@ -16,6 +16,7 @@ in float16 / bfloat16. A few of segplug's computations must stay in float32:
 decoration time; segplug's modules run under CPU (bfloat16) and CUDA autocast alike, so
 :func:`float32_compute` checks both.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,7 +56,8 @@ def float32_compute(fn: F) -> F:
         with contextlib.ExitStack() as stack:
             for device in active:
                 stack.enter_context(torch.autocast(device, enabled=False))
-            return fn(*(_to_float32(a) for a in args),
-                      **{k: _to_float32(v) for k, v in kwargs.items()})
+            return fn(
+                *(_to_float32(a) for a in args), **{k: _to_float32(v) for k, v in kwargs.items()}
+            )
 
     return wrapper  # type: ignore[return-value]

@@ -5,6 +5,7 @@ between them, initialised by ``segplug.ops.transparent_init`` so that it is the 
 at step 0. A building block (as MMSegmentation keeps its layers in ``models/utils``); the TI
 fusion head wires it.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -22,8 +23,12 @@ for _act in (nn.Softplus, nn.LogSigmoid):
         MODELS.register_module(module=_act)
 
 # the activations with sigma(x) - sigma(-x) = c x (Eq. 11), by their registry name
-ODD_PART = {'ReLU': 'relu', 'LeakyReLU': 'leaky_relu', 'Softplus': 'softplus',
-            'LogSigmoid': 'logsigmoid'}
+ODD_PART = {
+    'ReLU': 'relu',
+    'LeakyReLU': 'leaky_relu',
+    'Softplus': 'softplus',
+    'LogSigmoid': 'logsigmoid',
+}
 
 
 class SeeThroughActivation(nn.Module):
@@ -65,9 +70,15 @@ class TransparentLayers(nn.Module):
             ``tools/analysis/ti_tables.py``) at twice the memory of the hidden maps.
     """
 
-    def __init__(self, widths: Sequence[int], act_cfg: dict | None = dict(type='ReLU'),
-                 see_through: bool = False, conv: bool = True, seed: int | None = None,
-                 precision: str = 'float32') -> None:
+    def __init__(
+        self,
+        widths: Sequence[int],
+        act_cfg: dict | None = dict(type='ReLU'),
+        see_through: bool = False,
+        conv: bool = True,
+        seed: int | None = None,
+        precision: str = 'float32',
+    ) -> None:
         super().__init__()
         if precision not in ('float32', 'float64'):
             raise ValueError(f'precision={precision!r}: expected "float32" or "float64"')
@@ -77,8 +88,10 @@ class TransparentLayers(nn.Module):
         if act_cfg is not None and act_type not in MODELS:
             raise ValueError(f'act_cfg type={act_type!r} is not a registered activation')
         if act_cfg is not None and not see_through and act_type not in ODD_PART:
-            raise ValueError(f'act_cfg type={act_type!r} has no odd linear part '
-                             f'(sigma(x) - sigma(-x) != c x): set see_through=True')
+            raise ValueError(
+                f'act_cfg type={act_type!r} has no odd linear part '
+                f'(sigma(x) - sigma(-x) != c x): set see_through=True'
+            )
         self.act_cfg, self.see_through = act_cfg, see_through
         # the odd-part constant of LeakyReLU depends on its slope (mmcv's default 0.01)
         self.negative_slope = (act_cfg or {}).get('negative_slope', 0.01)
@@ -93,8 +106,9 @@ class TransparentLayers(nn.Module):
                 self.acts.append(nn.Identity())
             else:
                 act = MODELS.build(dict(act_cfg))
-                self.acts.append(SeeThroughActivation(act, 1 if conv else -1)
-                                 if see_through else act)
+                self.acts.append(
+                    SeeThroughActivation(act, 1 if conv else -1) if see_through else act
+                )
         if precision == 'float64':
             self.double()
         self.reset_parameters()
@@ -105,8 +119,11 @@ class TransparentLayers(nn.Module):
         gen = None
         if self.seed is not None:
             gen = torch.Generator().manual_seed(self.seed)
-        act = None if self.act_cfg is None else (
-            'general' if self.see_through else ODD_PART[self.act_cfg['type']])
+        act = (
+            None
+            if self.act_cfg is None
+            else ('general' if self.see_through else ODD_PART[self.act_cfg['type']])
+        )
         weights = transparent_weights(self.widths, act, self.negative_slope, gen)
         for layer, (w, b) in zip(self.layers, weights):
             layer.weight.copy_(w.view_as(layer.weight))
