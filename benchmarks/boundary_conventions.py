@@ -22,21 +22,10 @@ from mmseg.registry import METRICS
 from PIL import Image
 
 import segplug  # noqa: F401  (registers the metrics)
+from segplug.datasets import CamVidDataset
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CLASSES = (
-    'Sky',
-    'Building',
-    'Pole',
-    'Road',
-    'Pavement',
-    'Tree',
-    'SignSymbol',
-    'Fence',
-    'Car',
-    'Pedestrian',
-    'Bicyclist',
-)
+CLASSES = CamVidDataset.METAINFO['classes']
 GSCNN = (0.00088, 0.001875, 0.00375)
 
 

@@ -4,7 +4,8 @@ from .bsds500 import BSDS500Dataset, BSDSRegionLabels, LoadBSDSAnnotations, load
 from .camvid import CamVidDataset
 from .checks import DataProblem, DatasetCheckError, check_dataset, check_dataset_cfg, read_label_ids
 from .mapillary import mapillary_to_cityscapes_lut
-from .nyu import NYU40_CLASSES, NYULabeledMat, load_nyu40_lut, load_nyu_splits
+from .nyu import NYULabeledMat, load_nyu40_lut, load_nyu_splits
+from .nyu40 import NYU40_CLASSES, NYU40Dataset
 from .samplers import MixedDatasetSampler, image_classes, proportional_schedule
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     'mapillary_to_cityscapes_lut',
     'proportional_schedule',
     'NYU40_CLASSES',
+    'NYU40Dataset',
     'NYULabeledMat',
     'load_nyu40_lut',
     'load_nyu_splits',

@@ -18,48 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-NYU40_CLASSES = (
-    'wall',
-    'floor',
-    'cabinet',
-    'bed',
-    'chair',
-    'sofa',
-    'table',
-    'door',
-    'window',
-    'bookshelf',
-    'picture',
-    'counter',
-    'blinds',
-    'desk',
-    'shelves',
-    'curtain',
-    'dresser',
-    'pillow',
-    'mirror',
-    'floor mat',
-    'clothes',
-    'ceiling',
-    'books',
-    'refrigerator',
-    'television',
-    'paper',
-    'towel',
-    'shower curtain',
-    'box',
-    'whiteboard',
-    'person',
-    'night stand',
-    'toilet',
-    'sink',
-    'lamp',
-    'bathtub',
-    'bag',
-    'otherstructure',
-    'otherfurniture',
-    'otherprop',
-)
+from .nyu40 import NYU40_CLASSES
+
 MAPPING_KEYS = ('mapClass', 'mapping')  # classMapping40.mat; other redistributions
 
 

@@ -193,10 +193,21 @@ def test_split_and_mapping_readers(release: dict) -> None:
     assert lut[1] == 8 and lut[6] == 3 and lut[894] == 894 * 7 % 40 + 1  # r * 7 mod 40 + 1
 
 
-def test_class_order_matches_the_dataset_config() -> None:
-    """Output id k (1..40) must be the config's class k - 1 (reduce_zero_label drops 0)."""
+def test_class_order_matches_the_dataset_config(tmp_path: Path) -> None:
+    """Output id k (1..40) must be the dataset's class k - 1 (reduce_zero_label drops 0):
+    Gupta et al.'s order, wall = 1, ..., otherprop = 40."""
     from mmengine.config import Config
+    from mmseg.registry import DATASETS
+    from mmseg.utils import register_all_modules
 
+    register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(str(REPO / 'configs' / '_base_' / 'datasets' / 'nyu_depth_v2.py'))
-    assert tuple(cfg.metainfo['classes']) == NYU40_CLASSES
-    assert cfg.train_dataloader.dataset.reduce_zero_label
+    for split in ('train', 'test'):
+        (tmp_path / 'images' / split).mkdir(parents=True)
+        (tmp_path / 'annotations' / split).mkdir(parents=True)
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        ds = DATASETS.build(dict(loader.dataset, data_root=str(tmp_path), lazy_init=True))
+        assert ds.metainfo['classes'] == NYU40_CLASSES and ds.reduce_zero_label
+    assert len(NYU40_CLASSES) == 40
+    assert NYU40_CLASSES[:3] == ('wall', 'floor', 'cabinet')
+    assert NYU40_CLASSES[-3:] == ('otherstructure', 'otherfurniture', 'otherprop')

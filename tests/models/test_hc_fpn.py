@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
+from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads import FPNHead
 from mmseg.models.necks import FPN
 from mmseg.models.utils import resize
@@ -48,22 +50,57 @@ def test_neck_top_down_through_clusters() -> None:
     assert a16.grad is not None and a8.grad is not None
 
 
-def test_head_without_assignments_is_fpnhead_and_uses_them_otherwise() -> None:
-    kw = dict(
-        in_channels=[16] * 4,
-        in_index=[0, 1, 2, 3],
-        feature_strides=[4, 8, 16, 32],
-        channels=8,
-        num_classes=3,
-    )
+HEAD_KW = dict(
+    in_channels=[16] * 4,
+    in_index=[0, 1, 2, 3],
+    feature_strides=[4, 8, 16, 32],
+    channels=8,
+    num_classes=3,
+)
+
+
+def test_head_without_clusters_is_fpnhead_at_even_sizes() -> None:
+    """No assignment fits: every step is FPNHead's x2 bilinear (even sizes: exact x2)."""
     torch.manual_seed(1)
-    plain, hc = FPNHead(**kw).eval(), HCFPNHead(**kw).eval()
+    plain, hc = FPNHead(**HEAD_KW).eval(), HCFPNHead(**HEAD_KW).eval()
     hc.load_state_dict(plain.state_dict())
-    feats = [torch.randn(2, 16, *s) for s in SIZES]
+    feats = [torch.randn(2, 16, 4 * 2**k, 6 * 2**k) for k in (3, 2, 1, 0)]
     torch.testing.assert_close(plain(feats), hc(HCFeatures(feats, [])))
+
+
+def _head_reference(head: HCFPNHead, feats: list, decode: dict) -> torch.Tensor:
+    """Slow reference: each scale head's convs, and between them the step from level l to
+    l - 1 as ``decode[l]`` if given (a cluster decoding), else bilinear to level l - 1's size.
+    """
+    out = head.scale_heads[0](feats[0])
+    for i in range(1, 4):
+        y, level = feats[i], i
+        for m in head.scale_heads[i]:
+            if isinstance(m, ConvModule):
+                y = m(y)
+                continue
+            step = decode.get(level)
+            level -= 1
+            y = step(y) if step else resize(y, size=SIZES[level], mode='bilinear')
+        out = out + y
+    return head.cls_seg(out)
+
+
+def test_head_decodes_through_clusters_and_resizes_the_rest_to_each_level() -> None:
+    torch.manual_seed(1)
+    hc = HCFPNHead(**HEAD_KW).eval()
+    feats = [torch.randn(2, 16, *s) for s in SIZES]  # odd sizes: 9x12 -> 17x24
     _, (a16, a8) = inputs(True)
     out = hc(HCFeatures(feats, [a16, a8]))
-    assert out.shape == (2, 3, *SIZES[0])
-    assert not torch.allclose(out, plain(feats))
+    decode = {3: lambda y: cluster_decode(y, a16), 2: lambda y: cluster_decode(y, a8)}
+    torch.testing.assert_close(out, _head_reference(hc, feats, decode))
+    torch.testing.assert_close(hc(HCFeatures(feats, [])), _head_reference(hc, feats, {}))
     out.sum().backward()
     assert a16.grad is not None and a8.grad is not None
+
+
+def test_hc_fpn_parts_refuse_another_upsampler() -> None:
+    with pytest.raises(ValueError, match='HCFPN: the upsampler is HCUpsampler'):
+        HCFPN(CH, 16, 4, upsampler=dict(type='DySample'))
+    with pytest.raises(ValueError, match='HCFPNHead: the upsampler is HCUpsampler'):
+        HCFPNHead(upsampler=dict(type='DySample'), **HEAD_KW)

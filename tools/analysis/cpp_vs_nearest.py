@@ -28,22 +28,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from segplug.datasets import CamVidDataset
 from segplug.ops import cpp_pool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CAMVID_CLASSES = (
-    'Sky',
-    'Building',
-    'Pole',
-    'Road',
-    'Pavement',
-    'Tree',
-    'SignSymbol',
-    'Fence',
-    'Car',
-    'Pedestrian',
-    'Bicyclist',
-)
+CAMVID_CLASSES = CamVidDataset.METAINFO['classes']
 THIN = {'Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist'}
 
 

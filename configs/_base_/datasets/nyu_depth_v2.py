@@ -1,55 +1,12 @@
 # NYU-Depth-v2 semantic segmentation, 40 classes (Gupta et al.'s 40-class mapping of the 1449
 # labelled frames, 795 train / 654 test), 640x480 frames. MMSegmentation 1.2.2's NYUDataset
-# is its depth-estimation dataset (depth maps, no classes), so this uses BaseSegDataset.
+# is its depth-estimation dataset (depth maps, no classes), so this uses segplug's
+# NYU40Dataset (classes, suffixes and reduce_zero_label are its defaults).
 # Layout: data/nyu/images/{train,test}/*.jpg, data/nyu/annotations/{train,test}/*.png with
-# 0 = unlabelled and 1..40 the classes below (reduce_zero_label maps 0 -> 255 = ignore), as
+# 0 = unlabelled and 1..40 the classes (reduce_zero_label maps 0 -> 255 = ignore), as
 # tools/dataset_converters/nyu_depth_v2.py writes it (see docs/datasets.md).
-dataset_type = 'BaseSegDataset'
+dataset_type = 'NYU40Dataset'
 data_root = 'data/nyu'
-metainfo = dict(
-    classes=(
-        'wall',
-        'floor',
-        'cabinet',
-        'bed',
-        'chair',
-        'sofa',
-        'table',
-        'door',
-        'window',
-        'bookshelf',
-        'picture',
-        'counter',
-        'blinds',
-        'desk',
-        'shelves',
-        'curtain',
-        'dresser',
-        'pillow',
-        'mirror',
-        'floor mat',
-        'clothes',
-        'ceiling',
-        'books',
-        'refrigerator',
-        'television',
-        'paper',
-        'towel',
-        'shower curtain',
-        'box',
-        'whiteboard',
-        'person',
-        'night stand',
-        'toilet',
-        'sink',
-        'lamp',
-        'bathtub',
-        'bag',
-        'otherstructure',
-        'otherfurniture',
-        'otherprop',
-    )
-)
 crop_size = (480, 640)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -74,10 +31,6 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
-        reduce_zero_label=True,
-        img_suffix='.jpg',
-        seg_map_suffix='.png',
         data_prefix=dict(img_path='images/train', seg_map_path='annotations/train'),
         pipeline=train_pipeline,
     ),
@@ -90,10 +43,6 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        metainfo=metainfo,
-        reduce_zero_label=True,
-        img_suffix='.jpg',
-        seg_map_suffix='.png',
         data_prefix=dict(img_path='images/test', seg_map_path='annotations/test'),
         pipeline=test_pipeline,
     ),
