@@ -23,7 +23,8 @@ def cluster_leakage(
             ``gt_sem_seg``), e.g. a val dataset.
     Returns:
         One dict per level, coarse to fine: ``size`` (H, W) of the level, and per class
-        ``pixels``, ``leaked_share`` (leaked / pixels) and ``entropy`` (mean, nats).
+        ``pixels``, ``leaked_share`` (leaked / pixels), ``no_seed_share`` (pixels with no
+        candidate seed of their class / pixels) and ``entropy`` (mean, nats).
     """
     model.eval()
     totals: list[list] = []
@@ -41,13 +42,14 @@ def cluster_leakage(
             for k, c in enumerate(counts):
                 totals[level][k + 1] += c
     out = []
-    for size, pixels, leaked, entropy in totals:
+    for size, pixels, leaked, no_seed, entropy in totals:
         denom = pixels.clamp_min(1)
         out.append(
             dict(
                 size=list(size),
                 pixels=pixels.tolist(),
                 leaked_share=(leaked / denom).tolist(),
+                no_seed_share=(no_seed / denom).tolist(),
                 entropy=(entropy / denom).tolist(),
             )
         )

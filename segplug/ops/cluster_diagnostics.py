@@ -30,25 +30,26 @@ def block_labels(
     return out.masked_fill(counts.sum(1) == 0, ignore_index)
 
 
-def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor, ignore_index: int = 255) -> Tensor:
-    """The label of each pixel's argmax seed.
+def candidate_seed_labels(
+    size: tuple[int, int], seed_labels: Tensor, ignore_index: int = 255
+) -> Tensor:
+    """The labels of the 9 candidate seeds of every pixel of a (H, W) level.
 
     Args:
-        assignment: (B, 9, H, W) (soft clustering's neighbour numbering).
+        size: (H, W) of the level's pixels.
         seed_labels: (B, h, w) long labels of the seeds, (h, w) = ceil(H/2), ceil(W/2) or
             the floor.
     Returns:
-        (B, H, W) long; seeds outside the map (never an argmax of a valid assignment)
+        (B, 9, H, W) long, in soft clustering's neighbour numbering; seeds outside the map
         read ``ignore_index``.
     """
-    hh, ww = assignment.shape[-2:]
+    hh, ww = size
     grid = ((hh + 1) // 2, (ww + 1) // 2)
     padded = F.pad(
         seed_labels,
         (1, 1 + grid[1] - seed_labels.shape[-1], 1, 1 + grid[0] - seed_labels.shape[-2]),
         value=ignore_index,
     )
-    n = assignment.argmax(1)  # (B, H, W)
     cand = torch.stack(
         [
             padded[:, n_ // 3 : n_ // 3 + grid[0], n_ % 3 : n_ % 3 + grid[1]]
@@ -57,8 +58,21 @@ def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor, ignore_index: in
         1,
     )  # (B, 9, h, w)
     # pixel (y, x) lies in cell (y // 2, x // 2)
-    per_pixel = cand.repeat_interleave(2, 2).repeat_interleave(2, 3)[..., :hh, :ww]
-    return per_pixel.gather(1, n.unsqueeze(1)).squeeze(1)
+    return cand.repeat_interleave(2, 2).repeat_interleave(2, 3)[..., :hh, :ww]
+
+
+def argmax_seed_labels(assignment: Tensor, seed_labels: Tensor, ignore_index: int = 255) -> Tensor:
+    """The label of each pixel's argmax seed.
+
+    Args:
+        assignment: (B, 9, H, W) (soft clustering's neighbour numbering).
+        seed_labels: (B, h, w) long labels of the seeds (see :func:`candidate_seed_labels`).
+    Returns:
+        (B, H, W) long; seeds outside the map (never an argmax of a valid assignment)
+        read ``ignore_index``.
+    """
+    cand = candidate_seed_labels(tuple(assignment.shape[-2:]), seed_labels, ignore_index)
+    return cand.gather(1, assignment.argmax(1, keepdim=True)).squeeze(1)
 
 
 def assignment_entropy(assignment: Tensor) -> Tensor:
@@ -69,8 +83,9 @@ def assignment_entropy(assignment: Tensor) -> Tensor:
 
 def leakage_by_class(
     assignment: Tensor, labels: Tensor, num_classes: int, ignore_index: int = 255
-) -> tuple[Tensor, Tensor, Tensor]:
-    """Per class, how many pixels of one level pick a seed of another class, and entropy.
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Per class, how many pixels of one level pick a seed of another class, how many have
+    no seed of their class to pick, and the assignment entropy.
 
     Args:
         assignment: (B, 9, H, W) assignment of one level.
@@ -78,16 +93,20 @@ def leakage_by_class(
     Returns:
         ``pixels`` (K,) labelled pixels of each class at this level (block majority),
         ``leaked`` (K,) of those whose argmax seed has a different (labelled) class,
-        ``entropy`` (K,) summed assignment entropy of those pixels.
+        ``no_seed`` (K,) of those none of whose 9 candidate seeds has their class (no
+        assignment can decode them right: a limit of the seed resolution, not of the
+        clustering), ``entropy`` (K,) summed assignment entropy of those pixels.
     """
     hh, ww = assignment.shape[-2:]
     seeds = ((hh + 1) // 2, (ww + 1) // 2)
     pixel = block_labels(labels, (hh, ww), num_classes, ignore_index)
-    seed = argmax_seed_labels(
-        assignment, block_labels(labels, seeds, num_classes, ignore_index), ignore_index
+    cand = candidate_seed_labels(
+        (hh, ww), block_labels(labels, seeds, num_classes, ignore_index), ignore_index
     )
+    seed = cand.gather(1, assignment.argmax(1, keepdim=True)).squeeze(1)
     ok = pixel != ignore_index
     wrong = ok & (seed != ignore_index) & (seed != pixel)
+    no_seed = ok & ~(cand == pixel.unsqueeze(1)).any(1)
     idx = pixel.clamp(max=num_classes - 1)
     ent = assignment_entropy(assignment)
 
@@ -96,4 +115,4 @@ def leakage_by_class(
             0, idx[ok].cpu(), values[ok].double().cpu()
         )
 
-    return count(torch.ones_like(ent)), count(wrong.float()), count(ent)
+    return count(torch.ones_like(ent)), count(wrong.float()), count(no_seed.float()), count(ent)
