@@ -20,14 +20,20 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def last_miou(work_dir: str) -> float:
-    """The last validation mIoU logged under ``work_dir`` (newest run folder first)."""
+def last_metrics(work_dir: str, key: str = 'mIoU') -> dict[str, float]:
+    """The last validation row (every metric MMEngine logged, e.g. ``mIoU``, ``IoU.Pole``,
+    ``BF@3``) under ``work_dir``: the newest run folder whose ``scalars.json`` has ``key``."""
     files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     for path in reversed(files):
-        rows = [json.loads(line) for line in open(path) if '"mIoU"' in line]
+        rows = [json.loads(line) for line in open(path) if f'"{key}"' in line]
         if rows:
-            return float(rows[-1]['mIoU'])
-    raise RuntimeError(f'no validation mIoU logged under {work_dir}')
+            return {k: float(v) for k, v in rows[-1].items() if isinstance(v, (int, float))}
+    raise RuntimeError(f'no validation {key} logged under {work_dir}')
+
+
+def last_miou(work_dir: str) -> float:
+    """The last validation mIoU logged under ``work_dir`` (newest run folder first)."""
+    return last_metrics(work_dir)['mIoU']
 
 
 def summary(values: list[float]) -> dict[str, float]:

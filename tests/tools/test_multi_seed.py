@@ -89,3 +89,29 @@ def test_summary_statistics() -> None:
     assert abs(s['mean'] - 77.5866667) < 1e-6
     assert abs(s['var'] - ((0.2066667**2 + 0.2133333**2 + 0.0066667**2) / 3)) < 1e-6
     assert abs(s['std'] - s['var'] ** 0.5) < 1e-12
+
+
+def test_last_metrics_reads_the_newest_runs_last_validation_row(tmp_path) -> None:
+    import json
+
+    from segplug.utils.multi_seed import last_metrics, last_miou
+
+    def write(run: str, rows: list[dict]) -> None:
+        (tmp_path / run / 'vis_data').mkdir(parents=True)
+        text = '\n'.join(json.dumps(r) for r in rows)
+        (tmp_path / run / 'vis_data' / 'scalars.json').write_text(text + '\n')
+
+    write('20261128_100000', [{'mIoU': 50.0, 'IoU.Pole': 5.0}])
+    write(
+        '20261128_110000',
+        [
+            {'loss': 1.0, 'step': 10},
+            {'mIoU': 20.5, 'IoU.Pole': 1.5, 'BF@3': 40.0, 'step': 20},
+            {'mIoU': 30.25, 'IoU.Pole': 2.5, 'BF@3': 41.0, 'step': 40},
+            {'loss': 0.5, 'step': 50},
+        ],
+    )
+    assert last_metrics(str(tmp_path)) == {'mIoU': 30.25, 'IoU.Pole': 2.5, 'BF@3': 41.0, 'step': 40}
+    assert last_miou(str(tmp_path)) == 30.25
+    with pytest.raises(RuntimeError, match='no validation mIoU'):
+        last_metrics(str(tmp_path / 'missing'))
