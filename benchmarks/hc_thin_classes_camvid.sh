@@ -38,5 +38,6 @@ for name in $names; do
   [ "$name" != fcn32 ] && [ -f "$ckpt" ] || continue
   cfg=$work/$name/seed0/$(basename "${variant[$name]%% *}")
   nice -n 5 python tools/analysis/hc_thin_classes.py "$cfg" "$ckpt" --data-root "$root" \
-    --json "$work/$name/thin.json" > "$work/$name/thin.txt" && echo "== $name" && cat "$work/$name/thin.txt"
+    --json "$work/$name/thin.json" > "$work/$name/thin.txt"
+  echo "== $name"; grep -E "^level|^  [A-Za-z]" "$work/$name/thin.txt"
 done
