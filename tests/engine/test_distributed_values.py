@@ -96,3 +96,35 @@ def test_a_single_process_does_not_reduce(tmp_path: Path, monkeypatch) -> None:
         run.model.bias[0] = float('nan')
     with pytest.raises(NonFiniteModelError, match=r'\(bias\)'):
         SafeCheckpointHook(interval=1)._refuse_nonfinite(run)
+
+
+@pytest.mark.parametrize('others_bad, stops', [(0.0, False), (2.0, True)])
+def test_nan_guard_stops_every_rank_when_any_rank_has_a_bad_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, others_bad: float, stops: bool
+) -> None:
+    """This rank's loss is finite; the (faked) all-reduce adds the other ranks' flags, on
+    the communication device (NCCL reduces CUDA tensors only)."""
+    from segplug.engine import nan_guard_hook as guard_module
+    from segplug.engine.nan_guard_hook import NaNGuardHook, NonFiniteLossError
+
+    devices = []
+
+    def get_comm_device() -> torch.device:
+        devices.append('asked')
+        return torch.device('cpu')
+
+    def all_reduce(flag: torch.Tensor, op: str) -> None:
+        assert op == 'sum' and flag.tolist() == [0.0] and devices == ['asked']
+        flag += others_bad
+
+    monkeypatch.setattr(guard_module.dist, 'is_distributed', lambda: True)
+    monkeypatch.setattr(guard_module.dist, 'get_comm_device', get_comm_device)
+    monkeypatch.setattr(guard_module.dist, 'all_reduce', all_reduce)
+    outputs = {'loss': torch.tensor(0.5), 'decode.loss_ce': 0.5}
+    run = _runner(tmp_path)
+    if stops:
+        with pytest.raises(NonFiniteLossError, match='iteration 7 .on another rank.'):
+            NaNGuardHook().after_train_iter(run, 0, outputs=outputs)
+    else:
+        NaNGuardHook().after_train_iter(run, 0, outputs=outputs)
+    assert devices == ['asked']

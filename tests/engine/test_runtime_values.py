@@ -1,0 +1,98 @@
+"""Values of segplug.engine.runtime and smoke that the training tests pass over: the CPU
+torchrun process group's backend, --resume with a Path and its message, the DDP wrapper's
+and the smoke config's handling of what cannot run here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from segplug.engine import runtime
+from segplug.engine.checkpoint_hook import write_atomically
+from segplug.engine.smoke import smoke_cfg
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple, dict]] = []
+
+    def __call__(self, *args, **kwargs) -> None:
+        self.calls.append((args, kwargs))
+
+
+@pytest.mark.parametrize(
+    'env_cfg, backend',
+    [({}, 'gloo'), ({'dist_cfg': {}}, 'gloo'), ({'dist_cfg': {'backend': 'mpi'}}, 'mpi')],
+)
+def test_cpu_torchrun_starts_the_group_with_the_configs_backend(
+    monkeypatch: pytest.MonkeyPatch, env_cfg: dict, backend: str
+) -> None:
+    init = Recorder()
+    monkeypatch.setattr(runtime.torch_dist, 'init_process_group', init)
+    monkeypatch.setattr(runtime.torch_dist, 'is_initialized', lambda: False)
+    monkeypatch.setattr(runtime.torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setenv('RANK', '1')
+    monkeypatch.setenv('WORLD_SIZE', '3')
+    runtime.init_cpu_distributed(Config(dict(launcher='pytorch', env_cfg=env_cfg)))
+    assert init.calls == [((), dict(backend=backend, rank=1, world_size=3))]
+    runtime.init_cpu_distributed(Config(dict(launcher='none', env_cfg=env_cfg)))
+    assert len(init.calls) == 1  # not a torchrun launch: nothing to start
+
+
+def _whole_checkpoint(path: Path) -> None:
+    torch.save({'meta': {'iter': 2}, 'state_dict': {'w': torch.zeros(1)}}, path)
+
+
+def test_resume_from_a_path_object_returns_its_string(tmp_path: Path) -> None:
+    ckpt = tmp_path / 'iter_2.pth'
+    _whole_checkpoint(ckpt)
+    cfg = Config(dict(resume=True, load_from=ckpt, work_dir=str(tmp_path / 'w')))
+    found = runtime.resolve_resume(cfg)
+    assert found == str(ckpt) and isinstance(found, str)
+
+
+def test_resume_says_which_checkpoint_it_takes(tmp_path: Path, monkeypatch) -> None:
+    log = Recorder()
+    monkeypatch.setattr(runtime, 'print_log', log)
+    _whole_checkpoint(tmp_path / 'iter_2.pth')
+    write_atomically(str(tmp_path / 'last_checkpoint'), str(tmp_path / 'iter_2.pth').encode())
+    found = runtime.resolve_resume(Config(dict(resume=True, work_dir=str(tmp_path))))
+    assert found == str(tmp_path / 'iter_2.pth')
+    assert [a[0] for a, _ in log.calls] == [f'--resume: resuming from {found}']
+
+
+def test_cpu_ddp_says_that_sync_bn_was_reverted(monkeypatch) -> None:
+    import torch.distributed as torch_dist
+    import torch.nn as nn
+
+    from segplug.engine import ddp
+
+    log = Recorder()
+    monkeypatch.setattr(ddp, 'print_log', log)
+    store = torch_dist.HashStore()
+    torch_dist.init_process_group('gloo', store=store, rank=0, world_size=1)
+    try:
+        ddp.SegDistributedDataParallel(nn.Sequential(nn.Conv2d(3, 4, 1), nn.SyncBatchNorm(4)))
+        ddp.SegDistributedDataParallel(nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)))
+    finally:
+        torch_dist.destroy_process_group()
+    assert [a[0] for a, _ in log.calls] == [
+        'SyncBN has no CPU kernel: reverted to BatchNorm for CPU DDP'
+    ]
+
+
+def test_smoke_config_drops_a_hub_pretrained_model(tmp_path: Path) -> None:
+    """A config naming hub weights (no hub here) must still smoke-train from scratch."""
+    base = REPO / 'configs' / 'hc' / 'fcn32_r18-v1c_1xb4-600i_camvid-256x256.py'
+    cfg_file = tmp_path / 'hub.py'
+    cfg_file.write_text(
+        f"_base_ = ['{base}']\nmodel = dict(pretrained='open-mmlab://resnet18_v1c')\n"
+    )
+    assert Config.fromfile(str(cfg_file)).model.pretrained == 'open-mmlab://resnet18_v1c'
+    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
+    assert 'pretrained' not in cfg.model
