@@ -96,3 +96,17 @@ def test_smoke_config_drops_a_hub_pretrained_model(tmp_path: Path) -> None:
     assert Config.fromfile(str(cfg_file)).model.pretrained == 'open-mmlab://resnet18_v1c'
     cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
     assert 'pretrained' not in cfg.model
+
+
+def test_smoke_config_keeps_no_validation_hooks(tmp_path: Path) -> None:
+    """Smoke runs do not validate: the hooks that validate or report validation go, the
+    others (here the NaN guard) stay."""
+    base = REPO / 'configs' / 'hc' / 'fcn32_r18-v1c_1xb4-600i_camvid-256x256.py'
+    cfg_file = tmp_path / 'hooks.py'
+    cfg_file.write_text(
+        f"_base_ = ['{base}']\n"
+        "custom_hooks = [dict(type='ValBeforeTrainHook'), dict(type='NaNGuardHook'),\n"
+        "                dict(type='EvalProgressHook')]\n"
+    )
+    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
+    assert [h['type'] for h in cfg.custom_hooks] == ['NaNGuardHook']
