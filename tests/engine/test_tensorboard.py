@@ -25,3 +25,19 @@ def test_noop_without_tensorboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     backend.add_scalars({'loss': 1.5}, step=1)
     backend.close()
     assert not list(tmp_path.rglob('events.out.tfevents.*'))
+
+
+def test_config_and_image_reach_the_events(tmp_path: Path) -> None:
+    import numpy as np
+    from mmengine.config import Config
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    backend = OptionalTensorboardVisBackend(str(tmp_path))
+    backend.add_config(Config(dict(model=dict(type='EncoderDecoder'))))
+    backend.add_image('pred', np.zeros((4, 5, 3), np.uint8), step=2)
+    backend.close()
+    (events,) = tmp_path.rglob('events.out.tfevents.*')
+    acc = EventAccumulator(str(events.parent)).Reload()
+    assert 'config/text_summary' in acc.Tags()['tensors']
+    (image,) = acc.Images('pred')
+    assert (image.step, image.width, image.height) == (2, 5, 4)

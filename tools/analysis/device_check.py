@@ -145,7 +145,7 @@ def stage_amp(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 results.append(vars(r))
                 print(
-                    f'amp {dtype} {fam}: finite={r.finite} {r.seconds} s {r.error or ""}',
+                    f'amp {dtype} {fam}: finite={r.finite} {r.seconds:.2f} s {r.error or ""}',
                     flush=True,
                 )
     return dict(results=results, ok=all(r['finite'] for r in results))
@@ -299,7 +299,7 @@ def markdown(summary: dict[str, Any]) -> str:
             lines.append(
                 f'| {r["family"]} | {r["amp"]} | {r["iters"]} | {first} | {last} | '
                 f'{"yes" if r["finite"] else "NO: " + str(r["error"])} | '
-                f'{r["seconds"]} |'
+                f'{r["seconds"]:.1f} |'
             )
     if 'hc_speed' in st:
         lines += [
