@@ -9,6 +9,7 @@ from torch import nn
 
 from ..models.utils import require_assignments
 from ..ops.cluster_diagnostics import leakage_by_class
+from ..ops.soft_clustering import OWN_CELL
 
 
 @torch.no_grad()
@@ -24,7 +25,9 @@ def cluster_leakage(
     Returns:
         One dict per level, coarse to fine: ``size`` (H, W) of the level, and per class
         ``pixels``, ``leaked_share`` (leaked / pixels), ``no_seed_share`` (pixels with no
-        candidate seed of their class / pixels) and ``entropy`` (mean, nats).
+        candidate seed of their class / pixels), ``own_cell_leaked_share`` (the leaked share
+        had every pixel taken its own cell's seed, i.e. nearest upsampling: the reference the
+        learned assignment should beat) and ``entropy`` (mean, nats).
     """
     model.eval()
     totals: list[list] = []
@@ -36,13 +39,17 @@ def cluster_leakage(
         assignments = require_assignments(feats, 'cluster_leakage', 'the backbone')
         labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H, W)
         for level, a in enumerate(assignments):
+            # reference: every pixel takes its own cell's seed (nearest upsampling)
+            own = torch.zeros_like(a)
+            own[:, OWN_CELL] = 1
             counts = leakage_by_class(a, labels, num_classes, ignore_index)
+            counts = (*counts, leakage_by_class(own, labels, num_classes, ignore_index)[1])
             if len(totals) <= level:
                 totals.append([tuple(a.shape[-2:]), *[torch.zeros_like(c) for c in counts]])
             for k, c in enumerate(counts):
                 totals[level][k + 1] += c
     out = []
-    for size, pixels, leaked, no_seed, entropy in totals:
+    for size, pixels, leaked, no_seed, entropy, own_leaked in totals:
         denom = pixels.clamp_min(1)
         out.append(
             dict(
@@ -50,6 +57,7 @@ def cluster_leakage(
                 pixels=pixels.tolist(),
                 leaked_share=(leaked / denom).tolist(),
                 no_seed_share=(no_seed / denom).tolist(),
+                own_cell_leaked_share=(own_leaked / denom).tolist(),
                 entropy=(entropy / denom).tolist(),
             )
         )

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 NEIGHBOURS = 9
+OWN_CELL = 4  # n of the offset (0, 0): the seed of the pixel's own cell
 
 
 def is_seed_size(coarse: tuple[int, int], fine: tuple[int, int]) -> bool:

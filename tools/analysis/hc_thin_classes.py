@@ -1,6 +1,7 @@
 """Why an HC model loses thin classes: per clustered level and class, the share of pixels
 whose argmax seed has another class, the share with no candidate seed of their class (no
-assignment could decode them), and the mean assignment entropy.
+assignment could decode them), the share that taking the own cell's seed (nearest
+upsampling) would leak, and the mean assignment entropy.
 
     python tools/analysis/hc_thin_classes.py CONFIG [CHECKPOINT] --data-root DIR
         [--max-images N] [--json out.json]
@@ -40,12 +41,13 @@ def main() -> None:
     for level, row in enumerate(rows):
         print(
             f'level {level} ({row["size"][0]}x{row["size"][1]}): class, pixels, '
-            'leaked share %, no-seed share %, entropy (nats)'
+            'leaked share %, no-seed share %, own-cell leaked share %, entropy (nats)'
         )
         for c, name in enumerate(classes):
             print(
                 f'  {name:12s} {row["pixels"][c]:9.0f} {100 * row["leaked_share"][c]:6.2f} '
-                f'{100 * row["no_seed_share"][c]:6.2f} {row["entropy"][c]:.3f}'
+                f'{100 * row["no_seed_share"][c]:6.2f} '
+                f'{100 * row["own_cell_leaked_share"][c]:6.2f} {row["entropy"][c]:.3f}'
             )
     if args.json:
         with open(args.json, 'w') as f:
