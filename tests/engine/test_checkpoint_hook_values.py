@@ -139,7 +139,13 @@ def test_max_keep_ckpts_prunes_after_each_save(tmp_path: Path) -> None:
         (0.2, 0.2, 0.2),
     ],
 )
-def test_resumed_learning_rate_takes_the_configs(old: float, new: float, expected: float) -> None:
+def test_resumed_learning_rate_takes_the_configs(
+    old: float, new: float, expected: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segplug.engine import checkpoint_hook
+
+    logged: list[str] = []
+    monkeypatch.setattr(checkpoint_hook, 'print_log', lambda msg, **kw: logged.append(msg))
     group = {'lr': old, 'initial_lr': old}
     scheduler = SimpleNamespace(param_name='lr', base_values=[old], _last_value=[old])
     run = SimpleNamespace(
@@ -153,3 +159,10 @@ def test_resumed_learning_rate_takes_the_configs(old: float, new: float, expecte
     assert group == {'lr': expected, 'initial_lr': expected if old else 0.0}
     assert scheduler.base_values == [expected] and scheduler._last_value == [expected]
     assert hook._config_lrs is None
+    if old == 0:  # the user asked for a new rate that cannot be applied: say so
+        assert logged == [
+            "resume: param group 0 has learning rate 0 in the checkpoint; the config's 0.1 is "
+            'NOT applied'
+        ]
+    else:
+        assert not any('NOT applied' in m for m in logged)

@@ -39,7 +39,8 @@ def test_cpu_ddp_drops_device_ids_and_reverts_sync_bn(one_process_group) -> None
     bn.load_state_dict(reference[1].state_dict())
     reference[1] = bn
     # MMEngine's runner passes device_ids=[LOCAL_RANK]; DDP refuses them for a CPU module
-    ddp = SegDistributedDataParallel(_net(), device_ids=[0], output_device=0)
+    # (LOCAL_RANK 1 here: DDP lets a falsy output_device 0 through)
+    ddp = SegDistributedDataParallel(_net(), device_ids=[1], output_device=1)
     assert not isinstance(ddp.module[1], nn.SyncBatchNorm)
     assert isinstance(ddp.module[1], nn.modules.batchnorm._BatchNorm)
     assert ddp.device_ids is None
@@ -54,7 +55,9 @@ def test_cpu_ddp_drops_device_ids_and_reverts_sync_bn(one_process_group) -> None
 def test_plain_ddp_refuses_what_the_wrapper_accepts(one_process_group) -> None:
     """The case the wrapper exists for: without it, the runner's device_ids fail on CPU."""
     with pytest.raises(ValueError, match='device_ids'):
-        nn.parallel.DistributedDataParallel(_net(), device_ids=[0], output_device=0)
+        nn.parallel.DistributedDataParallel(_net(), device_ids=[1], output_device=1)
+    with pytest.raises(ValueError, match='output_device'):
+        nn.parallel.DistributedDataParallel(_net(), output_device=1)
 
 
 def _runner(tmp_path: Path) -> SimpleNamespace:

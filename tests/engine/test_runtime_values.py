@@ -110,3 +110,19 @@ def test_smoke_config_keeps_no_validation_hooks(tmp_path: Path) -> None:
     )
     cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
     assert [h['type'] for h in cfg.custom_hooks] == ['NaNGuardHook']
+
+
+def test_no_checks_drops_exactly_the_check_hooks() -> None:
+    cfg = Config(
+        dict(
+            custom_hooks=[
+                dict(type='DataCheckHook'),
+                dict(type='EMAHook'),
+                dict(type='NaNGuardHook'),
+                dict(type='EvalProgressHook'),
+            ]
+        )
+    )
+    kept = runtime.without_checks(cfg).custom_hooks
+    assert [h['type'] for h in kept] == ['EMAHook', 'EvalProgressHook']
+    assert runtime.without_checks(Config(dict(custom_hooks=None))).custom_hooks == []
