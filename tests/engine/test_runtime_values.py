@@ -110,6 +110,7 @@ def test_smoke_config_keeps_no_validation_hooks(tmp_path: Path) -> None:
     )
     cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
     assert [h['type'] for h in cfg.custom_hooks] == ['NaNGuardHook']
+    assert cfg.log_level == 'WARNING'  # quiet: one line per family in the device check
 
 
 def test_no_checks_drops_exactly_the_check_hooks() -> None:
