@@ -22,6 +22,7 @@ from segplug.engine.cfg_options import parse_value
         ("' a b '", ' a b '),  # quoted: as typed
         ('"1,2"', '1,2'),
         ("[a, 'b,c']", ['a', 'b,c']),  # quotes protect commas
+        ("['b,c', d, 'e']", ['b,c', 'd', 'e']),  # ... until they close
         ('(1,2),(3,4)', [(1, 2), (3, 4)]),
         ('[1, [2, 3]]', [1, [2, 3]]),
         ('(1,)', (1,)),

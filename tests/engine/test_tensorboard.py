@@ -10,11 +10,21 @@ import segplug  # noqa: F401
 from segplug.engine import OptionalTensorboardVisBackend
 
 
+def _scalar_tags(folder: Path) -> list[str]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (events,) = folder.rglob('events.out.tfevents.*')
+    return EventAccumulator(str(events.parent)).Reload().Tags()['scalars']
+
+
 def test_writes_events_when_installed(tmp_path: Path) -> None:
     assert OptionalTensorboardVisBackend.available, 'tensorboard is in requirements-test.txt'
     backend = OptionalTensorboardVisBackend(str(tmp_path))
     backend.add_scalars({'loss': 1.5, 'mIoU': 20.0}, step=3)
+    writer = backend.experiment  # torch's SummaryWriter
     backend.close()
+    assert writer.all_writers is None  # flushed and closed with the backend
+    assert sorted(_scalar_tags(tmp_path)) == ['loss', 'mIoU']
     events = list(tmp_path.rglob('events.out.tfevents.*'))
     assert events and events[0].stat().st_size > 0
 
