@@ -108,3 +108,16 @@ def test_import_time_lines_also_run_the_tests_naming_the_module() -> None:
         readers={'m.py': {'t.py'}},
     )
     assert cov.tests_for(mutant) == ['t.py::a']
+
+
+def test_every_equivalent_names_a_mutant_of_the_current_code() -> None:
+    """A key that no longer matches (the line moved or changed) would count its mutant as
+    surviving again; catch it here, when the code moves, not at the next mutation run."""
+    keys = read_equivalents(str(REPO / 'tools' / 'mutation' / 'equivalents.txt'))
+    mutants: dict[str, set[str]] = {}
+    for key in keys:
+        path = key.split(':', 1)[0]
+        if path not in mutants:
+            source = (REPO / path).read_text()
+            mutants[path] = {m.key for m in file_mutants(source, path)}
+        assert key in mutants[path], f'{key}: no such mutant in the current {path}'
