@@ -15,5 +15,5 @@ camvid_train() {
     train_cfg.val_interval=$it param_scheduler.1.end=$it \
     default_hooks.checkpoint.interval=$(( it < 200 ? it : 200 )) "$@" \
     > "$dir.log" 2>&1 || { echo "failed: $dir.log"; tail -5 "$dir.log"; }
-  grep -E "Iter\(val\)" "$dir.log" | tail -1
+  grep -E "Iter\(val\)" "$dir.log" | tail -1 || true  # none after a failed run
 }
