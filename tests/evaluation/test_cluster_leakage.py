@@ -22,6 +22,8 @@ class FixedAssignments(nn.Module):
         )
 
     def backbone(self, inputs: torch.Tensor) -> HCFeatures:
+        # evaluated as at test time: BatchNorm's running statistics, no dropout
+        assert not self.training and not torch.is_grad_enabled()
         return HCFeatures([inputs], [self.assignment])
 
 
