@@ -100,3 +100,18 @@ def test_mismatched_sizes_name_the_image() -> None:
     s['img_path'] = 'x/frame.png'
     with pytest.raises(ValueError, match='frame.png'):
         metric.process({}, [s])
+
+
+def test_boundary_iou_of_a_one_pixel_band() -> None:
+    """A one-pixel class, predicted exactly: its band (mask minus erosion) is that pixel,
+    intersection 1 over union 1 = 100%, not undefined."""
+    from segplug.evaluation.boundary_metric import BoundaryMetric
+
+    gt = torch.zeros(1, 7, 7, dtype=torch.long)
+    gt[0, 3, 3] = 1
+    metric = BoundaryMetric(tolerances=(1,), per_class=True, boundary_iou=0.01)
+    metric.dataset_meta = dict(classes=('a', 'b'))
+    sample = dict(pred_sem_seg=dict(data=gt.clone()), gt_sem_seg=dict(data=gt))
+    metric.process({}, [sample])
+    out = metric.compute_metrics(metric.results)
+    assert out['BIoU.b'] == 100.0

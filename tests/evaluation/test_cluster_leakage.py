@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -52,3 +55,6 @@ def test_leakage_against_the_own_cell_reference() -> None:
     assert row['leaked_share'] == [0.0, 0.0]
     assert row['own_cell_leaked_share'] == [0.0, 1.0]
     assert row['entropy'] == [0.0, 0.0]
+    uniform = torch.full((1, 9, 4, 4), 1 / 9)
+    (row,) = cluster_leakage(FixedAssignments(uniform), [sample(labels)] * 3, num_classes=2)
+    assert row['entropy'] == pytest.approx([math.log(9)] * 2)

@@ -244,3 +244,28 @@ def test_confusion_matrix_default_ignore_index_is_255() -> None:
     matrix = confusion_matrix(pred, gt, 256)  # 256 classes: 254 and 255 are in range
     assert matrix.shape == (256, 256) and matrix.sum() == 2
     assert matrix[254, 2] == 1 and matrix[0, 0] == 1
+
+
+def test_confusion_matrix_text_turns_white_just_above_60_percent(tmp_path, monkeypatch) -> None:
+    import matplotlib.pyplot as plt
+
+    from segplug.evaluation.confusion_matrix import plot_confusion_matrix
+
+    figures = []
+    monkeypatch.setattr(plt, 'close', figures.append)
+    plot_confusion_matrix(np.array([[121, 79], [0, 10]]), ['a', 'b'], str(tmp_path / 'cm.png'))
+    texts = {t.get_text(): t for t in figures[0].axes[0].texts}
+    # 60.5 % (shown rounded as '60') is dark enough for white text; 39.5 % is not
+    assert matplotlib.colors.to_hex(texts['60'].get_color()) == '#ffffff'
+    assert matplotlib.colors.to_hex(texts['40'].get_color()) == '#000000'
+    # small enough for 19 classes (Cityscapes) to fit in their cells
+    assert {t.get_fontsize() for t in texts.values()} == {7}
+
+
+def test_confusion_matrix_metric_ignores_255_by_default(tmp_path) -> None:
+    metric = ConfusionMatrixMetric(out_dir=str(tmp_path))
+    metric.dataset_meta = dict(classes=('a', 'b'))
+    gt = torch.tensor([[0, 1, 255, 255]])
+    pred = torch.tensor([[0, 0, 1, 1]])
+    metric.process({}, [dict(pred_sem_seg=dict(data=pred), gt_sem_seg=dict(data=gt))])
+    np.testing.assert_array_equal(metric.results[0], [[1, 0], [1, 0]])
