@@ -9,7 +9,6 @@ from torch import nn
 
 from ..models.utils import require_assignments
 from ..ops.cluster_diagnostics import leakage_by_class
-from ..ops.soft_clustering import OWN_CELL
 
 
 @torch.no_grad()
@@ -39,11 +38,7 @@ def cluster_leakage(
         assignments = require_assignments(feats, 'cluster_leakage', 'the backbone')
         labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H, W)
         for level, a in enumerate(assignments):
-            # reference: every pixel takes its own cell's seed (nearest upsampling)
-            own = torch.zeros_like(a)
-            own[:, OWN_CELL] = 1
             counts = leakage_by_class(a, labels, num_classes, ignore_index)
-            counts = (*counts, leakage_by_class(own, labels, num_classes, ignore_index)[1])
             if len(totals) <= level:
                 totals.append([tuple(a.shape[-2:]), *[torch.zeros_like(c) for c in counts]])
             for k, c in enumerate(counts):

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import NEIGHBOURS
+from .soft_clustering import NEIGHBOURS, OWN_CELL
 
 
 def block_labels(
@@ -83,9 +83,10 @@ def assignment_entropy(assignment: Tensor) -> Tensor:
 
 def leakage_by_class(
     assignment: Tensor, labels: Tensor, num_classes: int, ignore_index: int = 255
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Per class, how many pixels of one level pick a seed of another class, how many have
-    no seed of their class to pick, and the assignment entropy.
+    no seed of their class to pick, the assignment entropy, and how many would pick a seed
+    of another class by taking their own cell's (nearest upsampling, the reference).
 
     Args:
         assignment: (B, 9, H, W) assignment of one level.
@@ -95,7 +96,8 @@ def leakage_by_class(
         ``leaked`` (K,) of those whose argmax seed has a different (labelled) class,
         ``no_seed`` (K,) of those none of whose 9 candidate seeds has their class (no
         assignment can decode them right: a limit of the seed resolution, not of the
-        clustering), ``entropy`` (K,) summed assignment entropy of those pixels.
+        clustering), ``entropy`` (K,) summed assignment entropy of those pixels,
+        ``own_leaked`` (K,) of those whose own cell's seed has a different (labelled) class.
     """
     hh, ww = assignment.shape[-2:]
     seeds = ((hh + 1) // 2, (ww + 1) // 2)
@@ -103,9 +105,12 @@ def leakage_by_class(
     cand = candidate_seed_labels(
         (hh, ww), block_labels(labels, seeds, num_classes, ignore_index), ignore_index
     )
-    seed = cand.gather(1, assignment.argmax(1, keepdim=True)).squeeze(1)
     ok = pixel != ignore_index
-    wrong = ok & (seed != ignore_index) & (seed != pixel)
+
+    def leaked(seed: Tensor) -> Tensor:
+        return ok & (seed != ignore_index) & (seed != pixel)
+
+    wrong = leaked(cand.gather(1, assignment.argmax(1, keepdim=True)).squeeze(1))
     no_seed = ok & ~(cand == pixel.unsqueeze(1)).any(1)
     idx = pixel.clamp(max=num_classes - 1)
     ent = assignment_entropy(assignment)
@@ -115,4 +120,10 @@ def leakage_by_class(
             0, idx[ok].cpu(), values[ok].double().cpu()
         )
 
-    return count(torch.ones_like(ent)), count(wrong.float()), count(no_seed.float()), count(ent)
+    return (
+        count(torch.ones_like(ent)),
+        count(wrong.float()),
+        count(no_seed.float()),
+        count(ent),
+        count(leaked(cand[:, OWN_CELL]).float()),
+    )

@@ -52,9 +52,10 @@ def test_no_seed_counts_pixels_without_a_candidate_of_their_class():
     labels[0, 4:6, 4:6] = 1  # block: cell (2, 2) is class 1
     a = torch.zeros(1, 9, 8, 8)
     a[:, 0] = 1  # every pixel picks its up-left neighbour seed
-    pixels, leaked, no_seed, _ = leakage_by_class(a, labels, num_classes=2)
+    pixels, leaked, no_seed, _, own_leaked = leakage_by_class(a, labels, num_classes=2)
     assert pixels.tolist() == [59, 5]
     assert no_seed.tolist() == [0, 1]
+    assert own_leaked.tolist() == [0, 1]  # only the dot: its own cell is class 0
     # the block's 4 pixels pick cell (1, 1), class 0; the dot picks outside the map; the 4
     # class-0 pixels of cell (3, 3) pick the block's cell (2, 2), class 1
     assert leaked.tolist() == [4, 4]
@@ -67,9 +68,10 @@ def test_leakage_hand_built():
     a = torch.zeros(1, 9, 4, 4)
     a[:, 4] = 1  # every pixel picks its own cell's seed
     a[0, :, 0, 0] = 1 / 9  # except one undecided pixel (argmax: candidate 0, outside)
-    pixels, leaked, no_seed, entropy = leakage_by_class(a, labels, num_classes=2)
+    pixels, leaked, no_seed, entropy, own_leaked = leakage_by_class(a, labels, num_classes=2)
     assert pixels.tolist() == [12, 4]
     assert leaked.tolist() == [0, 3]
     assert no_seed.tolist() == [0, 4]  # every seed's cell is a 2-2 tie, read as class 0
+    assert own_leaked.tolist() == [0, 4]  # own cells are class 0, undecided pixel included
     torch.testing.assert_close(entropy, torch.tensor([0.0, math.log(9)], dtype=torch.float64))
     torch.testing.assert_close(assignment_entropy(a)[0, 0, 0], torch.tensor(math.log(9)))
