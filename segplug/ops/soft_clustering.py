@@ -74,6 +74,42 @@ def _shifted(padded: Tensor, n: int, h: int, w: int) -> Tensor:
     return padded[:, :, dy : dy + h, dx : dx + w].unsqueeze(3).unsqueeze(5)
 
 
+def reassemble_cells(padded: Tensor, cells: Tensor, kernel_size: int) -> Tensor:
+    """Weighted sums of each cell's k x k neighbourhood: CARAFE's reassembly, and HC's Eq. 2
+    for k = 3 (the clustering's weights as kernels).
+
+    Args:
+        padded: (B, C, h + k - 1, w + k - 1) a cell-grid map zero-padded by k // 2 cells.
+        cells: (B, k^2, h, s, w, s) per-pixel weights of taps n = (dy, dx) = (n // k, n % k).
+    Returns:
+        (B, C, h, s, w, s): sum over n of weight n times neighbour (i + dy - k // 2, ...).
+    """
+    if torch.is_grad_enabled() and (padded.requires_grad or cells.requires_grad):
+        # training: its backward is 2.5-4x faster on CPU than that of the shifted products
+        # (benchmarks/upsamplers_speed.py)
+        return reassemble_cells_batched(padded, cells, kernel_size)
+    # inference: faster forward at 45x60 than the batched product
+    return reassemble_cells_shifted(padded, cells, kernel_size)
+
+
+def reassemble_cells_batched(padded: Tensor, cells: Tensor, kernel_size: int) -> Tensor:
+    """:func:`reassemble_cells` as each cell's neighbourhood once, (B, C, k^2, h, w) by
+    ``F.unfold`` (k^2 / s^2 times the output's size), then one batched product per cell."""
+    k, (b, c), (h, w) = kernel_size, padded.shape[:2], (cells.shape[2], cells.shape[4])
+    cols = F.unfold(padded, k).view(b, c, k * k, h, w)
+    return torch.einsum('bcnhw,bnhiwj->bchiwj', cols, cells)
+
+
+def reassemble_cells_shifted(padded: Tensor, cells: Tensor, kernel_size: int) -> Tensor:
+    """:func:`reassemble_cells` as one shifted product per tap: k^2 maps of the output's size."""
+    k, (h, w) = kernel_size, (cells.shape[2], cells.shape[4])
+    return sum(
+        padded[:, :, n // k : n // k + h, n % k : n % k + w].unsqueeze(3).unsqueeze(5)
+        * cells[:, n : n + 1]
+        for n in range(k * k)
+    )
+
+
 def to_cells(x: Tensor, grid: tuple[int, int], factor: int = 2) -> Tensor:
     """(B, C, H, W) -> (B, C, h, S, w, S) cells of S = ``factor`` pixels a side, zero-padding
     H, W at the bottom and right up to S h, S w; (h, w) = ``grid``."""
@@ -150,8 +186,7 @@ def cluster_decode(coarse: Tensor, assignment: Tensor) -> Tensor:
     h, w = _check_sizes(assignment.shape[-2:], coarse.shape[-2:])
     # seeds missing from a floor-sized map have zero weight: their zero padding is inert
     padded = F.pad(_pad_to(coarse, (h, w)), (1, 1, 1, 1))
-    cells = to_cells(assignment, (h, w))  # (B, 9, h, 2, w, 2)
-    out = sum(_shifted(padded, n, h, w) * cells[:, n : n + 1] for n in range(NEIGHBOURS))
+    out = reassemble_cells(padded, to_cells(assignment, (h, w)), 3)  # (B, C, h, 2, w, 2)
     return from_cells(out, assignment.shape[-2:])
 
 

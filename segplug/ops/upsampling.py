@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import from_cells, to_cells
+from .soft_clustering import from_cells, reassemble_cells, to_cells
 
 
 def check_upsample_size(
@@ -99,13 +99,6 @@ def reassemble(x: Tensor, kernels: Tensor, kernel_size: int, scale: int) -> Tens
         )
     check_upsample_size((h, w), (hh, ww), scale, 'reassemble')
     r = k // 2
-    padded = F.pad(x, (r, r, r, r))
     cells = to_cells(kernels, (h, w), scale)  # (B, k^2, h, s, w, s)
-    # one shifted product per tap (as cluster_decode): k^2 maps of (B, C, H, W), instead of
-    # F.unfold's (B, C k^2, H, W) block, which is k^2 times the memory
-    out = sum(
-        padded[:, :, n // k : n // k + h, n % k : n % k + w].unsqueeze(3).unsqueeze(5)
-        * cells[:, n : n + 1]
-        for n in range(k * k)
-    )
+    out = reassemble_cells(F.pad(x, (r, r, r, r)), cells, k)
     return from_cells(out, (hh, ww))

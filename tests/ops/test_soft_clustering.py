@@ -71,14 +71,17 @@ def test_soft_assign_matches_dense_reference(size: tuple[int, int], seeds: tuple
     torch.testing.assert_close(to_dense(a, h, w), dense_reference(feats, seeds, 0.3))
 
 
+@pytest.mark.parametrize('grad', [False, True])  # shifted products / batched (training) path
 @pytest.mark.parametrize('size,seeds', [(s, seed_size(s)) for s in SIZES] + FLOOR)
-def test_decode_matches_dense_product(size: tuple[int, int], seeds: tuple[int, int]) -> None:
+def test_decode_matches_dense_product(
+    size: tuple[int, int], seeds: tuple[int, int], grad: bool
+) -> None:
     torch.manual_seed(1)
     hh, ww = size
     h, w = seeds
-    a = soft_assign(torch.randn(1, 4, hh, ww), torch.randn(1, 4, h, w), tau=0.5)
-    coarse = torch.randn(1, 3, h, w)
-    want = (to_dense(a, h, w) @ coarse.flatten(2).transpose(1, 2)).transpose(1, 2)
+    a = soft_assign(torch.randn(1, 4, hh, ww), torch.randn(1, 4, h, w), tau=0.5).detach()
+    coarse = torch.randn(1, 3, h, w, requires_grad=grad)
+    want = (to_dense(a, h, w) @ coarse.detach().flatten(2).transpose(1, 2)).transpose(1, 2)
     torch.testing.assert_close(cluster_decode(coarse, a), want.view(1, 3, hh, ww))
 
 

@@ -84,13 +84,16 @@ def test_point_sample_rejects_bad_groups():
         point_sample_upsample(torch.randn(1, 4, 2, 2), torch.zeros(1, 6, 4, 4), groups=3)
 
 
+@pytest.mark.parametrize('grad', [False, True])  # shifted products / batched (training) path
 @pytest.mark.parametrize('k', [1, 3, 5])
 @pytest.mark.parametrize('coarse,size', SIZES)
-def test_reassemble_matches_reference(k, coarse, size):
+def test_reassemble_matches_reference(k, coarse, size, grad):
     torch.manual_seed(2)
     x = torch.randn(2, 3, *coarse, dtype=torch.float64)
-    kernels = torch.randn(2, k * k, *size, dtype=torch.float64)
-    torch.testing.assert_close(reassemble(x, kernels, k, 2), reassemble_ref(x, kernels, k, 2))
+    kernels = torch.randn(2, k * k, *size, dtype=torch.float64, requires_grad=grad)
+    torch.testing.assert_close(
+        reassemble(x, kernels, k, 2), reassemble_ref(x, kernels.detach(), k, 2)
+    )
 
 
 def test_reassemble_uniform_kernels_are_box_mean_then_nearest():

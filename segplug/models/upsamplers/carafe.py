@@ -18,7 +18,7 @@ class CARAFEUpsampler(nn.Module):
     reads only the map it upsamples: FADE and SAPA also need the encoder's high-resolution
     feature at the target size, which the FCN-32 / PSPNet-32 logits path does not have, and
     SAPA's released similarity kernels are compiled CUDA. mmcv's ``CARAFEPack`` is CUDA-only,
-    so the reassembly here is plain torch (shifted products, CPU and GPU alike).
+    so the reassembly here is plain torch (``reassemble_cells``, CPU and GPU alike).
 
     Args:
         channels: C of the maps it upsamples.
