@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .cpp_pooling import cpp_pool, infer_cpp_scale
 from .soft_clustering import NEIGHBOURS, OWN_CELL
 
 
@@ -127,3 +128,46 @@ def leakage_by_class(
         count(ent),
         count(leaked(cand[:, OWN_CELL]).float()),
     )
+
+
+def cell_labels(
+    labels: Tensor, size: tuple[int, int], num_classes: int, ignore_index: int = 255
+) -> Tensor:
+    """The majority label of each stride-s cell of (B, H0, W0) labels, on the network's grid
+    (H, W) = ``size`` = ceil(H0 / s), ceil(W0 / s) (CPP pooling's cells; ties go to the lower
+    class id).
+
+    Returns:
+        (B, H, W) long; ``ignore_index`` where the cell has no labelled pixel.
+    """
+    scale = infer_cpp_scale(tuple(labels.shape[-2:]), size)
+    probs = cpp_pool(labels, num_classes, scale, ignore_index, max_ignore_ratio=1.0).probs
+    return probs.argmax(1).masked_fill(probs.sum(1) == 0, ignore_index)
+
+
+def own_cell_assignment(assignment: Tensor) -> Tensor:
+    """(B, 9, H, W) one-hot on each pixel's own cell's seed: decoding through it is nearest
+    upsampling in the cell convention (odd sizes crop the last half cell)."""
+    out = torch.zeros_like(assignment)
+    out[:, OWN_CELL] = 1
+    return out
+
+
+def oracle_assignment(pixel_labels: Tensor, seed_labels: Tensor, ignore_index: int = 255) -> Tensor:
+    """The best hard assignment the ground truth allows: each pixel picks its own cell's seed
+    if that has the pixel's class, else the first candidate seed (neighbour order) that has
+    it, else its own cell's seed.
+
+    Args:
+        pixel_labels: (B, H, W) long labels of the level's pixels (:func:`cell_labels`).
+        seed_labels: (B, h, w) long labels of its seeds, (h, w) = ceil(H/2), ceil(W/2).
+    Returns:
+        (B, 9, H, W) one-hot.
+    """
+    cand = candidate_seed_labels(tuple(pixel_labels.shape[-2:]), seed_labels, ignore_index)
+    match = (cand == pixel_labels.unsqueeze(1)) & (pixel_labels != ignore_index).unsqueeze(1)
+    match[:, OWN_CELL] |= ~match.any(1)  # no seed of the class: the own cell
+    # the own cell first, then the neighbours in order: argmax returns the first maximum
+    order = [OWN_CELL] + [n for n in range(NEIGHBOURS) if n != OWN_CELL]
+    pick = torch.tensor(order, device=match.device)[match[:, order].float().argmax(1)]
+    return F.one_hot(pick, NEIGHBOURS).permute(0, 3, 1, 2).to(torch.float32)

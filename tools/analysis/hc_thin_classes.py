@@ -1,10 +1,13 @@
 """Why an HC model loses thin classes: per clustered level and class, the share of pixels
 whose argmax seed has another class, the share with no candidate seed of their class (no
 assignment could decode them), the share that taking the own cell's seed (nearest
-upsampling) would leak, and the mean assignment entropy.
+upsampling) would leak, and the mean assignment entropy. With ``--ceiling``, also the
+decoding ceiling: per class, the IoU of the ground truth's own stride-32 class shares
+decoded to full resolution by bilinear upsampling, the own cell, the learned assignments
+(soft and argmax) and the oracle assignment (segplug.evaluation.decoding_ceiling).
 
     python tools/analysis/hc_thin_classes.py CONFIG [CHECKPOINT] --data-root DIR
-        [--max-images N] [--json out.json]
+        [--max-images N] [--ceiling] [--json out.json]
 
 Runs the backbone on the config's val images (360x480 CamVid) and prints one row per
 class and level (segplug.evaluation.cluster_leakage).
@@ -16,11 +19,13 @@ import argparse
 import itertools
 import json
 
+import numpy as np
 from mmseg.registry import DATASETS
 
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.apis import load_model
 from segplug.evaluation.cluster_leakage import cluster_leakage
+from segplug.evaluation.decoding_ceiling import SEEDS, decoding_ceiling, iou_from_confusion
 
 
 def main() -> None:
@@ -29,6 +34,7 @@ def main() -> None:
     parser.add_argument('checkpoint', nargs='?', help='none: the untrained model')
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--max-images', type=int, default=None)
+    parser.add_argument('--ceiling', action='store_true', help='also the decoding ceiling')
     parser.add_argument('--json')
     args = parser.parse_args()
     model = load_model(args.config, args.checkpoint)
@@ -49,9 +55,21 @@ def main() -> None:
                 f'{100 * row["no_seed_share"][c]:6.2f} '
                 f'{100 * row["own_cell_leaked_share"][c]:6.2f} {row["entropy"][c]:.3f}'
             )
+    out = dict(classes=list(classes), levels=rows)
+    if args.ceiling:
+        samples = (dataset[i] for i in range(len(dataset)))
+        matrices = decoding_ceiling(model, itertools.islice(samples, args.max_images), len(classes))
+        ious = {m: iou_from_confusion(c) for m, c in matrices.items()}
+        for kind in SEEDS:
+            cols = [m for m in ious if m.startswith(kind)]
+            print(f'decoding ceiling, {kind} seeds (IoU %): class, ' + ', '.join(cols))
+            for c, name in enumerate(classes):
+                print(f'  {name:12s} ' + ' '.join(f'{100 * ious[m][c]:6.2f}' for m in cols))
+            print('  mIoU         ' + ' '.join(f'{100 * np.nanmean(ious[m]):6.2f}' for m in cols))
+        out['ceiling_iou'] = {m: v.tolist() for m, v in ious.items()}
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(classes=list(classes), levels=rows), f, indent=1)
+            json.dump(out, f, indent=1)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,140 @@
+"""How well a decoding can carry perfect coarse predictions to full resolution: the ground
+truth's class shares on the coarsest seed grid (CPP pooling), decoded up the levels of an HC
+model's clustering by bilinear upsampling, by the own cell's seed (nearest), through the
+model's learned assignments (soft, or their argmax) and through the oracle assignment that
+the ground truth allows; then bilinear to full resolution and argmax. The gap between
+bilinear / learned / oracle per class says whether a class is lost by the decoding the
+network learned or by the seed resolution itself, independently of how well the network
+predicts at stride 32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..models.utils import require_assignments
+from ..ops.cluster_diagnostics import cell_labels, oracle_assignment, own_cell_assignment
+from ..ops.cpp_pooling import cpp_pool, infer_cpp_scale
+from ..ops.soft_clustering import cluster_decode, hard_assign
+from .confusion_matrix import confusion_matrix
+
+MODES = ('bilinear', 'own_cell', 'learned', 'learned_hard', 'oracle')
+
+
+def decode_shares(
+    shares: Tensor,
+    assignments: list[Tensor],
+    mode: str,
+    labels: Tensor | None = None,
+    ignore_index: int = 255,
+) -> Tensor:
+    """Decode class shares through the levels of a clustering.
+
+    Args:
+        shares: (B, K, h, w) class shares on the first assignment's seed grid.
+        assignments: (B, 9, H_l, W_l) the model's assignments, coarse to fine.
+        mode: one of ``MODES``.
+        labels: (B, H0, W0) full-resolution ground truth; needed by ``'oracle'``.
+    Returns:
+        (B, K, H_L, W_L) on the finest level's grid.
+    """
+    if mode not in MODES:
+        raise ValueError(f'decode_shares: mode={mode!r} is not one of {MODES}')
+    if mode == 'oracle' and labels is None:
+        raise ValueError("decode_shares: mode='oracle' needs the ground-truth labels")
+    x, k = shares, shares.shape[1]
+    for a in assignments:
+        size = tuple(a.shape[-2:])
+        if mode == 'bilinear':
+            x = F.interpolate(x, size, mode='bilinear', align_corners=False)
+            continue
+        if mode == 'own_cell':
+            a = own_cell_assignment(a)
+        elif mode == 'learned_hard':
+            a = hard_assign(a)
+        elif mode == 'oracle':
+            pixel = cell_labels(labels, size, k, ignore_index)
+            seeds = cell_labels(labels, tuple(x.shape[-2:]), k, ignore_index)
+            a = oracle_assignment(pixel, seeds, ignore_index)
+        x = cluster_decode(x, a)
+    return x
+
+
+SEEDS = ('shares', 'majority')
+
+
+def coarse_seeds(
+    labels: Tensor, size: tuple[int, int], num_classes: int, kind: str, ignore_index: int = 255
+) -> Tensor:
+    """(B, K, h, w) what the coarsest seeds carry: ``'shares'``, the class shares of each
+    stride-s cell (CPP pooling); ``'majority'``, one-hot of the cell's majority class (all zero
+    for a cell without labelled pixels).
+
+    Args:
+        labels: (B, H0, W0) ground truth; (h, w) = ``size`` = ceil(H0 / s), ceil(W0 / s).
+    """
+    if kind == 'shares':
+        scale = infer_cpp_scale(tuple(labels.shape[-2:]), size)
+        return cpp_pool(labels, num_classes, scale, ignore_index).probs
+    if kind == 'majority':
+        major = cell_labels(labels, size, num_classes, ignore_index)
+        onehot = F.one_hot(major.clamp(max=num_classes), num_classes + 1)[..., :num_classes]
+        return onehot.permute(0, 3, 1, 2).float()
+    raise ValueError(f'coarse_seeds: kind={kind!r} is not one of {SEEDS}')
+
+
+@torch.no_grad()
+def decoding_ceiling(
+    model: nn.Module,
+    samples: Iterable[dict],
+    num_classes: int,
+    ignore_index: int = 255,
+    seeds: tuple[str, ...] = SEEDS,
+    modes: tuple[str, ...] = MODES,
+) -> dict[str, np.ndarray]:
+    """Accumulate, per kind of seeds and mode, the (K, K) confusion matrix (rows: ground
+    truth) of the decoded ground truth against the ground truth, over samples.
+
+    Args:
+        model: an HC segmentor (its backbone returns HCFeatures).
+        samples: MMSegmentation dataset items (``inputs``, ``data_samples`` with
+            ``gt_sem_seg``), e.g. a val dataset.
+        seeds: kinds of :func:`coarse_seeds`.
+        modes: decodings of :func:`decode_shares`.
+    Returns:
+        ``{'<seeds>/<mode>': (K, K) int64}``.
+    """
+    model.eval()
+    totals = {
+        f'{k}/{m}': np.zeros((num_classes, num_classes), np.int64) for k in seeds for m in modes
+    }
+    for item in samples:
+        data = model.data_preprocessor(
+            dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
+        )
+        feats = model.backbone(data['inputs'])
+        assignments = require_assignments(feats, 'decoding_ceiling', 'the backbone')
+        labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H0, W0)
+        grid = tuple((n + 1) // 2 for n in assignments[0].shape[-2:])
+        gt = labels[0].cpu().numpy()
+        for kind in seeds:
+            coarse = coarse_seeds(labels, grid, num_classes, kind, ignore_index)
+            for m in modes:
+                out = decode_shares(coarse, assignments, m, labels, ignore_index)
+                out = F.interpolate(out, gt.shape, mode='bilinear', align_corners=False)
+                pred = out.argmax(1)[0].cpu().numpy()
+                totals[f'{kind}/{m}'] += confusion_matrix(pred, gt, num_classes, ignore_index)
+    return totals
+
+
+def iou_from_confusion(matrix: np.ndarray) -> np.ndarray:
+    """(K,) IoU of each class from a (K, K) confusion matrix (NaN for a class that is in
+    neither the ground truth nor the prediction)."""
+    tp = np.diag(matrix).astype(np.float64)
+    union = matrix.sum(0) + matrix.sum(1) - tp
+    return np.divide(tp, union, out=np.full(tp.shape, np.nan), where=union > 0)
