@@ -96,6 +96,7 @@ def decoding_ceiling(
     ignore_index: int = 255,
     seeds: tuple[str, ...] = SEEDS,
     modes: tuple[str, ...] = MODES,
+    levels: tuple[int, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """Accumulate, per kind of seeds and mode, the (K, K) confusion matrix (rows: ground
     truth) of the decoded ground truth against the ground truth, over samples.
@@ -106,13 +107,14 @@ def decoding_ceiling(
             ``gt_sem_seg``), e.g. a val dataset.
         seeds: kinds of :func:`coarse_seeds`.
         modes: decodings of :func:`decode_shares`.
+        levels: decode through only the finest L levels (seeds at the stride of the L-th
+            finest level's seeds; L = 0: no decoding, the finest level's own cells); None:
+            all of the model's levels.
     Returns:
-        ``{'<seeds>/<mode>': (K, K) int64}``.
+        ``{'L<levels>/<seeds>/<mode>': (K, K) int64}``.
     """
     model.eval()
-    totals = {
-        f'{k}/{m}': np.zeros((num_classes, num_classes), np.int64) for k in seeds for m in modes
-    }
+    totals: dict[str, np.ndarray] = {}
     for item in samples:
         data = model.data_preprocessor(
             dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
@@ -120,15 +122,24 @@ def decoding_ceiling(
         feats = model.backbone(data['inputs'])
         assignments = require_assignments(feats, 'decoding_ceiling', 'the backbone')
         labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H0, W0)
-        grid = tuple((n + 1) // 2 for n in assignments[0].shape[-2:])
         gt = labels[0].cpu().numpy()
-        for kind in seeds:
-            coarse = coarse_seeds(labels, grid, num_classes, kind, ignore_index)
-            for m in modes:
-                out = decode_shares(coarse, assignments, m, labels, ignore_index)
-                out = F.interpolate(out, gt.shape, mode='bilinear', align_corners=False)
-                pred = out.argmax(1)[0].cpu().numpy()
-                totals[f'{kind}/{m}'] += confusion_matrix(pred, gt, num_classes, ignore_index)
+        for n in (len(assignments),) if levels is None else levels:
+            if not 0 <= n <= len(assignments):
+                raise ValueError(
+                    f'decoding_ceiling: levels={n}, but the model has {len(assignments)} levels'
+                )
+            used = assignments[len(assignments) - n :]
+            last = assignments[-1].shape[-2:]
+            grid = tuple((d + 1) // 2 for d in used[0].shape[-2:]) if used else tuple(last)
+            for kind in seeds:
+                coarse = coarse_seeds(labels, grid, num_classes, kind, ignore_index)
+                for m in modes if n else modes[:1]:  # no level: nothing to compare
+                    out = decode_shares(coarse, used, m, labels, ignore_index)
+                    out = F.interpolate(out, gt.shape, mode='bilinear', align_corners=False)
+                    pred = out.argmax(1)[0].cpu().numpy()
+                    cm = confusion_matrix(pred, gt, num_classes, ignore_index)
+                    key = f'L{n}/{kind}/{m}'
+                    totals[key] = totals.get(key, 0) + cm
     return totals
 
 

@@ -112,9 +112,15 @@ def test_a_band_only_the_oracle_decodes() -> None:
         seeds=('majority',),
         modes=('own_cell', 'oracle'),
     )
-    np.testing.assert_array_equal(got['majority/oracle'], [[16, 0], [0, 48]])
-    np.testing.assert_array_equal(got['majority/own_cell'], [[16, 0], [16, 32]])
-    np.testing.assert_allclose(iou_from_confusion(got['majority/own_cell']), [0.5, 32 / 48])
+    np.testing.assert_array_equal(got['L1/majority/oracle'], [[16, 0], [0, 48]])
+    np.testing.assert_array_equal(got['L1/majority/own_cell'], [[16, 0], [16, 32]])
+    np.testing.assert_allclose(iou_from_confusion(got['L1/majority/own_cell']), [0.5, 32 / 48])
+    # no level decoded: the stride-2 cells themselves, where column 2 is class 1
+    got = decoding_ceiling(FixedAssignments(uniform), [sample(labels)], 2, levels=(0,))
+    assert sorted(got) == ['L0/majority/bilinear', 'L0/shares/bilinear']
+    np.testing.assert_array_equal(got['L0/majority/bilinear'], [[16, 0], [0, 48]])
+    with pytest.raises(ValueError, match='levels=2, but the model has 1 levels'):
+        decoding_ceiling(FixedAssignments(uniform), [sample(labels)], 2, levels=(2,))
 
 
 def test_iou_from_confusion() -> None:

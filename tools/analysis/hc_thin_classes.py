@@ -25,7 +25,7 @@ from mmseg.registry import DATASETS
 import segplug  # noqa: F401  (registers segplug's modules)
 from segplug.apis import load_model
 from segplug.evaluation.cluster_leakage import cluster_leakage
-from segplug.evaluation.decoding_ceiling import SEEDS, decoding_ceiling, iou_from_confusion
+from segplug.evaluation.decoding_ceiling import decoding_ceiling, iou_from_confusion
 
 
 def main() -> None:
@@ -35,6 +35,13 @@ def main() -> None:
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--max-images', type=int, default=None)
     parser.add_argument('--ceiling', action='store_true', help='also the decoding ceiling')
+    parser.add_argument(
+        '--ceiling-levels',
+        type=int,
+        nargs='+',
+        default=None,
+        help='decode the ceiling through only the finest L levels (default: all)',
+    )
     parser.add_argument('--json')
     args = parser.parse_args()
     model = load_model(args.config, args.checkpoint)
@@ -58,11 +65,16 @@ def main() -> None:
     out = dict(classes=list(classes), levels=rows)
     if args.ceiling:
         samples = (dataset[i] for i in range(len(dataset)))
-        matrices = decoding_ceiling(model, itertools.islice(samples, args.max_images), len(classes))
+        matrices = decoding_ceiling(
+            model,
+            itertools.islice(samples, args.max_images),
+            len(classes),
+            levels=args.ceiling_levels,
+        )
         ious = {m: iou_from_confusion(c) for m, c in matrices.items()}
-        for kind in SEEDS:
-            cols = [m for m in ious if m.startswith(kind)]
-            print(f'decoding ceiling, {kind} seeds (IoU %): class, ' + ', '.join(cols))
+        for group in dict.fromkeys(m.rsplit('/', 1)[0] for m in ious):
+            cols = [m for m in ious if m.startswith(group + '/')]
+            print(f'decoding ceiling {group} (IoU %): class, ' + ', '.join(cols))
             for c, name in enumerate(classes):
                 print(f'  {name:12s} ' + ' '.join(f'{100 * ious[m][c]:6.2f}' for m in cols))
             print('  mIoU         ' + ' '.join(f'{100 * np.nanmean(ious[m]):6.2f}' for m in cols))
