@@ -2,13 +2,16 @@
 decoding, k = 3; CARAFE's, k = 5), and one training step of each FPN variant, in one run.
 
     python benchmarks/upsamplers_speed.py [--rounds 5] [--device cpu] [--no-steps]
+                                          [--shape 360 480]
 
 Part 1 times ``reassemble_cells_shifted`` (k^2 shifted full-resolution products) against
 ``reassemble_cells_batched`` (``F.unfold`` of each cell's neighbourhood, then one batched
 product per cell) on FPN-sized maps, forward only and forward + backward; the two give the
 same values (tests/ops), and ``reassemble_cells`` takes the batched one when a gradient is
 needed. Part 2 times one training step (forward, loss, backward; batch 4 at 256x256, the
-CamVid schedule's) of the FPN upsampler variants in ``configs/upsamplers``. Everything is timed
+CamVid schedule's) of the FPN upsampler variants in ``configs/upsamplers``, and part 3 their
+inference (``model.test_step`` on a real CamVid frame at ``--shape``, with bilinear on the
+HC backbone as a fifth row). Everything is timed
 in interleaved rounds (the order reversed every other round), and medians over all rounds are
 reported with their ratio to the first row.
 """
@@ -28,7 +31,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from segplug.ops.soft_clustering import reassemble_cells_batched, reassemble_cells_shifted
-from segplug.utils.benchmark import check_device, device_name
+from segplug.utils.benchmark import DEMO_FRAME, check_device, device_name, fixed_frame_step
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # (C, h, w) of the map being upsampled: the FPN's stride-8 level of a 256x256 training crop,
@@ -40,6 +43,14 @@ VARIANTS = [
     'fpn-dysample_r18-v1c',
     'fpn-carafe_r18-v1c',
 ]
+INFERENCE = [*VARIANTS, 'fpn-bilinear_hcr18-v1c']
+
+
+def build(variant: str, device: str) -> torch.nn.Module:
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'upsamplers', f'{variant}_1xb4-600i_camvid-256x256.py')
+    )
+    return MODELS.build(cfg.model).to(device)
 
 
 def sync(device: str) -> None:
@@ -63,12 +74,14 @@ def interleaved(steps: dict[str, Callable[[], None]], rounds: int, device: str) 
 
 
 def reassembly_steps(shape: tuple[int, int, int], k: int, backward: bool, device: str) -> dict:
-    """Both reassembly paths on a (4, C, h + k - 1, w + k - 1) map and (4, k^2, h, 2, w, 2)
-    kernels; with ``backward`` each call also back-propagates a sum of squares."""
+    """Both reassembly paths on a (B, C, h + k - 1, w + k - 1) map and (B, k^2, h, 2, w, 2)
+    kernels: B = 1 forward only (inference), B = 4 with ``backward`` (training; each call also
+    back-propagates a sum of squares)."""
     c, h, w = shape
+    b = 4 if backward else 1
     gen = torch.Generator().manual_seed(0)
-    padded = torch.randn(4, c, h + k - 1, w + k - 1, generator=gen).to(device)
-    cells = torch.randn(4, k * k, h, 2, w, 2, generator=gen).softmax(1).to(device)
+    padded = torch.randn(b, c, h + k - 1, w + k - 1, generator=gen).to(device)
+    cells = torch.randn(b, k * k, h, 2, w, 2, generator=gen).softmax(1).to(device)
     padded.requires_grad_(backward)
     cells.requires_grad_(backward)
 
@@ -87,10 +100,7 @@ def reassembly_steps(shape: tuple[int, int, int], k: int, backward: bool, device
 def train_step(variant: str, device: str) -> Callable[[], None]:
     """One forward + loss + backward of ``variant`` on a fixed batch of 4 random 256x256
     images with random CamVid labels (the cost does not depend on the values)."""
-    cfg = Config.fromfile(
-        osp.join(REPO, 'configs', 'upsamplers', f'{variant}_1xb4-600i_camvid-256x256.py')
-    )
-    model = MODELS.build(cfg.model).to(device).train()
+    model = build(variant, device).train()
     gen = torch.Generator().manual_seed(0)
     inputs = [
         torch.randint(0, 256, (3, 256, 256), generator=gen, dtype=torch.uint8).to(device)
@@ -118,6 +128,7 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--no-steps', action='store_true', help='only part 1')
+    parser.add_argument('--shape', type=int, nargs=2, default=(360, 480), help='part 3: H W')
     args = parser.parse_args()
     check_device(args.device)
     print(f'device: {device_name(args.device)}; torch {torch.__version__}; {args.rounds} rounds')
@@ -129,7 +140,7 @@ def main() -> None:
                 med = interleaved(
                     reassembly_steps(shape, k, backward, args.device), args.rounds, args.device
                 )
-                label = 'fwd+bwd' if backward else 'fwd'
+                label = 'fwd+bwd, batch 4' if backward else 'fwd, batch 1'
                 print(
                     f'| {k} | {shape} | {label} | {med["shifted"]:.1f} | {med["batched"]:.1f} | '
                     f'{med["shifted"] / med["batched"]:.2f} |'
@@ -142,6 +153,16 @@ def main() -> None:
     print('|---|---|---|')
     for v in VARIANTS:
         print(f'| {v} | {med[v]:.0f} | {med[v] / med[VARIANTS[0]]:.2f} |')
+    del steps
+    shape = tuple(args.shape)
+    steps = {
+        v: fixed_frame_step(build(v, args.device).eval(), DEMO_FRAME, shape) for v in INFERENCE
+    }
+    med = interleaved(steps, args.rounds, args.device)
+    print(f'\n| FPN variant | ms/image, inference at {shape[0]}x{shape[1]} | / bilinear |')
+    print('|---|---|---|')
+    for v in INFERENCE:
+        print(f'| {v} | {med[v]:.1f} | {med[v] / med[INFERENCE[0]]:.3f} |')
 
 
 if __name__ == '__main__':
