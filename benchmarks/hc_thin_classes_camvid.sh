@@ -4,7 +4,9 @@
 # and 3, and HCFPN (decoding features instead of logits), all on the same schedule; then for
 # every HC model the cluster diagnosis on val (tools/analysis/hc_thin_classes.py: per level
 # and class the share of pixels whose argmax seed has another class, the share with no
-# candidate seed of their class, the assignment entropy) into WORK_ROOT/<variant>/thin.json.
+# candidate seed of their class, the assignment entropy, and the decoding ceiling: per class
+# the IoU of the ground truth's stride-32 shares decoded by bilinear, the own cell, the
+# learned and the oracle assignment) into WORK_ROOT/<variant>/thin.json.
 #   bash benchmarks/hc_thin_classes_camvid.sh [CAMVID_ROOT] [WORK_ROOT]
 #   ITERS=3000 SEEDS="0 1 2" bash benchmarks/hc_thin_classes_camvid.sh ...   (the defaults)
 # Finished runs are skipped, so re-running continues. The table:
@@ -37,7 +39,7 @@ for name in $names; do
   ckpt=$work/$name/seed0/iter_$it.pth
   [ "$name" != fcn32 ] && [ -f "$ckpt" ] || continue
   cfg=$work/$name/seed0/$(basename "${variant[$name]%% *}")
-  nice -n 5 python tools/analysis/hc_thin_classes.py "$cfg" "$ckpt" --data-root "$root" \
+  nice -n 5 python tools/analysis/hc_thin_classes.py "$cfg" "$ckpt" --data-root "$root" --ceiling \
     --json "$work/$name/thin.json" > "$work/$name/thin.txt"
-  echo "== $name"; grep -E "^level|^  [A-Za-z]" "$work/$name/thin.txt"
+  echo "== $name"; grep -E "^level|^decoding|^  [A-Za-z]" "$work/$name/thin.txt"
 done
