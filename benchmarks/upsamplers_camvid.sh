@@ -3,8 +3,8 @@
 # after another): bilinear, HC (HC backbone), DySample, CARAFE, and bilinear on the HC
 # backbone; full CamVid train, evaluated on val at 360x480 (mIoU, per-class IoU, boundary F
 # in the BSDS convention). Runs already finished (iter_$ITERS.pth present) are skipped, so
-# the script can be re-run to continue; then ms/image at 360x480 for each variant. The table:
-# python benchmarks/upsamplers_table.py [WORK_ROOT].
+# the script can be re-run to continue. The table: python benchmarks/upsamplers_table.py
+# [WORK_ROOT]; time, side by side: python benchmarks/upsamplers_speed.py.
 #   bash benchmarks/upsamplers_camvid.sh [CAMVID_ROOT] [WORK_ROOT]
 #   SEEDS="0 1 2" ITERS=600 bash benchmarks/upsamplers_camvid.sh ...
 set -euo pipefail
@@ -19,11 +19,4 @@ for seed in ${SEEDS:-0 1 2}; do
   for m in $variants; do
     camvid_train configs/upsamplers/${m}_1xb4-600i_camvid-256x256.py "$work/$m/seed$seed" "$seed"
   done
-done
-for m in $variants; do
-  ckpt=$work/$m/seed0/iter_$it.pth
-  [ -f "$ckpt" ] || continue
-  nice -n 5 python tools/benchmark.py configs/upsamplers/${m}_1xb4-600i_camvid-256x256.py \
-    "$ckpt" --shape 360 480 --iters 10 --repeat 2 --json "$work/$m/bench.json" \
-    2>/dev/null | grep -E "ms/image|config"
 done

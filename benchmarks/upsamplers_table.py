@@ -2,21 +2,22 @@
 
     python benchmarks/upsamplers_table.py [WORK_ROOT]    (default work_dirs/upsamplers_camvid)
 
-One row per variant: seeds found, mIoU mean +- std (population std over seeds), the thin
-classes' IoU (mean over seeds), boundary F at 3 px in the BSDS convention (mean), and
-the median ms/image at 360x480 from bench.json (tools/benchmark.py).
+One row per variant: seeds found, mIoU per seed and mean +- std (population std over
+seeds), the gain over bilinear (fpn-bilinear_r18-v1c) paired by seed, the thin classes' IoU
+(mean over seeds) and boundary F at 3 px in the BSDS convention (mean). Time is measured
+side by side by benchmarks/upsamplers_speed.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os.path as osp
 
 from segplug.utils.multi_seed import last_metrics, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
+BASELINE = 'fpn-bilinear_r18-v1c'
 
 
 def main() -> None:
@@ -24,30 +25,34 @@ def main() -> None:
     parser.add_argument('work_root', nargs='?', default='work_dirs/upsamplers_camvid')
     args = parser.parse_args()
     print(
-        '| variant | seeds | mIoU | '
+        '| variant | seeds | mIoU per seed | mIoU | gain over bilinear per seed | '
         + ' | '.join(THIN)
-        + ' | mBF@3 (bsds) | ms/image |\n|---|---|---|'
+        + ' | mBF@3 (bsds) |\n|---|---|---|---|---|'
         + '---|' * len(THIN)
-        + '---|---|'
+        + '---|'
     )
+    found = {}
     for variant in sorted(glob.glob(osp.join(args.work_root, '*'))):
-        rows = []
+        rows = {}
         for seed_dir in sorted(glob.glob(osp.join(variant, 'seed*'))):
             try:
-                rows.append(last_metrics(seed_dir))
+                rows[osp.basename(seed_dir)] = last_metrics(seed_dir)
             except RuntimeError:
                 continue  # not finished
-        if not rows:
-            continue
-        s = summary([r['mIoU'] for r in rows])
-        thin = [sum(r[f'IoU.{c}'] for r in rows) / len(rows) for c in THIN]
-        bf = sum(r.get('mBF@3', float('nan')) for r in rows) / len(rows)
-        bench = osp.join(variant, 'bench.json')
-        ms = json.load(open(bench)).get('ms_per_image_median') if osp.isfile(bench) else None
+        if rows:
+            found[osp.basename(variant)] = rows
+    base = found.get(BASELINE, {})
+    for name, rows in found.items():
+        s = summary([r['mIoU'] for r in rows.values()])
+        per_seed = ' / '.join(f'{r["mIoU"]:.2f}' for r in rows.values())
+        gains = ' / '.join(
+            f'{r["mIoU"] - base[k]["mIoU"]:+.2f}' if k in base else '-' for k, r in rows.items()
+        )
+        thin = [sum(r[f'IoU.{c}'] for r in rows.values()) / len(rows) for c in THIN]
+        bf = sum(r.get('mBF@3', float('nan')) for r in rows.values()) / len(rows)
         print(
-            f'| {osp.basename(variant)} | {len(rows)} | {s["mean"]:.2f} +- {s["std"]:.2f} | '
-            + ' | '.join(f'{v:.2f}' for v in thin)
-            + f' | {bf:.2f} | {"-" if ms is None else f"{ms:.1f}"} |'
+            f'| {name} | {len(rows)} | {per_seed} | {s["mean"]:.2f} +- {s["std"]:.2f} | '
+            f'{gains} | ' + ' | '.join(f'{v:.2f}' for v in thin) + f' | {bf:.2f} |'
         )
 
 
