@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ..models.utils import require_assignments
 from ..ops.cluster_diagnostics import leakage_by_class
+
+
+def assignments_and_labels(
+    model: nn.Module, samples: Iterable[dict], owner: str
+) -> Iterator[tuple[list[Tensor], Tensor]]:
+    """Per sample, an HC model's assignments (coarse to fine, each (1, 9, H_l, W_l)) and the
+    ground truth (1, H, W) long, the model in eval mode; ``owner`` names the caller in the
+    error raised when the backbone returns no assignments."""
+    model.eval()
+    for item in samples:
+        data = model.data_preprocessor(
+            dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
+        )
+        feats = model.backbone(data['inputs'])
+        assignments = require_assignments(feats, owner, 'the backbone')
+        yield assignments, data['data_samples'][0].gt_sem_seg.data.long()
 
 
 @torch.no_grad()
@@ -28,15 +44,8 @@ def cluster_leakage(
         had every pixel taken its own cell's seed, i.e. nearest upsampling: the reference the
         learned assignment should beat) and ``entropy`` (mean, nats).
     """
-    model.eval()
     totals: list[list] = []
-    for item in samples:
-        data = model.data_preprocessor(
-            dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
-        )
-        feats = model.backbone(data['inputs'])
-        assignments = require_assignments(feats, 'cluster_leakage', 'the backbone')
-        labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H, W)
+    for assignments, labels in assignments_and_labels(model, samples, 'cluster_leakage'):
         for level, a in enumerate(assignments):
             counts = leakage_by_class(a, labels, num_classes, ignore_index)
             if len(totals) <= level:

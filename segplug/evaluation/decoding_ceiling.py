@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..models.utils import require_assignments
 from ..ops.cluster_diagnostics import cell_labels, oracle_assignment, own_cell_assignment
 from ..ops.cpp_pooling import cpp_pool, infer_cpp_scale
 from ..ops.soft_clustering import cluster_decode, hard_assign
+from .cluster_leakage import assignments_and_labels
 from .confusion_matrix import confusion_matrix
 
 MODES = ('bilinear', 'own_cell', 'learned', 'learned_hard', 'oracle')
@@ -113,15 +113,8 @@ def decoding_ceiling(
     Returns:
         ``{'L<levels>/<seeds>/<mode>': (K, K) int64}``.
     """
-    model.eval()
     totals: dict[str, np.ndarray] = {}
-    for item in samples:
-        data = model.data_preprocessor(
-            dict(inputs=[item['inputs']], data_samples=[item['data_samples']]), False
-        )
-        feats = model.backbone(data['inputs'])
-        assignments = require_assignments(feats, 'decoding_ceiling', 'the backbone')
-        labels = data['data_samples'][0].gt_sem_seg.data.long()  # (1, H0, W0)
+    for assignments, labels in assignments_and_labels(model, samples, 'decoding_ceiling'):
         gt = labels[0].cpu().numpy()
         for n in (len(assignments),) if levels is None else levels:
             if not 0 <= n <= len(assignments):
