@@ -48,6 +48,8 @@ def decode_shares(
     if mode == 'oracle' and labels is None:
         raise ValueError("decode_shares: mode='oracle' needs the ground-truth labels")
     x, k = shares, shares.shape[1]
+    if mode == 'oracle':
+        assignments = oracle_assignments(labels, assignments, k, ignore_index)
     for a in assignments:
         size = tuple(a.shape[-2:])
         if mode == 'bilinear':
@@ -57,12 +59,26 @@ def decode_shares(
             a = own_cell_assignment(a)
         elif mode == 'learned_hard':
             a = hard_assign(a)
-        elif mode == 'oracle':
-            pixel = cell_labels(labels, size, k, ignore_index)
-            seeds = cell_labels(labels, tuple(x.shape[-2:]), k, ignore_index)
-            a = oracle_assignment(pixel, seeds, ignore_index)
         x = cluster_decode(x, a)
     return x
+
+
+def oracle_assignments(
+    labels: Tensor, assignments: list[Tensor], num_classes: int, ignore_index: int = 255
+) -> list[Tensor]:
+    """The oracle's hard assignment on the grid of each of ``assignments`` (coarse to fine,
+    (B, 9, H_l, W_l)): :func:`oracle_assignment` of each level's cell majority labels
+    against those of its seeds (the previous level, or ceil(H_0 / 2) x ceil(W_0 / 2) for the
+    first), all from ``labels`` (B, H, W). Returns the same shapes as ``assignments``."""
+    out = []
+    seeds_size = tuple((d + 1) // 2 for d in assignments[0].shape[-2:]) if assignments else ()
+    for a in assignments:
+        size = tuple(a.shape[-2:])
+        pixel = cell_labels(labels, size, num_classes, ignore_index)
+        seeds = cell_labels(labels, seeds_size, num_classes, ignore_index)
+        out.append(oracle_assignment(pixel, seeds, ignore_index))
+        seeds_size = size
+    return out
 
 
 SEEDS = ('shares', 'majority')
@@ -88,10 +104,25 @@ def coarse_seeds(
     raise ValueError(f'coarse_seeds: kind={kind!r} is not one of {SEEDS}')
 
 
-@torch.no_grad()
 def decoding_ceiling(
     model: nn.Module,
     samples: Iterable[dict],
+    num_classes: int,
+    ignore_index: int = 255,
+    seeds: tuple[str, ...] = SEEDS,
+    modes: tuple[str, ...] = MODES,
+    levels: tuple[int, ...] | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`ceiling_totals` of an HC segmentor (its backbone returns HCFeatures) over
+    MMSegmentation dataset items (``inputs``, ``data_samples`` with ``gt_sem_seg``), e.g. a
+    val dataset."""
+    pairs = assignments_and_labels(model, samples, 'decoding_ceiling')
+    return ceiling_totals(pairs, num_classes, ignore_index, seeds, modes, levels)
+
+
+@torch.no_grad()
+def ceiling_totals(
+    pairs: Iterable[tuple[list[Tensor], Tensor]],
     num_classes: int,
     ignore_index: int = 255,
     seeds: tuple[str, ...] = SEEDS,
@@ -102,9 +133,8 @@ def decoding_ceiling(
     truth) of the decoded ground truth against the ground truth, over samples.
 
     Args:
-        model: an HC segmentor (its backbone returns HCFeatures).
-        samples: MMSegmentation dataset items (``inputs``, ``data_samples`` with
-            ``gt_sem_seg``), e.g. a val dataset.
+        pairs: per sample, the assignments (coarse to fine, each (1, 9, H_l, W_l)) and the
+            ground truth (1, H, W), as :func:`assignments_and_labels` yields them.
         seeds: kinds of :func:`coarse_seeds`.
         modes: decodings of :func:`decode_shares`.
         levels: decode through only the finest L levels (seeds at the stride of the L-th
@@ -114,7 +144,7 @@ def decoding_ceiling(
         ``{'L<levels>/<seeds>/<mode>': (K, K) int64}``.
     """
     totals: dict[str, np.ndarray] = {}
-    for assignments, labels in assignments_and_labels(model, samples, 'decoding_ceiling'):
+    for assignments, labels in pairs:
         gt = labels[0].cpu().numpy()
         for n in (len(assignments),) if levels is None else levels:
             if not 0 <= n <= len(assignments):
@@ -124,10 +154,15 @@ def decoding_ceiling(
             used = assignments[len(assignments) - n :]
             last = assignments[-1].shape[-2:]
             grid = tuple((d + 1) // 2 for d in used[0].shape[-2:]) if used else tuple(last)
+            # the oracle's assignments depend on the labels only: once for every kind of seeds
+            oracle = oracle_assignments(labels, used, num_classes, ignore_index)
             for kind in seeds:
                 coarse = coarse_seeds(labels, grid, num_classes, kind, ignore_index)
                 for m in modes if n else modes[:1]:  # no level: nothing to compare
-                    out = decode_shares(coarse, used, m, labels, ignore_index)
+                    if m == 'oracle':  # decoding through given assignments is 'learned'
+                        out = decode_shares(coarse, oracle, 'learned')
+                    else:
+                        out = decode_shares(coarse, used, m, labels, ignore_index)
                     out = F.interpolate(out, gt.shape, mode='bilinear', align_corners=False)
                     pred = out.argmax(1)[0].cpu().numpy()
                     cm = confusion_matrix(pred, gt, num_classes, ignore_index)

@@ -10,12 +10,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from segplug.evaluation.confusion_matrix import confusion_matrix
 from segplug.evaluation.decoding_ceiling import (
     coarse_seeds,
     decode_shares,
     decoding_ceiling,
     iou_from_confusion,
 )
+from segplug.models.utils import HCFeatures
 from segplug.ops.cluster_diagnostics import cell_labels, oracle_assignment
 from segplug.ops.soft_clustering import OWN_CELL, hard_assign, hierarchical_decode, soft_assign
 from tests.evaluation.test_cluster_leakage import FixedAssignments, sample
@@ -121,6 +123,30 @@ def test_a_band_only_the_oracle_decodes() -> None:
     np.testing.assert_array_equal(got['L0/majority/bilinear'], [[16, 0], [0, 48]])
     with pytest.raises(ValueError, match='levels=2, but the model has 1 levels'):
         decoding_ceiling(FixedAssignments(uniform), [sample(labels)], 2, levels=(2,))
+
+
+def test_oracle_through_two_levels_at_odd_sizes() -> None:
+    """Each level's oracle is taken between its own cells' labels and the previous level's
+    (seeds at ceil(H / 2)); decode_shares and the ceiling (which computes the oracle once for
+    both kinds of seeds) decode the same."""
+    torch.manual_seed(2)
+    labels = torch.randint(0, 3, (1, 22, 30))
+    labels[0, :3, :5] = IGNORE
+    sizes = [(3, 4), (6, 8), (11, 15)]
+    ref = [
+        oracle_assignment(cell_labels(labels, fine, 3), cell_labels(labels, seeds, 3))
+        for seeds, fine in itertools.pairwise(sizes)
+    ]
+    levels = [torch.full((1, 9, *size), 1 / 9) for size in sizes[1:]]
+    coarse = coarse_seeds(labels, sizes[0], 3, 'shares')
+    want = hierarchical_decode(coarse, ref)
+    torch.testing.assert_close(decode_shares(coarse, levels, 'oracle', labels), want)
+    model = FixedAssignments(levels[0])
+    model.backbone = lambda inputs: HCFeatures([inputs], levels)
+    got = decoding_ceiling(model, [sample(labels[0])], 3, seeds=('shares',), modes=('oracle',))
+    pred = F.interpolate(want, (22, 30), mode='bilinear', align_corners=False).argmax(1)
+    cm = confusion_matrix(pred[0].numpy(), labels[0].numpy(), 3, IGNORE)
+    np.testing.assert_array_equal(got['L2/shares/oracle'], cm)
 
 
 def test_iou_from_confusion() -> None:

@@ -1,7 +1,8 @@
 """Evaluation and analysis tools on one tiny HC run (trained once for the module):
 
-tools/test.py --report-dir (1 and 2 processes agree), tools/show_predictions.py panels and
-tools/plot_curves.py curves.
+tools/test.py --report-dir (1 and 2 processes agree), tools/show_predictions.py panels,
+tools/plot_curves.py curves and tools/analysis/hc_thin_classes.py (one backbone pass gives
+what the two evaluation functions give on their own).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmseg.registry import DATASETS
 
+from segplug.apis import load_model
+from segplug.evaluation.cluster_leakage import cluster_leakage
+from segplug.evaluation.decoding_ceiling import decoding_ceiling, iou_from_confusion
 from segplug.ops.boundaries import label_edges
 from tests.engine.test_ddp import free_port
-from tests.helpers import PY, REPO, TEST, TRAIN, dump_cfg, run_tool, tiny_cfg
+from tests.helpers import DEMO_DATA, PY, REPO, TEST, TRAIN, dump_cfg, run_tool, tiny_cfg
 
 ENV = {'PYTHONPATH': str(REPO)}
 
@@ -167,3 +172,30 @@ def test_panels(hc_run: tuple[str, Path], tmp_path: Path) -> None:
         yellow = (r > 200) & (g > 200) & (b < 60)  # cluster boundaries drawn
         assert blue.sum() > 500 and red.sum() > 500 and yellow.sum() > 500
         assert panel.shape[1] > 4 * panel.shape[0]  # five panels side by side
+
+
+def test_thin_classes_tool_matches_the_functions(hc_run: tuple[str, Path], tmp_path: Path) -> None:
+    """The tool shares one backbone pass between the leak shares and the ceiling: its JSON
+    must equal cluster_leakage and decoding_ceiling run separately on the same frames."""
+    path, work = hc_run
+    ckpt, out = str(work / 'varied.pth'), tmp_path / 'thin.json'
+    args = ['--data-root', str(DEMO_DATA), '--max-images', '2', '--ceiling', '--json', str(out)]
+    proc = run_tool([sys.executable, 'tools/analysis/hc_thin_classes.py', path, ckpt, *args])
+    assert 'decoding ceiling L2/shares (IoU %)' in proc.stdout, proc.stdout
+    got = json.loads(out.read_text())
+    model = load_model(path, ckpt)
+    cfg = model.cfg.val_dataloader.dataset
+    cfg.data_root = str(DEMO_DATA)
+    dataset = DATASETS.build(cfg)
+    k = len(dataset.metainfo['classes'])
+    assert got['classes'] == list(dataset.metainfo['classes'])
+    want = cluster_leakage(model, [dataset[0], dataset[1]], k)
+    assert len(got['levels']) == len(want) == 2
+    for g, w in zip(got['levels'], want, strict=True):
+        assert g['size'] == w['size'] and g['pixels'] == w['pixels']
+        for key in ('leaked_share', 'no_seed_share', 'own_cell_leaked_share', 'entropy'):
+            assert g[key] == pytest.approx(w[key], abs=1e-6), key
+    ceiling = decoding_ceiling(model, [dataset[0], dataset[1]], k)
+    assert sorted(got['ceiling_iou']) == sorted(ceiling) and len(ceiling) == 10
+    for key, matrix in ceiling.items():
+        np.testing.assert_allclose(got['ceiling_iou'][key], iou_from_confusion(matrix), err_msg=key)
