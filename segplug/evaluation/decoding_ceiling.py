@@ -154,8 +154,13 @@ def ceiling_totals(
             used = assignments[len(assignments) - n :]
             last = assignments[-1].shape[-2:]
             grid = tuple((d + 1) // 2 for d in used[0].shape[-2:]) if used else tuple(last)
-            # the oracle's assignments depend on the labels only: once for every kind of seeds
-            oracle = oracle_assignments(labels, used, num_classes, ignore_index)
+            # the oracle's assignments depend on the labels only: once for every kind of seeds,
+            # and only when the oracle is asked for
+            oracle = (
+                oracle_assignments(labels, used, num_classes, ignore_index)
+                if 'oracle' in modes
+                else []
+            )
             for kind in seeds:
                 coarse = coarse_seeds(labels, grid, num_classes, kind, ignore_index)
                 for m in modes if n else modes[:1]:  # no level: nothing to compare
