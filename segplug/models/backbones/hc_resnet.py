@@ -33,7 +33,13 @@ class HCResNet(ResNetV1c):
             4 adds conv2_x (the stem's max-pool).
         sampling_branch: which map is the seed map of a stage (Table 1): ``'identity'``
             I(x), ``'residual'`` R(x), or ``'block'`` B(x) = I(x) + R(x) (default).
-        use_dcn: make the clustered stages' strided 3x3 convs DCNv2 (App. A).
+        use_dcn: make the clustered stages' strided convolutions DCNv2 (App. A): the
+            strided 3x3 (``conv1`` of a BasicBlock; of a Bottleneck ``conv2`` for
+            ``style='pytorch'``, ``conv1`` for ``style='caffe'``).
+        dcn_shortcut: with ``use_dcn``, make the strided 1x1 projection shortcut
+            (``downsample.0``) DCNv2 too, as App. A converts "the strided convolutions
+            except for conv1" (default). ``False`` keeps it a plain conv (segplug before
+            2026-12, one deformable conv per stage).
         dcn_backend: ``'auto'``, ``'sampled'``, ``'torchvision'`` or ``'mmcv'`` (see
             :class:`DCNv2Downsample`).
         cluster_dim, tau, learnable_tau: of :class:`SoftClustering`.
@@ -47,6 +53,7 @@ class HCResNet(ResNetV1c):
         hc_levels: int = 2,
         sampling_branch: str = 'block',
         use_dcn: bool = True,
+        dcn_shortcut: bool = True,
         dcn_backend: str = 'auto',
         cluster_dim: int = 64,
         tau: float = 0.07,
@@ -82,7 +89,7 @@ class HCResNet(ResNetV1c):
             else:
                 fine_c, seed_c = self._block_in(block), self._block_out(block)
                 if use_dcn:
-                    self._make_dcn(block, dcn_backend)
+                    self._make_dcn(block, dcn_backend, dcn_shortcut)
             self.clusterings[str(stage)] = SoftClustering(
                 fine_c, seed_c, cluster_dim, tau, learnable_tau
             )
@@ -97,10 +104,14 @@ class HCResNet(ResNetV1c):
         return last.out_channels
 
     @staticmethod
-    def _make_dcn(block: nn.Module, backend: str) -> None:
+    def _make_dcn(block: nn.Module, backend: str, shortcut: bool) -> None:
         name = 'conv1' if isinstance(block, BasicBlock) or block.conv1_stride > 1 else 'conv2'
         conv = getattr(block, name)
         setattr(block, name, DCNv2Downsample.from_conv(conv, backend))
+        projection = block.downsample[0] if block.downsample is not None else None
+        # avg_down (ResNetV1d) pools first and its 1x1 conv is not strided: nothing to convert
+        if shortcut and isinstance(projection, nn.Conv2d) and max(projection.stride) > 1:
+            block.downsample[0] = DCNv2Downsample.from_conv(projection, backend)
 
     def _taps(self) -> dict[str, Tap]:
         """Where x^(s) (the stage input) and the seed map of each clustered stage are read,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torchvision.ops
+from timm.layers import Conv2dSame
+from timm.layers.padding import pad_same
 from torch import Tensor
 
 from ...ops import deform_conv2d_sampled
@@ -15,9 +17,12 @@ class DCNv2Downsample(nn.Conv2d):
     """DCNv2 (Zhu et al. 2019) with the parameters of ``nn.Conv2d`` (HC paper, App. A).
 
     Offsets and modulation come from ``conv_offset``, a convolution with the same kernel,
-    stride and padding, initialised to zero. The modulation is ``2 * sigmoid(m)``, which is 1
-    at initialisation (plain DCNv2's ``sigmoid`` gives 0.5), so a module made from a
-    pretrained strided conv with :meth:`from_conv` outputs exactly that conv's output.
+    stride and padding, initialised to zero (one offset group, as DCNv2). The modulation is
+    ``2 * sigmoid(m)``, not DCNv2's (and the HC author's later code's) ``sigmoid``: it is 1
+    at initialisation where ``sigmoid`` gives 0.5, and that is what makes a module made from a
+    pretrained strided conv with :meth:`from_conv` output exactly that conv's output, so an
+    ImageNet backbone with its downsampling made deformable starts where it was trained.
+    Grouped and depthwise convolutions (EfficientNet's strided ``conv_dw``) are supported.
 
     Args:
         backend: ``'auto'`` (default: ``'sampled'`` on CPU, ``'torchvision'`` on CUDA),
@@ -26,18 +31,21 @@ class DCNv2Downsample(nn.Conv2d):
             (``torchvision.ops.deform_conv2d``, CPU and CUDA) or ``'mmcv'``
             (``mmcv.ops.modulated_deform_conv2d``; its CUDA kernel needs an mmcv built with
             CUDA, see the README). All four compute the same function.
+        same_pad: pad the input as TensorFlow's ``'SAME'`` (timm's ``Conv2dSame``, used by
+            the ``tf_*`` models: asymmetric, size-dependent) before a ``padding=0`` DCN.
         Other arguments as ``nn.Conv2d``.
     """
 
     BACKENDS = ('auto', 'sampled', 'torchvision', 'mmcv')
 
-    def __init__(self, *args, backend: str = 'auto', **kwargs) -> None:
+    def __init__(self, *args, backend: str = 'auto', same_pad: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if backend not in self.BACKENDS:
             raise ValueError(f'backend must be one of {self.BACKENDS}, got {backend!r}')
-        if self.groups != 1:
-            raise ValueError('DCNv2Downsample supports groups=1 only')
+        if same_pad and any(self.padding):
+            raise ValueError(f'same_pad=True needs padding=0, got padding={self.padding}')
         self.backend = backend
+        self.same_pad = same_pad
         kh, kw = self.kernel_size
         self.conv_offset = nn.Conv2d(
             self.in_channels,
@@ -53,7 +61,10 @@ class DCNv2Downsample(nn.Conv2d):
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, backend: str = 'auto') -> 'DCNv2Downsample':
-        """A DCNv2 holding ``conv``'s weight and bias (same parameter names)."""
+        """A DCNv2 holding ``conv``'s weight and bias (same parameter names); a timm
+        ``Conv2dSame`` keeps its TF padding."""
+        if conv.padding_mode != 'zeros':
+            raise ValueError(f'{conv}: only zero padding can become DCNv2')
         dcn = cls(
             conv.in_channels,
             conv.out_channels,
@@ -64,6 +75,7 @@ class DCNv2Downsample(nn.Conv2d):
             conv.groups,
             conv.bias is not None,
             backend=backend,
+            same_pad=isinstance(conv, Conv2dSame),
         )
         dcn = dcn.to(device=conv.weight.device, dtype=conv.weight.dtype)
         with torch.no_grad():
@@ -71,6 +83,9 @@ class DCNv2Downsample(nn.Conv2d):
             if conv.bias is not None:
                 dcn.bias.copy_(conv.bias)
         return dcn
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f', backend={self.backend}, same_pad={self.same_pad}'
 
     def offset_and_mask(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(B, C, H, W) -> offsets (B, 2 k^2, H', W') and modulation (B, k^2, H', W')."""
@@ -80,6 +95,8 @@ class DCNv2Downsample(nn.Conv2d):
     @float32_compute  # sampling coordinates are pixel positions: float32 under autocast
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, O, H', W'), float32 under autocast."""
+        if self.same_pad:
+            x = pad_same(x, self.kernel_size, self.stride, self.dilation)
         offset, mask = self.offset_and_mask(x)
         backend = self.backend
         if backend == 'auto':
@@ -100,7 +117,7 @@ class DCNv2Downsample(nn.Conv2d):
                 self.stride,
                 self.padding,
                 self.dilation,
-                1,
+                self.groups,
                 1,
             )
         return torchvision.ops.deform_conv2d(

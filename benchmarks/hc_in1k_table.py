@@ -1,0 +1,106 @@
+"""The ImageNet-start HC comparison's table from the runs of benchmarks/hc_camvid_in1k.sh.
+
+    python benchmarks/hc_in1k_table.py [WORK_ROOT] [--json docs/results/hc_camvid_in1k.json]
+
+One row per variant: the seeds found, mIoU per seed and mean +- std (population std over
+seeds), the gain over FCN-32 paired by seed (mean +- std of the per-seed differences), the
+per-class IoU (mean over seeds; the thin classes first) and boundary F at 3 px (BSDS
+convention). With ``--json`` the same numbers, the commit and the date are written for the
+README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import json
+import os.path as osp
+import subprocess
+
+from segplug.utils.multi_seed import last_metrics, summary
+
+THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
+OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
+BASELINE = 'fcn32'
+
+
+def collect(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
+    """{variant: {seedN: last validation metrics}} of the finished runs under work_root."""
+    found = {}
+    for variant in sorted(glob.glob(osp.join(work_root, '*'))):
+        rows = {}
+        for seed_dir in sorted(glob.glob(osp.join(variant, 'seed*'))):
+            try:
+                rows[osp.basename(seed_dir)] = last_metrics(seed_dir)
+            except RuntimeError:
+                continue  # not finished
+        if rows:
+            found[osp.basename(variant)] = rows
+    return found
+
+
+def table(found: dict) -> tuple[str, dict]:
+    base = found.get(BASELINE, {})
+    lines = [
+        '| variant | seeds | mIoU per seed | mIoU | gain over FCN-32 (paired) | '
+        + ' | '.join(THIN + OTHER)
+        + ' | BF@3 (bsds) |',
+        '|---|---|---|---|---|' + '---|' * (len(THIN) + len(OTHER)) + '---|',
+    ]
+    result = {}
+    for name, rows in found.items():
+        s = summary([r['mIoU'] for r in rows.values()])
+        gains = [r['mIoU'] - base[k]['mIoU'] for k, r in rows.items() if k in base]
+        g = summary(gains) if gains and name != BASELINE else None
+        classes = {c: sum(r[f'IoU.{c}'] for r in rows.values()) / len(rows) for c in THIN + OTHER}
+        bf = sum(r.get('BF@3', float('nan')) for r in rows.values()) / len(rows)
+        result[name] = dict(
+            seeds=sorted(rows),
+            miou_per_seed={k: r['mIoU'] for k, r in rows.items()},
+            miou_mean=s['mean'],
+            miou_std=s['std'],
+            gain_mean=None if g is None else g['mean'],
+            gain_std=None if g is None else g['std'],
+            gains_per_seed=None if g is None else gains,
+            class_iou=classes,
+            bf3=bf,
+        )
+        lines.append(
+            f'| {name} | {len(rows)} | '
+            + ' / '.join(f'{r["mIoU"]:.2f}' for r in rows.values())
+            + f' | {s["mean"]:.2f} +- {s["std"]:.2f} | '
+            + ('-' if g is None else f'{g["mean"]:+.2f} +- {g["std"]:.2f}')
+            + ' | '
+            + ' | '.join(f'{classes[c]:.1f}' for c in THIN + OTHER)
+            + f' | {bf:.2f} |'
+        )
+    return '\n'.join(lines), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('work_root', nargs='?', default='work_dirs/hc_camvid_in1k')
+    parser.add_argument('--json', help='also write the numbers, commit and date here')
+    args = parser.parse_args()
+    found = collect(args.work_root)
+    if not found:
+        raise SystemExit(f'no finished run under {args.work_root}')
+    text, result = table(found)
+    print(text)
+    if args.json:
+        commit = subprocess.run(
+            ['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True
+        ).stdout.strip()
+        meta = dict(
+            command='bash benchmarks/hc_camvid_in1k.sh CAMVID_ROOT WORK_ROOT',
+            date=datetime.date.today().isoformat(),
+            commit=commit,
+        )
+        with open(args.json, 'w') as f:
+            json.dump(dict(meta=meta, variants=result), f, indent=1)
+            f.write('\n')
+
+
+if __name__ == '__main__':
+    main()

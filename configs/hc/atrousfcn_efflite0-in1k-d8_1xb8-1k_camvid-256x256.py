@@ -1,0 +1,6 @@
+_base_ = ['../_base_/models/atrousfcn_efflite0-in1k-d8.py', './_camvid_in1k_schedule.py']
+model = dict(
+    data_preprocessor=dict(size=(256, 256)),
+    decode_head=dict(num_classes=11),
+    auxiliary_head=dict(num_classes=11),
+)
