@@ -29,6 +29,8 @@ import segplug  # noqa: F401
 from segplug.engine import adapt_cfg
 from tests.helpers import DEMO_DATA, PY, REPO, TEST_DATA, make_nyu_release, run_tool
 
+pytestmark = pytest.mark.slow
+
 PAPER_CONFIGS = sorted(
     {
         m['Config']

@@ -25,7 +25,9 @@ from segplug.datasets import check_dataset_cfg
 from segplug.engine import adapt_cfg
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = osp.join(REPO, 'configs', 'demo', 'fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
+DEFAULT_CONFIG = osp.join(
+    REPO, 'configs', 'demo', 'hcfcn32_efflite0-in1k_1xb4-500i_camvid-demo-256x256.py'
+)
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,9 +6,12 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.helpers import PY, REPO, TEST, dump_cfg, run_tool, tiny_cfg
+
+pytestmark = pytest.mark.slow
 
 
 def free_port() -> str:

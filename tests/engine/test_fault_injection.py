@@ -36,6 +36,8 @@ import torch
 
 from tests.helpers import PY, REPO, TRAIN, dump_cfg, tiny_cfg
 
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group('fault_injection')]
+
 MAX_ITERS = 10
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.engine.test_ddp import train_two_ranks
 from tests.helpers import tiny_cfg
+
+pytestmark = pytest.mark.slow
 
 
 def test_hcfcn32_two_process_cpu(tmp_path: Path) -> None:

@@ -83,10 +83,17 @@ def test_loads_resnetv1c_checkpoint_from_a_local_file(depth: int, tmp_path) -> N
 
 @pytest.mark.parametrize(
     'depth, style, strided',
-    [(18, 'pytorch', 'conv1'), (50, 'pytorch', 'conv2'), (50, 'caffe', 'conv1'), (101, 'pytorch', 'conv2')],
+    [
+        (18, 'pytorch', 'conv1'),
+        (50, 'pytorch', 'conv2'),
+        (50, 'caffe', 'conv1'),
+        (101, 'pytorch', 'conv2'),
+    ],
 )
 @pytest.mark.parametrize('shortcut', [True, False])
-def test_which_convolutions_become_deformable(depth: int, style: str, strided: str, shortcut: bool) -> None:
+def test_which_convolutions_become_deformable(
+    depth: int, style: str, strided: str, shortcut: bool
+) -> None:
     """App. A: the strided 3x3 of the clustered stages' first block, and by default its
     strided 1x1 projection shortcut; nothing else (the stem, the other stages, the
     non-strided convs of that block) becomes deformable."""
@@ -108,3 +115,18 @@ def test_which_convolutions_become_deformable(depth: int, style: str, strided: s
     assert deformable == sorted(expected)
     for name in deformable:
         assert hc.get_submodule(name).stride == (2, 2)
+
+
+def test_init_weights_keeps_the_offsets_zero() -> None:
+    """ResNet's default init (Kaiming on every 'Conv2d') must not redraw the offset
+    predictors: the DCNs start as the plain strided convs, also when trained from scratch."""
+    hc = MODELS.build(dict(type='HCResNet', hc_levels=2, **BASE))
+    hc.init_weights()
+    offsets = [p for n, p in hc.named_parameters() if 'conv_offset' in n]
+    assert len(offsets) == 8  # weight and bias of 2 stages x (3x3 + 1x1 shortcut)
+    assert all(p.abs().max() == 0 for p in offsets)
+    ref = ResNetV1c(**BASE)
+    ref.load_state_dict(hc.state_dict(), strict=False)
+    hc.eval(), ref.eval()
+    x = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(hc(x)[-1], ref(x)[-1], atol=1e-5, rtol=1e-5)

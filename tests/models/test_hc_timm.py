@@ -24,7 +24,12 @@ def _plain_twin(backbone: nn.Module, name: str) -> nn.Module:
 
 @pytest.mark.parametrize(
     'name, use_dcn',
-    [('resnet18', True), ('convnext_atto', True), ('resnest14d', False), ('tf_efficientnet_lite0', True)],
+    [
+        ('resnet18', True),
+        ('convnext_atto', True),
+        ('resnest14d', False),
+        ('tf_efficientnet_lite0', True),
+    ],
 )
 def test_features_and_assignments(name: str, use_dcn: bool) -> None:
     torch.manual_seed(0)
@@ -62,7 +67,11 @@ def test_resnest_pools_instead_of_striding() -> None:
     'name, levels, expected',
     [
         ('tf_efficientnet_lite0', 2, ['blocks.3.0.conv_dw', 'blocks.5.0.conv_dw']),
-        ('tf_efficientnet_lite0', 3, ['blocks.2.0.conv_dw', 'blocks.3.0.conv_dw', 'blocks.5.0.conv_dw']),
+        (
+            'tf_efficientnet_lite0',
+            3,
+            ['blocks.2.0.conv_dw', 'blocks.3.0.conv_dw', 'blocks.5.0.conv_dw'],
+        ),
         # ResNet: the strided 3x3 and the strided 1x1 shortcut of conv4_x / conv5_x
         (
             'resnet18',

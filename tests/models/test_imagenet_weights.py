@@ -45,7 +45,9 @@ def _classify_with_head(backbone_feats: torch.Tensor, classifier: torch.nn.Modul
 @pytest.mark.parametrize('backbone_type', ['PretrainedTimmBackbone', 'HCTimmBackbone'])
 def test_backbone_with_imagenet_head_classifies_known_pictures(backbone_type: str) -> None:
     backbone = MODELS.build(
-        dict(type=backbone_type, model_name='tf_efficientnet_lite0', pretrained='efficientnet-lite0')
+        dict(
+            type=backbone_type, model_name='tf_efficientnet_lite0', pretrained='efficientnet-lite0'
+        )
     ).eval()
     # the head (conv_head, bn2, classifier) is not part of a features_only model: take it
     # from the full classifier loaded from the same converted file
@@ -97,13 +99,17 @@ def test_every_key_renamed_and_loads_strictly() -> None:
     torch.testing.assert_close(
         model.blocks[1][0].conv_dw.weight, state['_blocks.1._depthwise_conv.weight']
     )
-    torch.testing.assert_close(model.blocks[0][0].conv_pw.weight, state['_blocks.0._project_conv.weight'])
+    torch.testing.assert_close(
+        model.blocks[0][0].conv_pw.weight, state['_blocks.0._project_conv.weight']
+    )
 
 
 def test_corrupt_wheel_file_is_refused(tmp_path, monkeypatch) -> None:
     spec = iw.PACKAGED_WEIGHTS['efficientnet-lite0']
     monkeypatch.setitem(
-        iw.PACKAGED_WEIGHTS, 'efficientnet-lite0', iw.WheelWeights(*(vars(spec) | {'sha256': '0' * 64}).values())
+        iw.PACKAGED_WEIGHTS,
+        'efficientnet-lite0',
+        iw.WheelWeights(*(vars(spec) | {'sha256': '0' * 64}).values()),
     )
     with pytest.raises(ValueError, match=r'efficientnet-lite0-57934424\.pth is corrupt'):
         iw.wheel_file('efficientnet-lite0')
@@ -124,11 +130,15 @@ def test_missing_package_and_unknown_name(monkeypatch) -> None:
                 pretrained='efficientnet-lite0',
             )
         )
-    with pytest.raises(ValueError, match="unknown packaged weights"):
+    with pytest.raises(ValueError, match='unknown packaged weights'):
         iw.wheel_file('efficientnet-b7')
-    with pytest.raises(ValueError, match="holds weights of tf_efficientnet_lite0"):
+    with pytest.raises(ValueError, match='holds weights of tf_efficientnet_lite0'):
         MODELS.build(
-            dict(type='PretrainedTimmBackbone', model_name='resnet18', pretrained='efficientnet-lite0')
+            dict(
+                type='PretrainedTimmBackbone',
+                model_name='resnet18',
+                pretrained='efficientnet-lite0',
+            )
         )
 
 
@@ -147,12 +157,18 @@ def test_users_local_timm_checkpoint(tmp_path) -> None:
     torch.save(timm.create_model('resnet34', pretrained=False).state_dict(), tmp_path / 'r34.pth')
     with pytest.raises(ValueError, match=r'r34\.pth does not fit timm resnet18'):
         MODELS.build(
-            dict(type='PretrainedTimmBackbone', model_name='resnet18', checkpoint_path=str(tmp_path / 'r34.pth'))
+            dict(
+                type='PretrainedTimmBackbone',
+                model_name='resnet18',
+                checkpoint_path=str(tmp_path / 'r34.pth'),
+            )
         )
     truncated = tmp_path / 'cut.pth'
     shutil.copy(path, truncated)
     truncated.write_bytes(Path(path).read_bytes()[:1000])
     with pytest.raises(ValueError, match=r'cut\.pth'):
         MODELS.build(
-            dict(type='PretrainedTimmBackbone', model_name='resnet18', checkpoint_path=str(truncated))
+            dict(
+                type='PretrainedTimmBackbone', model_name='resnet18', checkpoint_path=str(truncated)
+            )
         )

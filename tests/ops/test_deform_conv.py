@@ -41,3 +41,48 @@ def test_gradcheck() -> None:
     assert torch.autograd.gradcheck(
         lambda x, o, w, b, m: deform_conv2d_sampled(x, o, w, b, 2, 1, 1, m), args
     )
+
+
+@pytest.mark.parametrize('groups', [1, 2, 6])
+def test_grouped_and_depthwise_match_torchvision(groups: int) -> None:
+    torch.manual_seed(2)
+    x = torch.randn(2, 6, 9, 7, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 6 // groups, 3, 3, dtype=torch.float64, requires_grad=True)
+    off = (torch.randn(2, 18, 5, 4, dtype=torch.float64) * 2).requires_grad_()
+    mask = torch.rand(2, 9, 5, 4, dtype=torch.float64, requires_grad=True)
+    want = torchvision.ops.deform_conv2d(x, off, w, None, 2, 1, 1, mask)
+    got = deform_conv2d_sampled(x, off, w, None, 2, 1, 1, mask)
+    torch.testing.assert_close(got, want)
+    g = torch.randn_like(want)
+    for a, b in zip(
+        torch.autograd.grad(got, [x, w, off, mask], g),
+        torch.autograd.grad(want, [x, w, off, mask], g),
+    ):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize(
+    'kernel, padding, size', [(1, 0, (8, 10)), (3, 1, (9, 10)), (3, 1, (16, 20))]
+)
+def test_offset_gradient_at_zero_offsets_is_torchvisions(
+    dtype: torch.dtype, kernel: int, padding: int, size: tuple[int, int]
+) -> None:
+    """At zero offsets every sample sits on a pixel, where bilinear sampling has a kink: the
+    derivative must be the forward difference (torchvision's), whatever the dtype and size,
+    or float32 and float64 (and CPU and CUDA) would train differently from the first step."""
+    torch.manual_seed(3)
+    x = torch.randn(2, 4, *size, dtype=dtype)
+    w = torch.randn(5, 4, kernel, kernel, dtype=dtype)
+    ho = (size[0] + 2 * padding - kernel) // 2 + 1
+    wo = (size[1] + 2 * padding - kernel) // 2 + 1
+    off = torch.zeros(2, 2 * kernel**2, ho, wo, dtype=dtype, requires_grad=True)
+    mask = torch.ones(2, kernel**2, ho, wo, dtype=dtype)
+    g = torch.randn(2, 5, ho, wo, dtype=dtype)
+    want = torch.autograd.grad(
+        torchvision.ops.deform_conv2d(x, off, w, None, 2, padding, 1, mask), off, g
+    )[0]
+    got = torch.autograd.grad(deform_conv2d_sampled(x, off, w, None, 2, padding, 1, mask), off, g)[
+        0
+    ]
+    torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)

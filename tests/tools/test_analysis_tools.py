@@ -26,6 +26,8 @@ from segplug.ops.boundaries import label_edges
 from tests.engine.test_ddp import free_port
 from tests.helpers import DEMO_DATA, PY, REPO, TEST, TRAIN, dump_cfg, run_tool, tiny_cfg
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 ENV = {'PYTHONPATH': str(REPO)}
 
 

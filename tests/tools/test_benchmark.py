@@ -11,6 +11,8 @@ import pytest
 from segplug.utils.benchmark import benchmark_config, format_result
 from tests.helpers import REPO, run_tool
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 DEMO = str(REPO / 'configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
 
 

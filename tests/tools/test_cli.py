@@ -15,6 +15,8 @@ import segplug  # noqa: F401
 from segplug.engine import adapt_cfg
 from tests.helpers import PY, TEST, TRAIN, dump_cfg, run_tool, tiny_cfg
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:

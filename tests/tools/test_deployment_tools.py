@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import PY, REPO, run_tool
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 pytest.importorskip('onnxruntime')
 
 EXPORT = str(REPO / 'tools' / 'deployment' / 'pytorch2onnx.py')

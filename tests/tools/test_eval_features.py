@@ -18,6 +18,8 @@ from segplug.evaluation.feature_probes import (
 )
 from tests.helpers import DEMO_DATA, run_tool
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 CONFIG = 'configs/sssfeat/sssfeat-only_r18-v1c_1xb2-400i_camvid-256x256.py'
 
 

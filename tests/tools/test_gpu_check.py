@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.helpers import run_tool
+
+pytestmark = pytest.mark.slow  # tools run as subprocesses
 
 
 def test_dry_run_writes_every_stage(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from segplug.models.backbones.superpixel_fcn import SuperpixelFCN
 from tests.helpers import PY, run_tool
 from tests.models.test_joint_superpixel_segmentor import BASE, SPNET, batch, build, joint_cfg
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 
 @pytest.fixture
 def parts(tmp_path: Path) -> dict:

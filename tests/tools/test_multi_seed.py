@@ -13,6 +13,8 @@ from mmengine.runner import Runner
 from segplug.utils.multi_seed import run_seeds, seed_list, summary, summary_table
 from tests.helpers import REPO, tiny_cfg
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 
 def test_same_seed_repeats_exactly(tmp_path: Path) -> None:
     """Two CPU runs of a CPP-KL model with one seed end with bit-equal weights."""

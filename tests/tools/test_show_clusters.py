@@ -7,8 +7,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.helpers import REPO, run_tool
+
+pytestmark = pytest.mark.slow  # tools run as subprocesses
 
 IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
 

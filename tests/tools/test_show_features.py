@@ -13,6 +13,8 @@ import torch
 from segplug.visualization import feature_image, pca3, semantic_features
 from tests.helpers import REPO, run_tool
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
 CONFIG = 'configs/sssfeat/sssfeat-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py'
 

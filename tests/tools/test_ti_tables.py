@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import REPO
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 
 def test_ti_tables_small(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     # in-process (runpy) rather than a subprocess: re-importing mmseg costs more than the run

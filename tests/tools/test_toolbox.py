@@ -17,6 +17,8 @@ from segplug.apis import load_model
 from segplug.engine import load_cfg
 from tests.helpers import DEMO_CONFIG, DEMO_DATA, PY, dump_cfg, run_tool, tiny_cfg
 
+pytestmark = pytest.mark.slow  # tools run as subprocesses
+
 HC = 'configs/hc/hcfcn32_r18-v1c_1xb4-600i_camvid-256x256.py'
 TI = 'configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py'
 CPP = 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py'

@@ -161,7 +161,9 @@ class HCTimmBackbone(PretrainedTimmBackbone):
                 if stride in clustered:
                     parent, _, attr = name.rpartition('.')
                     owner = self.timm_model.get_submodule(parent)
-                    setattr(owner, attr, DCNv2Downsample.from_conv(getattr(owner, attr), dcn_backend))
+                    setattr(
+                        owner, attr, DCNv2Downsample.from_conv(getattr(owner, attr), dcn_backend)
+                    )
                     self.dcn_layers.append(name)
             if not self.dcn_layers:
                 raise ValueError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torchvision.ops
 from timm.layers import Conv2dSame
 from timm.layers.padding import pad_same
@@ -11,6 +12,34 @@ from torch import Tensor
 
 from ...ops import deform_conv2d_sampled
 from .precision import float32_compute
+
+
+class OffsetConv(nn.Module):
+    """The zero-initialised convolution that predicts DCNv2's offsets and modulation.
+
+    Deliberately not an ``nn.Conv2d``: MMEngine's initialisers (e.g. ResNet's default
+    ``dict(type='Kaiming', layer='Conv2d')``) match layers by class and base-class name and
+    would redraw it, turning the exact start into a randomly deformed convolution with
+    offsets of several pixels. Its state-dict keys stay ``weight`` and ``bias``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        dilation: tuple[int, int],
+    ) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels, *kernel_size))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, C, H, W) -> (B, 3 k^2, H', W')."""
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
 class DCNv2Downsample(nn.Conv2d):
@@ -47,17 +76,9 @@ class DCNv2Downsample(nn.Conv2d):
         self.backend = backend
         self.same_pad = same_pad
         kh, kw = self.kernel_size
-        self.conv_offset = nn.Conv2d(
-            self.in_channels,
-            3 * kh * kw,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            bias=True,
+        self.conv_offset = OffsetConv(
+            self.in_channels, 3 * kh * kw, self.kernel_size, self.stride, self.padding, self.dilation
         )
-        nn.init.zeros_(self.conv_offset.weight)
-        nn.init.zeros_(self.conv_offset.bias)
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, backend: str = 'auto') -> 'DCNv2Downsample':
