@@ -77,7 +77,12 @@ class DCNv2Downsample(nn.Conv2d):
         self.same_pad = same_pad
         kh, kw = self.kernel_size
         self.conv_offset = OffsetConv(
-            self.in_channels, 3 * kh * kw, self.kernel_size, self.stride, self.padding, self.dilation
+            self.in_channels,
+            3 * kh * kw,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
         )
 
     @classmethod
