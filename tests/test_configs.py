@@ -74,7 +74,16 @@ def forward_backward(model_cfg: dict) -> None:
     assert int(out[0].pred_sem_seg.data.max()) < num_classes
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
+# the weight sweep is one model ten times: one of it in the fast tier
+FAST_CONFIGS = [
+    pytest.param(p, marks=pytest.mark.slow)
+    if 'aux_weight_sweep' in p.parts and 'w0.5' not in p.name
+    else p
+    for p in CONFIGS
+]
+
+
+@pytest.mark.parametrize('path', FAST_CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
 def test_config_builds_and_runs(path: Path) -> None:
     cfg = Config.fromfile(str(path))
     assert 'segplug' in cfg.custom_imports['imports']

@@ -19,7 +19,7 @@ from PIL import Image
 import segplug  # noqa: F401
 from segplug.datasets import DatasetCheckError, check_dataset
 from segplug.datasets.converters import camvid as camvid_converter
-from tests.helpers import DEMO_DATA, PY, REPO, run_tool
+from tests.helpers import DEMO_DATA, PY, REPO, run_tool_here
 
 CONVERTER = 'tools/dataset_converters/camvid.py'
 
@@ -64,7 +64,7 @@ def build(cfg_split: str, data_root: Path, **overrides) -> object:
 def test_cli_writes_what_the_camvid_config_reads(tmp_path: Path) -> None:
     camvid = segnet_folder(tmp_path, {'train': TRAIN, 'val': VAL})
     out = tmp_path / 'data' / 'camvid'
-    proc = run_tool([PY, CONVERTER, str(camvid), '-o', str(out), '--splits', 'train', 'val'])
+    proc = run_tool_here([PY, CONVERTER, str(camvid), '-o', str(out), '--splits', 'train', 'val'])
     assert 'converted 2 train, 1 val image/label pairs' in proc.stdout
     assert (out / 'train.txt').read_text().split() == TRAIN
     assert (out / 'val.txt').read_text().split() == VAL
@@ -111,7 +111,7 @@ def test_problems_are_named_and_the_rest_converted(tmp_path: Path) -> None:
         camvid / 'valannot' / f'{VAL[0]}.png'
     )
     out = tmp_path / 'out'
-    proc = run_tool([PY, CONVERTER, str(camvid), '-o', str(out)], check=False)
+    proc = run_tool_here([PY, CONVERTER, str(camvid), '-o', str(out)])
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'converted 1 train, 0 val image/label pairs' in proc.stdout
     assert f'trainannot/{TRAIN[1]}.png: label file not found' in proc.stdout
@@ -125,7 +125,7 @@ def test_problems_are_named_and_the_rest_converted(tmp_path: Path) -> None:
 
 def test_wrong_folder_is_refused_with_a_hint(tmp_path: Path) -> None:
     segnet_folder(tmp_path, {'val': VAL})
-    proc = run_tool([PY, CONVERTER, str(tmp_path), '-o', str(tmp_path / 'out')], check=False)
+    proc = run_tool_here([PY, CONVERTER, str(tmp_path), '-o', str(tmp_path / 'out')])
     assert proc.returncode == 2
     assert f'did you mean {tmp_path / "CamVid"}?' in proc.stderr
     assert not (tmp_path / 'out').exists()

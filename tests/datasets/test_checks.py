@@ -129,6 +129,7 @@ def test_all_problems_listed(camvid_copy: Path) -> None:
     assert len(err.value.problems) == 2
 
 
+@pytest.mark.slow  # tools/train.py in a subprocess; check() itself is tested above
 def test_train_tool_stops_before_training(tmp_path: Path, camvid_copy: Path) -> None:
     """End to end: tools/train.py refuses a damaged dataset before the first iteration."""
     path = camvid_copy / 'images/train' / f'{STEMS[1]}.jpg'
@@ -140,6 +141,7 @@ def test_train_tool_stops_before_training(tmp_path: Path, camvid_copy: Path) -> 
     assert 'Iter(train)' not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # tools/train.py in a subprocess; check() itself is tested above
 def test_num_classes_mismatch(tmp_path: Path) -> None:
     cfg = tiny_cfg(tmp_path / 'work')
     proc = run_tool(
@@ -160,6 +162,7 @@ def test_num_classes_mismatch(tmp_path: Path) -> None:
     assert 'Iter(train)' not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # tools/train.py in a subprocess; check() itself is tested above
 def test_wrong_data_root_in_tool(tmp_path: Path) -> None:
     cfg = tiny_cfg(tmp_path / 'work')
     proc = run_tool(

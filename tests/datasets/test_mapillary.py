@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from segplug.datasets.mapillary import MAPILLARY_V12_CLASSES, mapillary_to_cityscapes_lut
-from tests.helpers import PY, run_tool
+from tests.helpers import PY, run_tool_here
 
 CONVERTER = 'tools/dataset_converters/mapillary2cityscapes.py'
 STEM = '__CRyFzoDOXn6unQ6a3DnQ'
@@ -35,7 +35,7 @@ def test_lut_follows_table4() -> None:
 
 def test_converter_on_the_real_sample(test_data: Path, tmp_path: Path) -> None:
     root = test_data / 'pseudo_mapillary_dataset'
-    run_tool([PY, CONVERTER, str(root), str(tmp_path / 'out'), '--splits', '.'])
+    run_tool_here([PY, CONVERTER, str(root), str(tmp_path / 'out'), '--splits', '.'])
     raw = np.asarray(Image.open(root / 'v1.2' / f'{STEM}.png'))
     out = np.asarray(Image.open(tmp_path / 'out' / 'ann_dir' / 'train' / f'{STEM}.png'))
     # the sample holds Building (17), Street Light (44) and Pole (45)
@@ -58,9 +58,8 @@ def test_converter_reports_what_it_cannot_convert(test_data: Path, tmp_path: Pat
     shutil.copy(img, root / 'images' / 'nolabel.jpg')
     shutil.copy(img, root / 'images' / 'small.jpg')
     Image.fromarray(np.zeros((10, 10), np.uint8)).save(root / 'v1.2' / 'labels' / 'small.png')
-    proc = run_tool(
+    proc = run_tool_here(
         [PY, CONVERTER, str(tmp_path / 'mapillary'), str(tmp_path / 'out'), '--splits', 'training'],
-        check=False,
     )
     assert proc.returncode == 1
     assert 'converted 1 image/label pairs' in proc.stdout

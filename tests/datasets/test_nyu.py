@@ -19,7 +19,7 @@ from scipy.io import savemat
 
 from segplug.datasets.converters import nyu_depth_v2 as nyu_converter
 from segplug.datasets.nyu import NYU40_CLASSES, NYULabeledMat, load_nyu40_lut, load_nyu_splits
-from tests.helpers import PY, REPO, make_nyu_release, run_tool
+from tests.helpers import PY, REPO, make_nyu_release, run_tool_here
 
 CONVERTER = 'tools/dataset_converters/nyu_depth_v2.py'
 
@@ -37,7 +37,7 @@ def _reference_40(raw: np.ndarray, map_class: np.ndarray) -> np.ndarray:
 
 def test_converter_cli_writes_the_mmseg_layout(release: dict, tmp_path: Path) -> None:
     out = tmp_path / 'nyu'
-    proc = run_tool(
+    proc = run_tool_here(
         [
             PY,
             CONVERTER,
@@ -96,7 +96,7 @@ def test_frame_outside_the_mapping_is_skipped_and_reported(release: dict, tmp_pa
     with h5py.File(release['labeled'], 'r+') as f:
         f['labels'][1, 5, 7] = 900  # frame 2: a raw id beyond the 894 classes
     out = tmp_path / 'nyu'
-    proc = run_tool(
+    proc = run_tool_here(
         [
             PY,
             CONVERTER,
@@ -106,7 +106,6 @@ def test_frame_outside_the_mapping_is_skipped_and_reported(release: dict, tmp_pa
             '--mapping',
             str(release['mapping']),
         ],
-        check=False,
     )
     assert proc.returncode == 1
     assert 'frame 2 has raw class ids [900]' in proc.stdout

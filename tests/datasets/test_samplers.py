@@ -111,6 +111,7 @@ def test_bad_options(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow  # a subprocess
 def test_mixed_cityscapes_config_on_real_samples(test_data: Path, tmp_path: Path) -> None:
     """The SeeThroughNet data config, pointed at the real Cityscapes and Mapillary samples
     (the Mapillary one converted by our converter), yields batches from all three parts."""

@@ -73,6 +73,7 @@ def small_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[st
     return models
 
 
+@pytest.mark.slow  # a subprocess
 def test_mmseg_inference_api_runs_segplug_models(small_models: dict, tmp_path: Path) -> None:
     from mmseg.apis import inference_model
 
@@ -107,6 +108,7 @@ def test_build_inferencer_uses_the_checkpoints_palette_and_refuses_another_model
         build_inferencer(config, small_models['cpp'][1], device='cpu')
 
 
+@pytest.mark.slow  # a subprocess
 def test_image_demo_draws_the_prediction_in_the_checkpoints_palette(
     small_models: dict, tmp_path: Path
 ) -> None:

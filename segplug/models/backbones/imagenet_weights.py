@@ -17,7 +17,6 @@ and refuses any other mismatch.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import os.path as osp
@@ -30,6 +29,7 @@ import torch
 import torch.nn as nn
 
 from ...engine.checkpoint import read_checkpoint
+from ...utils.publish import sha256sum
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,6 @@ def _cache_dir() -> Path:
     return Path(os.environ.get('SEGPLUG_CACHE', osp.expanduser('~/.cache/segplug'))) / 'weights'
 
 
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def wheel_file(name: str) -> Path:
     """The checked path of packaged weights ``name`` (a key of :data:`PACKAGED_WEIGHTS`).
 
@@ -120,7 +112,7 @@ def wheel_file(name: str) -> Path:
     path = Path(found.origin).parent / 'models' / spec.filename
     if not path.is_file():
         raise FileNotFoundError(f'pretrained={name!r}: {path} is missing from {spec.package}')
-    digest = sha256_of(path)
+    digest = sha256sum(path)
     if digest != spec.sha256:
         raise ValueError(
             f'pretrained={name!r}: {path} is corrupt (sha256 {digest[:16]}..., expected '
@@ -176,7 +168,7 @@ def packaged_checkpoint(name: str) -> Path:
     target = cache / f'{spec.timm_model}-{spec.sha256[:8]}.pth'
     record = target.with_suffix('.sha256')
     if target.is_file() and record.is_file():
-        if sha256_of(target) == record.read_text().strip():
+        if sha256sum(target) == record.read_text().strip():
             return target
     cache.mkdir(parents=True, exist_ok=True)
     state = torch.load(source, map_location='cpu', weights_only=True)
@@ -184,7 +176,7 @@ def packaged_checkpoint(name: str) -> Path:
     # write under a private name, then rename: a killed conversion leaves no half file
     partial = target.with_name(f'.{target.name}.{os.getpid()}.partial')
     torch.save(converted, partial)
-    digest = sha256_of(partial)
+    digest = sha256sum(partial)
     os.replace(partial, target)
     record.write_text(digest + '\n')
     return target

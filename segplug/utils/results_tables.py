@@ -1,0 +1,96 @@
+"""Markdown tables rendered from measured result files, so that READMEs cannot drift.
+
+A benchmark writes its numbers, command, date and commit to ``docs/results/<name>.json``; a
+Markdown file holds a block
+
+    <!-- results: <name>/<view> -->
+    ...generated...
+    <!-- /results -->
+
+whose body is ``RENDERERS[view](json)``. ``python tools/dev/render_results.py`` rewrites the
+blocks; ``tests/utils/test_results_tables.py`` fails when a block differs from its file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Callable
+
+BLOCK = re.compile(
+    r'(?P<open><!-- results: (?P<name>[\w.-]+)/(?P<view>[\w-]+) -->\n)(?P<body>.*?)'
+    r'(?P<close><!-- /results -->)',
+    re.S,
+)
+THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
+LABELS = {'fcn32': 'FCN-32', 'hcfcn32': 'HCFCN-32', 'atrousfcn': 'AtrousFCN (stride 8)'}
+
+
+def _provenance(meta: dict) -> str:
+    return f'`{meta["command"]}`, {meta["date"]}, commit {meta["commit"]}'
+
+
+def _gain(v: dict) -> str:
+    if v['gain_mean'] is None:
+        return '-'
+    per_seed = ' / '.join(f'{g:+.2f}' for g in v['gains_per_seed'])
+    return f'{v["gain_mean"]:+.2f} +- {v["gain_std"]:.2f} ({per_seed})'
+
+
+def seeds_table(data: dict) -> str:
+    """Per variant: seeds, mIoU mean +- std, paired gain, thin classes, other classes, BF@3."""
+    variants = data['variants']
+    others = [c for c in next(iter(variants.values()))['class_iou'] if c not in THIN]
+    lines = [
+        '| model | seeds | mIoU | gain over FCN-32, paired by seed | '
+        + ' | '.join(THIN + tuple(others))
+        + ' | BF@3 |',
+        '|---|---|---|---|' + '---|' * (len(THIN) + len(others)) + '---|',
+    ]
+    for name, v in variants.items():
+        classes = v['class_iou']
+        lines.append(
+            f'| {LABELS.get(name, name)} | {len(v["seeds"])} | '
+            f'{v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} | {_gain(v)} | '
+            + ' | '.join(f'{classes[c]:.1f}' for c in THIN + tuple(others))
+            + f' | {v["bf3"]:.2f} |'
+        )
+    lines.append('')
+    lines.append(
+        'mean +- std (population) over seeds; per-class IoU and BF@3 (BSDS convention) are '
+        f'means over seeds. Measured: {_provenance(data["meta"])}.'
+    )
+    return '\n'.join(lines) + '\n'
+
+
+def headline(data: dict) -> str:
+    """One line: each variant's mIoU and the paired gain, with the provenance."""
+    parts = []
+    for name, v in data['variants'].items():
+        gain = '' if v['gain_mean'] is None else f' ({v["gain_mean"]:+.2f} paired)'
+        parts.append(f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f}{gain}')
+    seeds = max(len(v['seeds']) for v in data['variants'].values())
+    return f'{", ".join(parts)} mIoU, {seeds} seeds ({_provenance(data["meta"])})\n'
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {'seeds-table': seeds_table, 'headline': headline}
+
+
+def render_blocks(text: str, results_dir: Path) -> str:
+    """``text`` with every results block's body rendered from ``results_dir/<name>.json``.
+
+    Raises:
+        FileNotFoundError: a block names a result file that does not exist.
+        KeyError: a block names an unknown view.
+    """
+
+    def fill(m: re.Match) -> str:
+        path = results_dir / f'{m["name"]}.json'
+        if not path.is_file():
+            raise FileNotFoundError(f'results block {m["name"]}/{m["view"]}: no {path}')
+        if m['view'] not in RENDERERS:
+            raise KeyError(f'results block {m["name"]}: unknown view {m["view"]!r}')
+        return m['open'] + RENDERERS[m['view']](json.loads(path.read_text())) + m['close']
+
+    return BLOCK.sub(fill, text)

@@ -1,0 +1,82 @@
+"""Rendered results blocks: every block in the repository equals its result file, and the
+renderers put each number where it belongs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from segplug.utils.results_tables import BLOCK, render_blocks
+from tests.helpers import REPO
+
+SKIP = {'work_dirs', '.git', 'build', 'dist'}
+MARKDOWN = sorted(
+    p
+    for p in REPO.rglob('*.md')
+    if not SKIP & set(p.relative_to(REPO).parts) and BLOCK.search(p.read_text())
+)
+
+
+@pytest.mark.parametrize('path', MARKDOWN, ids=lambda p: str(p.relative_to(REPO)))
+def test_rendered_blocks_equal_their_result_files(path: Path) -> None:
+    text = path.read_text()
+    assert render_blocks(text, REPO / 'docs' / 'results') == text, (
+        f'{path.relative_to(REPO)} differs from docs/results: python tools/dev/render_results.py'
+    )
+
+
+def _variant(miou: dict, gains: list | None, pedestrian: float) -> dict:
+    values = list(miou.values())
+    mean = sum(values) / len(values)
+    std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    g_mean = None if gains is None else sum(gains) / len(gains)
+    g_std = None if gains is None else (sum((g - g_mean) ** 2 for g in gains) / len(gains)) ** 0.5
+    classes = {c: 1.0 for c in ('Pole', 'SignSymbol', 'Bicyclist', 'Sky')} | {
+        'Pedestrian': pedestrian
+    }
+    return dict(
+        seeds=sorted(miou),
+        miou_per_seed=miou,
+        miou_mean=mean,
+        miou_std=std,
+        gain_mean=g_mean,
+        gain_std=g_std,
+        gains_per_seed=gains,
+        class_iou=classes,
+        bf3=50.0,
+    )
+
+
+def test_renderers_by_hand(tmp_path: Path) -> None:
+    data = dict(
+        meta=dict(command='bash x.sh', date='2026-12-07', commit='abc1234'),
+        variants=dict(
+            fcn32=_variant({'seed0': 40.0, 'seed1': 42.0}, None, 20.0),
+            hcfcn32=_variant({'seed0': 43.0, 'seed1': 44.0}, [3.0, 2.0], 25.5),
+        ),
+    )
+    (tmp_path / 'demo.json').write_text(json.dumps(data))
+    text = (
+        'before\n<!-- results: demo/seeds-table -->\nold\n<!-- /results -->\n'
+        'middle <!-- results: demo/headline -->\n<!-- /results --> after\n'
+    )
+    out = render_blocks(text, tmp_path)
+    assert out.startswith('before\n<!-- results: demo/seeds-table -->\n| model |')
+    assert '| FCN-32 | 2 | 41.00 +- 1.00 | - | 1.0 | 1.0 | 20.0 | 1.0 | 1.0 | 50.00 |' in out
+    assert (
+        '| HCFCN-32 | 2 | 43.50 +- 0.50 | +2.50 +- 0.50 (+3.00 / +2.00) | 1.0 | 1.0 | 25.5 |' in out
+    )
+    assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
+    assert 'FCN-32 41.00 +- 1.00, HCFCN-32 43.50 +- 0.50 (+2.50 paired) mIoU, 2 seeds' in out
+    assert out.endswith('<!-- /results --> after\n') and 'old' not in out
+    assert render_blocks(out, tmp_path) == out  # idempotent
+
+
+def test_bad_blocks_are_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match='nope/headline'):
+        render_blocks('<!-- results: nope/headline -->\n<!-- /results -->', tmp_path)
+    (tmp_path / 'x.json').write_text('{}')
+    with pytest.raises(KeyError, match="unknown view 'pie'"):
+        render_blocks('<!-- results: x/pie -->\n<!-- /results -->', tmp_path)
