@@ -3,10 +3,10 @@
     python benchmarks/hc_in1k_table.py [WORK_ROOT] [--json docs/results/hc_camvid_in1k.json]
 
 One row per variant: the seeds found, mIoU per seed and mean +- std (population std over
-seeds), the gain over FCN-32 paired by seed (mean +- std of the per-seed differences), the
-per-class IoU (mean over seeds; the thin classes first) and boundary F at 3 px (BSDS
-convention). With ``--json`` the same numbers, the commit and the date are written for the
-README.
+seeds), the gain over its baseline (FCN-32; for FPN, bilinear) paired by seed (mean +- std
+of the per-seed differences), the per-class IoU (mean over seeds; the thin classes first)
+and boundary F at 3 px (BSDS convention). With ``--json`` the same numbers, the commit and
+the date are written for the README.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from segplug.utils.multi_seed import last_metrics, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
-BASELINE = 'fcn32'
+BASELINES = {'fcn32': ('fcn32', 'hcfcn32', 'atrousfcn'), 'fpn-bilinear': ('fpn-hc', 'fpn-dysample')}
+
+
+def baseline_of(variant: str) -> str | None:
+    """The variant a row's gain is paired against (None for a baseline itself)."""
+    return next((b for b, rows in BASELINES.items() if variant in rows and variant != b), None)
 
 
 def collect(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
@@ -41,9 +46,8 @@ def collect(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def table(found: dict) -> tuple[str, dict]:
-    base = found.get(BASELINE, {})
     lines = [
-        '| variant | seeds | mIoU per seed | mIoU | gain over FCN-32 (paired) | '
+        '| variant | seeds | mIoU per seed | mIoU | gain over its baseline (paired) | '
         + ' | '.join(THIN + OTHER)
         + ' | BF@3 (bsds) |',
         '|---|---|---|---|---|' + '---|' * (len(THIN) + len(OTHER)) + '---|',
@@ -51,12 +55,14 @@ def table(found: dict) -> tuple[str, dict]:
     result = {}
     for name, rows in found.items():
         s = summary([r['mIoU'] for r in rows.values()])
+        base = found.get(baseline_of(name), {})
         gains = [r['mIoU'] - base[k]['mIoU'] for k, r in rows.items() if k in base]
-        g = summary(gains) if gains and name != BASELINE else None
+        g = summary(gains) if gains else None
         classes = {c: sum(r[f'IoU.{c}'] for r in rows.values()) / len(rows) for c in THIN + OTHER}
         bf = sum(r.get('BF@3', float('nan')) for r in rows.values()) / len(rows)
         result[name] = dict(
             seeds=sorted(rows),
+            baseline=baseline_of(name),
             miou_per_seed={k: r['mIoU'] for k, r in rows.items()},
             miou_mean=s['mean'],
             miou_std=s['std'],

@@ -24,7 +24,14 @@ BLOCK = re.compile(
     re.S,
 )
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
-LABELS = {'fcn32': 'FCN-32', 'hcfcn32': 'HCFCN-32', 'atrousfcn': 'AtrousFCN (stride 8)'}
+LABELS = {
+    'fcn32': 'FCN-32',
+    'hcfcn32': 'HCFCN-32',
+    'atrousfcn': 'AtrousFCN (stride 8)',
+    'fpn-bilinear': 'FPN (bilinear)',
+    'fpn-hc': 'HC-FPN',
+    'fpn-dysample': 'DySample-FPN',
+}
 
 
 def _provenance(meta: dict) -> str:
@@ -35,7 +42,8 @@ def _gain(v: dict) -> str:
     if v['gain_mean'] is None:
         return '-'
     per_seed = ' / '.join(f'{g:+.2f}' for g in v['gains_per_seed'])
-    return f'{v["gain_mean"]:+.2f} +- {v["gain_std"]:.2f} ({per_seed})'
+    base = LABELS.get(v['baseline'], v['baseline'])
+    return f'{v["gain_mean"]:+.2f} +- {v["gain_std"]:.2f} ({per_seed}) over {base}'
 
 
 def seeds_table(data: dict) -> str:
@@ -43,7 +51,7 @@ def seeds_table(data: dict) -> str:
     variants = data['variants']
     others = [c for c in next(iter(variants.values()))['class_iou'] if c not in THIN]
     lines = [
-        '| model | seeds | mIoU | gain over FCN-32, paired by seed | '
+        '| model | seeds | mIoU | gain over its baseline, paired by seed | '
         + ' | '.join(THIN + tuple(others))
         + ' | BF@3 |',
         '|---|---|---|---|' + '---|' * (len(THIN) + len(others)) + '---|',

@@ -38,6 +38,7 @@ def _variant(miou: dict, gains: list | None, pedestrian: float) -> dict:
     }
     return dict(
         seeds=sorted(miou),
+        baseline=None if gains is None else 'fcn32',
         miou_per_seed=miou,
         miou_mean=mean,
         miou_std=std,
@@ -66,7 +67,8 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
     assert out.startswith('before\n<!-- results: demo/seeds-table -->\n| model |')
     assert '| FCN-32 | 2 | 41.00 +- 1.00 | - | 1.0 | 1.0 | 20.0 | 1.0 | 1.0 | 50.00 |' in out
     assert (
-        '| HCFCN-32 | 2 | 43.50 +- 0.50 | +2.50 +- 0.50 (+3.00 / +2.00) | 1.0 | 1.0 | 25.5 |' in out
+        '| HCFCN-32 | 2 | 43.50 +- 0.50 | +2.50 +- 0.50 (+3.00 / +2.00) over FCN-32 | '
+        '1.0 | 1.0 | 25.5 |' in out
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
     assert 'FCN-32 41.00 +- 1.00, HCFCN-32 43.50 +- 0.50 (+2.50 paired) mIoU, 2 seeds' in out

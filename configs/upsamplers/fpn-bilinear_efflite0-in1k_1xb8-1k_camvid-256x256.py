@@ -1,0 +1,1 @@
+_base_ = ['./_fpn_efflite0-in1k_camvid.py']
