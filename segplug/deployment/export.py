@@ -30,8 +30,8 @@ from torch.overrides import TorchFunctionMode
 from .rewrites import REWRITES, export_rewrites
 from .wrapper import ExportWrapper
 
-# GridSample (the grid-sample DCNv2) and ScatterElements with reduction='add' (logit
-# consistency) need opset 16
+# GridSample (DySample) and ScatterElements with reduction='add' (logit consistency) need
+# opset 16
 MIN_OPSET = 16
 
 
@@ -63,7 +63,7 @@ def _validate(
     if opset < MIN_OPSET:
         raise ValueError(
             f'opset {opset} is too old: segplug models need >= {MIN_OPSET} '
-            '(GridSample for DCNv2, ScatterElements with reduction=add for '
+            '(GridSample for DySample, ScatterElements with reduction=add for '
             'logit consistency)'
         )
     if len(shape) != 2 or any(int(s) < 1 for s in shape):
@@ -93,9 +93,8 @@ def export_onnx(
 
     Args:
         shape: (H, W) of the traced input; with ``dynamic``, batch, H and W are free in the
-            exported model. One limit: HC-ResNet's grid-sample DCNv2 at stride 16 needs two
-            pixels per axis, so H, W >= 17 (below, PyTorch switches to torchvision's
-            kernel; the exported graph cannot).
+            exported model (any size: the DCNv2 samples by gathers, which need no
+            minimum size).
         opset: ONNX opset (>= 16).
         fp16: trace under ``torch.autocast('cpu', torch.float16)``: convolutions and
             matmuls in float16 and segplug's float32 islands (soft clustering, DCNv2

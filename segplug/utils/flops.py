@@ -15,9 +15,10 @@ compute and MMEngine skips or does not know:
 
       B O C k_h k_w H' W'  +  (4 + 1) B C k_h k_w H' W'
 
-  segplug's ``deform_conv2d_sampled`` (the CPU default) is traced as ``grid_sampler``,
-  ``mul`` and ``matmul`` and comes to the same count, plus the sampling-coordinate
-  arithmetic (2 k_h k_w H' W' and a few per kernel row and column).
+  segplug's ``deform_conv2d_sampled`` (the CPU default) is traced as gathers, ``mul`` and
+  ``matmul`` and comes to the same count (its four corner products per sampled value are
+  the 4 of bilinear interpolation), plus the corner weights (8 k_h k_w H' W') and a few
+  products per kernel row and column.
 * **Elementwise products and quotients** (``mul``, ``div``): one per floating-point output
   value, the multiply of a multiply-add whose add is free. This counts soft clustering's
   9 dot products per pixel (Eq. 4: ``mul`` then ``sum``) as 9 K per pixel, cluster decoding
@@ -56,6 +57,12 @@ ZERO_FLOP_OPS = (
     'aten::add',
     'aten::add_',
     'aten::sub',
+    'aten::rsub',
+    'aten::lt',
+    'aten::ge',
+    'aten::__and__',
+    'aten::floor',
+    'aten::gather',
     'aten::neg',
     'aten::sum',
     'aten::reciprocal',

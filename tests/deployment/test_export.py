@@ -182,9 +182,13 @@ def test_fp16(tmp_path: Path) -> None:
 
     half, single = onnx.TensorProto.FLOAT16, onnx.TensorProto.FLOAT
     assert half in input_types('Conv')
-    assert input_types('GridSample') == {single} and input_types('Softmax') == {single}
+    # the DCN's bilinear gathers (its sampling positions) and the clustering in float32
+    assert input_types('GatherElements') == {single} and input_types('Softmax') == {single}
     (parity,) = check_parity(wrapper, OrtRunner(path, threads=1), frames(ODD))
-    assert parity.ok(atol=0.1, agreement=0.99), parity
+    # logits within float16's rounding (measured: max |diff| 2e-4); an untrained model's top
+    # two classes are that close on about 1% of pixels, so agreement is not 0.99 there
+    assert parity.ok(atol=0.1, agreement=0.98), parity
+    assert parity.max_abs_diff < 2e-3, parity
 
 
 def test_sliding_window_static(tmp_path: Path) -> None:

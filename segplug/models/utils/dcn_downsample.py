@@ -55,7 +55,7 @@ class DCNv2Downsample(nn.Conv2d):
 
     Args:
         backend: ``'auto'`` (default: ``'sampled'`` on CPU, ``'torchvision'`` on CUDA),
-            ``'sampled'`` (:func:`segplug.ops.deform_conv2d_sampled`, grid_sample + matmul,
+            ``'sampled'`` (:func:`segplug.ops.deform_conv2d_sampled`, gathers + matmul,
             ~2.5x faster than torchvision's CPU kernel), ``'torchvision'``
             (``torchvision.ops.deform_conv2d``, CPU and CUDA) or ``'mmcv'``
             (``mmcv.ops.modulated_deform_conv2d``; its CUDA kernel needs an mmcv built with
