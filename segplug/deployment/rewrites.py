@@ -23,9 +23,9 @@ exported as ``floor(H / S)`` and only the traced size came out right. It is regi
 here with floor semantics for the duration of an export.
 
 Ops that export as they are: HC's nine shifted products (Slice, Mul, ReduceSum), the
-gather DCNv2 (``GatherElements``, ``Floor``), DySample (``GridSample``, opset >= 16), logit consistency's scatter-add with
-duplicate ids (``ScatterElements`` with ``reduction='add'``, opset >= 16), the superpixel
-FCN's argmax and gathers.
+gather DCNv2 (``GatherElements``, ``Floor``), DySample (``GridSample``, opset >= 16), logit
+consistency's scatter-add with duplicate ids (``ScatterElements`` with ``reduction='add'``,
+opset >= 16), the superpixel FCN's argmax and gathers.
 """
 
 from __future__ import annotations
