@@ -17,6 +17,7 @@ it=${ITERS:-1000}
 declare -A cfg=(
   [fcn32]=configs/hc/fcn32_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [hcfcn32]=configs/hc/hcfcn32_efflite0-in1k_1xb8-1k_camvid-256x256.py
+  [hcfcn32-offlr1]=configs/hc/hcfcn32-offlr1_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [atrousfcn]=configs/hc/atrousfcn_efflite0-in1k-d8_1xb8-1k_camvid-256x256.py
   [fpn-bilinear]=configs/upsamplers/fpn-bilinear_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [fpn-hc]=configs/upsamplers/fpn-hc_hcefflite0-in1k_1xb8-1k_camvid-256x256.py

@@ -36,6 +36,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
     parser.add_argument('--iters', type=int, default=None, help='override max_iters')
     parser.add_argument('--num-images', type=int, default=4, help='prediction panels to draw')
+    parser.add_argument(
+        '--publish',
+        metavar='JSON',
+        help='also write the numbers with the commit and date here (docs/results/demo.json, '
+        'which the README renders)',
+    )
     return parser.parse_args()
 
 
@@ -97,6 +103,33 @@ def per_class_table(before: dict, after: dict, classes: tuple) -> str:
     return '\n'.join(rows)
 
 
+def publish_result(result: dict, path: str, classes: tuple) -> None:
+    """The demo's numbers for the README: mIoU before / after, per-class IoU, the time,
+    the command, commit and date (``segplug.utils.results_tables`` renders them)."""
+    import datetime
+    import subprocess
+
+    commit = subprocess.run(
+        ['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True
+    ).stdout.strip()
+    data = dict(
+        meta=dict(
+            command='bash tools/setup_env.sh && python tools/run_demo.py',
+            date=datetime.date.today().isoformat(),
+            commit=commit,
+        ),
+        config=result['config'],
+        iters=result['iters'],
+        train_and_eval_seconds=result['train_and_eval_seconds'],
+        miou_before=result['before']['mIoU'],
+        miou_after=result['after']['mIoU'],
+        class_iou_after={c: result['after'][f'IoU.{c}'] for c in classes},
+    )
+    with open(path, 'w') as f:
+        json.dump(data, f, indent=1)
+        f.write('\n')
+
+
 def main() -> None:
     args = parse_args()
     cfg = build_cfg(args)
@@ -118,6 +151,8 @@ def main() -> None:
     )
     with open(osp.join(cfg.work_dir, 'demo_result.json'), 'w') as f:
         json.dump(result, f, indent=2)
+    if args.publish:
+        publish_result(result, args.publish, classes)
     print('\n' + '=' * 60)
     print(
         f'CamVid demo subset, val (40 frames), {cfg.train_cfg.max_iters} iterations '

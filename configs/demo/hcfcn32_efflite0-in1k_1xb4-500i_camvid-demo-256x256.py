@@ -23,7 +23,11 @@ train_dataloader = dict(batch_size=4, num_workers=2, dataset=dict(data_root=data
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 # fine-tuning: the learning rate of the ImageNet-start comparison (configs/hc/_camvid_in1k_*)
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
+# and the DCN offsets at a tenth of it (configs/hc/hcfcn32_efflite0-in1k_*: why)
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-3),
+    paramwise_cfg=dict(custom_keys={'conv_offset': dict(lr_mult=0.1)}),
+)
 max_iters = 500
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=30, by_epoch=False),

@@ -8,3 +8,5 @@ model = dict(
     neck=dict(upsampler=upsampler),
     decode_head=dict(upsampler=upsampler),
 )
+# DCN offsets at a tenth of the learning rate: configs/hc/hcfcn32_efflite0-in1k_* says why
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'conv_offset': dict(lr_mult=0.1)}))

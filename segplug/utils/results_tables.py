@@ -27,6 +27,7 @@ THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 LABELS = {
     'fcn32': 'FCN-32',
     'hcfcn32': 'HCFCN-32',
+    'hcfcn32-offlr1': 'HCFCN-32, DCN offsets at the full rate',
     'atrousfcn': 'AtrousFCN (stride 8)',
     'fpn-bilinear': 'FPN (bilinear)',
     'fpn-hc': 'HC-FPN',
@@ -82,7 +83,24 @@ def headline(data: dict) -> str:
     return f'{", ".join(parts)} mIoU, {seeds} seeds ({_provenance(data["meta"])})\n'
 
 
-RENDERERS: dict[str, Callable[[dict], str]] = {'seeds-table': seeds_table, 'headline': headline}
+def demo_summary(data: dict) -> str:
+    """The demo's before / after mIoU, per-class IoU after training, time and provenance."""
+    classes = ', '.join(f'{c} {v:.1f}' for c, v in data['class_iou_after'].items())
+    return (
+        f'| demo (CPU, 2 cores) | mIoU (40 val frames) |\n|---|---|\n'
+        f'| ImageNet start, head untrained (iteration 0) | {data["miou_before"]:.2f} |\n'
+        f'| after {data["iters"]} iterations | **{data["miou_after"]:.2f}** |\n\n'
+        f'Per class after training: {classes}. Training and the two evaluations took '
+        f'{data["train_and_eval_seconds"] / 60:.1f} min (`{data["config"]}`). Measured: '
+        f'{_provenance(data["meta"])}.\n'
+    )
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {
+    'seeds-table': seeds_table,
+    'headline': headline,
+    'demo-summary': demo_summary,
+}
 
 
 def render_blocks(text: str, results_dir: Path) -> str:

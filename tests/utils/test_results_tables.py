@@ -82,3 +82,21 @@ def test_bad_blocks_are_named(tmp_path: Path) -> None:
     (tmp_path / 'x.json').write_text('{}')
     with pytest.raises(KeyError, match="unknown view 'pie'"):
         render_blocks('<!-- results: x/pie -->\n<!-- /results -->', tmp_path)
+
+
+def test_demo_summary_by_hand(tmp_path: Path) -> None:
+    data = dict(
+        meta=dict(command='python tools/run_demo.py', date='2026-12-07', commit='abc1234'),
+        config='configs/demo/x.py',
+        iters=500,
+        train_and_eval_seconds=270.0,
+        miou_before=3.456,
+        miou_after=55.0,
+        class_iou_after={'Sky': 90.0, 'Pole': 1.25},
+    )
+    (tmp_path / 'demo.json').write_text(json.dumps(data))
+    out = render_blocks('<!-- results: demo/demo-summary -->\n<!-- /results -->', tmp_path)
+    assert '| ImageNet start, head untrained (iteration 0) | 3.46 |' in out
+    assert '| after 500 iterations | **55.00** |' in out
+    assert 'Per class after training: Sky 90.0, Pole 1.2' in out  # 1.25 rounds half-even
+    assert 'took 4.5 min (`configs/demo/x.py`)' in out
