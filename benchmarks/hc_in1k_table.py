@@ -22,7 +22,10 @@ from segplug.utils.multi_seed import last_metrics, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
-BASELINES = {'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'atrousfcn'), 'fpn-bilinear': ('fpn-hc', 'fpn-dysample')}
+BASELINES = {
+    'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'atrousfcn'),
+    'fpn-bilinear': ('fpn-hc', 'fpn-dysample'),
+}
 
 
 def baseline_of(variant: str) -> str | None:
