@@ -96,7 +96,30 @@ def demo_summary(data: dict) -> str:
     )
 
 
+def speed_table(data: dict) -> str:
+    """ms/image and GFLOPs of each model, and their ratio to the first (the baseline)."""
+    ms, gflops = data['ms_per_image'], data['gflops']
+    base = next(iter(ms))
+    lines = [
+        '| model | ms/image | time / baseline | GFLOPs | FLOPs / baseline |',
+        '|---|---|---|---|---|',
+    ]
+    for n in ms:
+        lines.append(
+            f'| {LABELS.get(n, n)} | {ms[n]:.1f} | {ms[n] / ms[base]:.2f}x | {gflops[n]:.2f} | '
+            f'{gflops[n] / gflops[base]:.2f}x |'
+        )
+    meta = data['meta']
+    lines += [
+        '',
+        f'{meta["device"]}, one {meta["shape"][0]}x{meta["shape"][1]} frame, interleaved '
+        f'rounds, median. Measured: {_provenance(meta)}.',
+    ]
+    return '\n'.join(lines) + '\n'
+
+
 RENDERERS: dict[str, Callable[[dict], str]] = {
+    'speed-table': speed_table,
     'seeds-table': seeds_table,
     'headline': headline,
     'demo-summary': demo_summary,

@@ -100,3 +100,18 @@ def test_demo_summary_by_hand(tmp_path: Path) -> None:
     assert '| after 500 iterations | **55.00** |' in out
     assert 'Per class after training: Sky 90.0, Pole 1.2' in out  # 1.25 rounds half-even
     assert 'took 4.5 min (`configs/demo/x.py`)' in out
+
+
+def test_speed_table_by_hand(tmp_path: Path) -> None:
+    data = dict(
+        meta=dict(
+            command='python b.py', date='2026-12-07', commit='abc1234', device='cpu', shape=[4, 6]
+        ),
+        ms_per_image=dict(fcn32=100.0, hcfcn32=110.0),
+        gflops=dict(fcn32=2.0, hcfcn32=2.5),
+    )
+    (tmp_path / 's.json').write_text(json.dumps(data))
+    out = render_blocks('<!-- results: s/speed-table -->\n<!-- /results -->', tmp_path)
+    assert '| FCN-32 | 100.0 | 1.00x | 2.00 | 1.00x |' in out
+    assert '| HCFCN-32 | 110.0 | 1.10x | 2.50 | 1.25x |' in out
+    assert 'cpu, one 4x6 frame' in out

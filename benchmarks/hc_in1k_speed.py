@@ -1,0 +1,93 @@
+"""Cost of the ImageNet-start CamVid models side by side: ms/image and GFLOPs in one run.
+
+    python benchmarks/hc_in1k_speed.py [--shape 360 480] [--rounds 5] [--iters 3]
+                                       [--json docs/results/hc_camvid_in1k_speed.json]
+
+FCN-32, HCFCN-32 and AtrousFCN (output stride 8) on EfficientNet-Lite0, 11 classes: every
+model built first, then timed in interleaved rounds (``tools/benchmark.py``'s test step of a
+real CamVid frame at ``--shape``, the order reversed every other round) so that a load that
+comes and goes falls on all alike; the median over all rounds and its ratio to FCN-32 are
+reported, with inference FLOPs (``segplug.utils.flops``: DCNv2, clustering and decoding
+counted). Untrained weights: speed does not depend on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os.path as osp
+import statistics
+import subprocess
+
+from mmengine.config import Config
+from mmseg.registry import MODELS
+from mmseg.utils import register_all_modules
+
+from segplug.utils.benchmark import DEMO_FRAME, device_name, fixed_frame_step, time_step
+from segplug.utils.flops import segmentor_complexity
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
+VARIANTS = {
+    'fcn32': 'fcn32_efflite0-in1k.py',
+    'hcfcn32': 'hcfcn32_efflite0-in1k.py',
+    'atrousfcn': 'atrousfcn_efflite0-in1k-d8.py',
+}
+
+
+def build(name: str, classes: int = 11):
+    cfg = Config.fromfile(osp.join(MODELS_DIR, VARIANTS[name]))
+    cfg.model.decode_head.num_classes = classes
+    cfg.model.auxiliary_head.num_classes = classes
+    return MODELS.build(cfg.model).eval()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--shape', type=int, nargs=2, default=(360, 480))
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--iters', type=int, default=3, help='timed iterations per round')
+    parser.add_argument('--json', help='write the numbers, command, commit and date here')
+    args = parser.parse_args()
+    register_all_modules()
+    shape = tuple(args.shape)
+    models = {n: build(n) for n in VARIANTS}
+    gflops = {n: segmentor_complexity(m, shape).flops / 1e9 for n, m in models.items()}
+    steps = {n: fixed_frame_step(m, DEMO_FRAME, shape) for n, m in models.items()}
+    times: dict[str, list[float]] = {n: [] for n in VARIANTS}
+    for r in range(args.rounds):
+        order = list(VARIANTS) if r % 2 == 0 else list(reversed(VARIANTS))
+        for n in order:
+            times[n] += time_step(steps[n], 1 if r == 0 else 0, args.iters)
+    med = {n: statistics.median(t) for n, t in times.items()}
+    print(f'{device_name("cpu")}, input 1x3x{shape[0]}x{shape[1]}, {args.rounds} rounds')
+    print(f'{"model":<10} {"ms/image":>9} {"x FCN-32":>9} {"GFLOPs":>8} {"x FCN-32":>9}')
+    for n in VARIANTS:
+        print(
+            f'{n:<10} {med[n]:>9.1f} {med[n] / med["fcn32"]:>9.2f} {gflops[n]:>8.2f} '
+            f'{gflops[n] / gflops["fcn32"]:>9.2f}'
+        )
+    if args.json:
+        commit = subprocess.run(
+            ['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True
+        ).stdout.strip()
+        data = dict(
+            meta=dict(
+                command=f'python benchmarks/hc_in1k_speed.py --rounds {args.rounds} '
+                f'--iters {args.iters}',
+                date=datetime.date.today().isoformat(),
+                commit=commit,
+                device=device_name('cpu'),
+                shape=list(shape),
+            ),
+            ms_per_image=med,
+            gflops=gflops,
+        )
+        with open(args.json, 'w') as f:
+            json.dump(data, f, indent=1)
+            f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
