@@ -36,7 +36,8 @@ LABELS = {
 
 
 def _provenance(meta: dict) -> str:
-    return f'`{meta["command"]}`, {meta["date"]}, commit {meta["commit"]}'
+    where = f'; {meta["conditions"]}' if meta.get('conditions') else ''
+    return f'`{meta["command"]}`, {meta["date"]}, commit {meta["commit"]}{where}'
 
 
 def _gain(v: dict) -> str:
