@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
 import json
-import os.path as osp
 import subprocess
 
-from segplug.utils.multi_seed import last_metrics, summary
+from segplug.utils.multi_seed import finished_runs, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
@@ -31,21 +29,6 @@ BASELINES = {
 def baseline_of(variant: str) -> str | None:
     """The variant a row's gain is paired against (None for a baseline itself)."""
     return next((b for b, rows in BASELINES.items() if variant in rows and variant != b), None)
-
-
-def collect(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
-    """{variant: {seedN: last validation metrics}} of the finished runs under work_root."""
-    found = {}
-    for variant in sorted(glob.glob(osp.join(work_root, '*'))):
-        rows = {}
-        for seed_dir in sorted(glob.glob(osp.join(variant, 'seed*'))):
-            try:
-                rows[osp.basename(seed_dir)] = last_metrics(seed_dir)
-            except RuntimeError:
-                continue  # not finished
-        if rows:
-            found[osp.basename(variant)] = rows
-    return found
 
 
 def table(found: dict) -> tuple[str, dict]:
@@ -92,7 +75,7 @@ def main() -> None:
     parser.add_argument('work_root', nargs='?', default='work_dirs/hc_camvid_in1k')
     parser.add_argument('--json', help='also write the numbers, commit and date here')
     args = parser.parse_args()
-    found = collect(args.work_root)
+    found = finished_runs(args.work_root)
     if not found:
         raise SystemExit(f'no finished run under {args.work_root}')
     text, result = table(found)

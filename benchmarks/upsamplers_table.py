@@ -11,10 +11,8 @@ side by side by benchmarks/upsamplers_speed.py.
 from __future__ import annotations
 
 import argparse
-import glob
-import os.path as osp
 
-from segplug.utils.multi_seed import last_metrics, summary
+from segplug.utils.multi_seed import finished_runs, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 BASELINE = 'fpn-bilinear_r18-v1c'
@@ -31,16 +29,7 @@ def main() -> None:
         + '---|' * len(THIN)
         + '---|'
     )
-    found = {}
-    for variant in sorted(glob.glob(osp.join(args.work_root, '*'))):
-        rows = {}
-        for seed_dir in sorted(glob.glob(osp.join(variant, 'seed*'))):
-            try:
-                rows[osp.basename(seed_dir)] = last_metrics(seed_dir)
-            except RuntimeError:
-                continue  # not finished
-        if rows:
-            found[osp.basename(variant)] = rows
+    found = finished_runs(args.work_root)
     base = found.get(BASELINE, {})
     for name, rows in found.items():
         s = summary([r['mIoU'] for r in rows.values()])

@@ -31,6 +31,23 @@ def last_metrics(work_dir: str, key: str = 'mIoU') -> dict[str, float]:
     raise RuntimeError(f'no validation {key} logged under {work_dir}')
 
 
+def finished_runs(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
+    """{variant: {seedN: last validation metrics}} of the finished runs laid out as
+    ``work_root/<variant>/seed<N>/`` (the CamVid comparisons of benchmarks/); runs that
+    logged no validation yet are left out."""
+    found = {}
+    for variant in sorted(glob.glob(osp.join(work_root, '*'))):
+        rows = {}
+        for seed_dir in sorted(glob.glob(osp.join(variant, 'seed*'))):
+            try:
+                rows[osp.basename(seed_dir)] = last_metrics(seed_dir)
+            except RuntimeError:
+                continue  # not finished
+        if rows:
+            found[osp.basename(variant)] = rows
+    return found
+
+
 def last_miou(work_dir: str) -> float:
     """The last validation mIoU logged under ``work_dir`` (newest run folder first)."""
     return last_metrics(work_dir)['mIoU']
