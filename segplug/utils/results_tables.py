@@ -75,13 +75,16 @@ def seeds_table(data: dict) -> str:
 
 
 def headline(data: dict) -> str:
-    """One line: each variant's mIoU and the paired gain, with the provenance."""
+    """One line: each variant's mIoU over its seeds and its gain paired by seed."""
     parts = []
     for name, v in data['variants'].items():
-        gain = '' if v['gain_mean'] is None else f' ({v["gain_mean"]:+.2f} paired)'
-        parts.append(f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f}{gain}')
-    seeds = max(len(v['seeds']) for v in data['variants'].values())
-    return f'{", ".join(parts)} mIoU, {seeds} seeds ({_provenance(data["meta"])})\n'
+        n = len(v['seeds'])
+        gain = '' if v['gain_mean'] is None else f', {v["gain_mean"]:+.2f} paired'
+        parts.append(
+            f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} '
+            f'({n} seed{"s" if n > 1 else ""}{gain})'
+        )
+    return f'mIoU: {"; ".join(parts)} ({_provenance(data["meta"])})\n'
 
 
 def demo_summary(data: dict) -> str:

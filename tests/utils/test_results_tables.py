@@ -71,7 +71,10 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
         '1.0 | 1.0 | 25.5 |' in out
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
-    assert 'FCN-32 41.00 +- 1.00, HCFCN-32 43.50 +- 0.50 (+2.50 paired) mIoU, 2 seeds' in out
+    assert (
+        'mIoU: FCN-32 41.00 +- 1.00 (2 seeds); HCFCN-32 43.50 +- 0.50 (2 seeds, +2.50 paired)'
+        in out
+    )
     assert out.endswith('<!-- /results --> after\n') and 'old' not in out
     assert render_blocks(out, tmp_path) == out  # idempotent
 
