@@ -107,6 +107,9 @@ def stage_tests(args: argparse.Namespace) -> dict[str, Any]:
             '-q',
             '-p',
             'no:cacheprovider',
+            # pytest.ini's -n auto needs pytest-xdist, which the GPU machine lacks
+            '-o',
+            'addopts=-ra',
             f'--junitxml={junit}',
         ],
         args.out,
