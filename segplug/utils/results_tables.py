@@ -130,6 +130,17 @@ RENDERERS: dict[str, Callable[[dict], str]] = {
 }
 
 
+def markdown_files(root: Path) -> list[Path]:
+    """The Markdown files under ``root`` that hold a results block (build output and work
+    dirs left out)."""
+    skip = {'work_dirs', '.git', 'build', 'dist'}
+    return sorted(
+        p
+        for p in root.rglob('*.md')
+        if not skip & set(p.relative_to(root).parts) and BLOCK.search(p.read_text())
+    )
+
+
 def render_blocks(text: str, results_dir: Path) -> str:
     """``text`` with every results block's body rendered from ``results_dir/<name>.json``.
 

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from segplug.utils.results_tables import BLOCK, render_blocks
+from segplug.utils.results_tables import markdown_files, render_blocks
 from tests.helpers import REPO
 
-SKIP = {'work_dirs', '.git', 'build', 'dist'}
-MARKDOWN = sorted(
-    p
-    for p in REPO.rglob('*.md')
-    if not SKIP & set(p.relative_to(REPO).parts) and BLOCK.search(p.read_text())
-)
+MARKDOWN = markdown_files(REPO)
 
 
 @pytest.mark.parametrize('path', MARKDOWN, ids=lambda p: str(p.relative_to(REPO)))

@@ -12,19 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from segplug.utils.results_tables import BLOCK, render_blocks
+from segplug.utils.results_tables import markdown_files, render_blocks
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def markdown_files() -> list[Path]:
-    """Every tracked-looking Markdown file that holds a results block."""
-    skip = {'work_dirs', '.git', 'build', 'dist'}
-    return sorted(
-        p
-        for p in REPO.rglob('*.md')
-        if not skip & set(p.relative_to(REPO).parts) and BLOCK.search(p.read_text())
-    )
 
 
 def main() -> int:
@@ -32,7 +22,7 @@ def main() -> int:
     parser.add_argument('--check', action='store_true', help='report stale blocks only')
     args = parser.parse_args()
     stale = []
-    for path in markdown_files():
+    for path in markdown_files(REPO):
         text = path.read_text()
         new = render_blocks(text, REPO / 'docs' / 'results')
         if new != text:

