@@ -92,7 +92,7 @@ def panels(
         out.append((f'HC clusters ({len(np.unique(clusters))})', (over * 255).astype(np.uint8)))
         summary += f', {len(np.unique(clusters))} clusters'
     if 'pred_superpixels' in result:  # a model that predicts superpixel ids (H, W)
-        sp = np.asarray(result.pred_superpixels.data).squeeze()
+        sp = result.pred_superpixels.data.cpu().numpy().squeeze()
         over = mark_boundaries(image / 255.0, sp, color=(1, 0, 1))
         out.append((f'superpixels ({len(np.unique(sp))})', (over * 255).astype(np.uint8)))
         summary += f', {len(np.unique(sp))} superpixels'

@@ -151,6 +151,7 @@ def test_panels(hc_run: tuple[str, Path], tmp_path: Path) -> None:
     )
     lines = [ln for ln in proc.stdout.splitlines() if '_panels.png' in ln]
     assert len(lines) == 2, proc.stdout
+    scored = 0
     for line in lines:
         panel = cv2.imread(line.split()[0])
         assert panel is not None
@@ -167,13 +168,18 @@ def test_panels(hc_run: tuple[str, Path], tmp_path: Path) -> None:
         )
         n_gt = label_edges(gt, valid=gt != 11).sum()  # CamVid's Unlabelled is ignored
         assert 0 < missed <= n_gt and true + false > 0
-        assert 0 < float(m.group(5)) < 100
+        # a random classifier may hit no true edge on a frame: then, and only then, BF is 0
+        bf = float(m.group(5))
+        assert 0 <= bf < 100 and (bf > 0) == (true > 0), line
+        scored += bf > 0
         b, g, r = (panel[..., i].astype(int) for i in range(3))
         blue = (b > 200) & (g < 120) & (r < 60)  # missed edges drawn
         red = (r > 200) & (g < 60) & (b < 60)  # false edges drawn
         yellow = (r > 200) & (g > 200) & (b < 60)  # cluster boundaries drawn
-        assert blue.sum() > 500 and red.sum() > 500 and yellow.sum() > 500
+        # drawn at the label's scale: about one drawn pixel per counted edge pixel
+        assert blue.sum() >= 0.9 * missed and red.sum() >= 0.9 * false and yellow.sum() > 500
         assert panel.shape[1] > 4 * panel.shape[0]  # five panels side by side
+    assert scored > 0, proc.stdout
 
 
 def test_thin_classes_tool_matches_the_functions(hc_run: tuple[str, Path], tmp_path: Path) -> None:
