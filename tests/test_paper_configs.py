@@ -115,6 +115,11 @@ def _redirect(ds: ConfigDict, roots: dict[str, Path]) -> None:
             t.pop('scale_factor', None)
         if t['type'] == 'RandomCrop':
             t['crop_size'] = (48, 48)
+        if t['type'] == 'Pad' and 'size' in t:  # else the crop is padded back to 512x512
+            t['size'] = (48, 48)
+        sized = {'scale', 'crop_size', 'size', 'scale_factor'} & set(t)
+        if sized and t['type'] not in ('RandomResize', 'Resize', 'RandomCrop', 'Pad'):
+            raise AssertionError(f'{t["type"]} sets {sized}: shrink it here too')
 
 
 @pytest.mark.parametrize('config', PAPER_CONFIGS)

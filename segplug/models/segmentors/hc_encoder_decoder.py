@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
@@ -23,7 +24,32 @@ class HCEncoderDecoder(EncoderDecoder):
     loss and in inference (``whole`` and ``slide``); the remaining factor to the input size
     is bilinear, as in the paper. Heads' ``loss_by_feat`` / ``predict_by_feat`` are
     MMSegmentation's own.
+
+    Args:
+        assignment_loss: optional loss on the assignments themselves (e.g.
+            ``dict(type='HCAssignmentLoss')``, beyond the paper; off by default), called as
+            ``loss(assignments, labels (B, H, W), num_classes, ignore_index)`` with the
+            decode head's classes; its value joins the loss dict under its ``loss_name``.
+        **kwargs: ``EncoderDecoder``'s arguments.
     """
+
+    def __init__(self, *args: Any, assignment_loss: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.assignment_loss = MODELS.build(assignment_loss) if assignment_loss else None
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """``EncoderDecoder.loss`` plus the assignment loss (if any) on the same features."""
+        x = self.extract_feat(inputs)
+        losses = self._decode_head_forward_train(x, data_samples)
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(x, data_samples))
+        if self.assignment_loss is not None:
+            labels = torch.stack([s.gt_sem_seg.data for s in data_samples])[:, 0]
+            head = self.decode_head
+            losses[self.assignment_loss.loss_name] = self.assignment_loss(
+                list(x.assignments), labels, head.num_classes, head.ignore_index
+            )
+        return losses
 
     def extract_feat(self, inputs: Tensor) -> HCFeatures:
         """Backbone (and neck) features, which must carry the cluster assignments."""
