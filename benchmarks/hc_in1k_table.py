@@ -21,7 +21,7 @@ from segplug.utils.multi_seed import finished_runs, summary
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
 BASELINES = {
-    'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'atrousfcn'),
+    'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'hcfcn32-assign', 'atrousfcn'),
     'fpn-bilinear': ('fpn-hc', 'fpn-dysample'),
 }
 

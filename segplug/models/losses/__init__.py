@@ -1,5 +1,5 @@
-"""Losses: HC assignment supervision, CPP-KL (class probability preserving pooling + KL), UOI / soft IOU, and the pixel
-metric loss of Semantic Soft Segmentation."""
+"""Losses: HC assignment supervision, CPP-KL (class probability preserving pooling + KL),
+UOI / soft IOU, and the pixel metric loss of Semantic Soft Segmentation."""
 
 from .cpp_kl_loss import CPPKLLoss
 from .hc_assignment_loss import HCAssignmentLoss
