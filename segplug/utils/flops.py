@@ -15,10 +15,11 @@ compute and MMEngine skips or does not know:
 
       B O C k_h k_w H' W'  +  (4 + 1) B C k_h k_w H' W'
 
-  segplug's ``deform_conv2d_sampled`` (the CPU default) is traced as gathers, ``mul`` and
-  ``matmul`` and comes to the same count (its four corner products per sampled value are
-  the 4 of bilinear interpolation), plus the corner weights (8 k_h k_w H' W') and a few
-  products per kernel row and column.
+  segplug's ``deform_conv2d_sampled`` (the CPU default) is traced as an ``embedding_bag``
+  (4 multiply-adds per sampled value: the 4 of bilinear interpolation), ``mul`` and
+  ``matmul`` and comes to the same count, except that the modulation is folded into the
+  corner weights (4 k_h k_w H' W' instead of C k_h k_w H' W'), plus the corner weights
+  (8 k_h k_w H' W') and a few products per kernel row and column.
 * **Elementwise products and quotients** (``mul``, ``div``): one per floating-point output
   value, the multiply of a multiply-add whose add is free. This counts soft clustering's
   9 dot products per pixel (Eq. 4: ``mul`` then ``sum``) as 9 K per pixel, cluster decoding
@@ -63,6 +64,7 @@ ZERO_FLOP_OPS = (
     'aten::__and__',
     'aten::floor',
     'aten::gather',
+    'aten::numel',
     'aten::neg',
     'aten::sum',
     'aten::reciprocal',
@@ -113,6 +115,12 @@ def scatter_add_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
     return _numel(inputs[3])
 
 
+def embedding_bag_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
+    """``embedding_bag(weight (N, C), indices, ...)`` in sum mode: one multiply-add per
+    summed value, i.e. per index and channel (the bilinear samples of the sampled DCN)."""
+    return _numel(inputs[1]) * get_shape(inputs[0])[1]
+
+
 def deform_conv_flop_count(
     x_shape: list[int], w_shape: list[int], out_shape: list[int], modulated: bool
 ) -> int:
@@ -150,6 +158,7 @@ def mmcv_deform_conv_flop_jit(inputs: list[Any], outputs: list[Any]) -> int:
 SEGPLUG_FLOP_HANDLES: dict[str, Callable[[list[Any], list[Any]], int]] = {
     'torchvision::deform_conv2d': torchvision_deform_conv_flop_jit,
     'prim::PythonOp.ModulatedDeformConv2dFunction': mmcv_deform_conv_flop_jit,
+    'aten::embedding_bag': embedding_bag_flop_jit,
     'aten::mul': product_flop_jit,
     'aten::mul_': product_flop_jit,
     'aten::div': product_flop_jit,

@@ -86,3 +86,22 @@ def test_offset_gradient_at_zero_offsets_is_torchvisions(
         0
     ]
     torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize('groups', [1, 2, 6])
+def test_export_path_computes_the_same(groups: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ONNX export the samples come from four gathers (GatherElements), otherwise from
+    one embedding_bag: the same values, with and without modulation."""
+    torch.manual_seed(4)
+    x = torch.randn(2, 6, 9, 7, dtype=torch.float64)
+    w = torch.randn(6, 6 // groups, 3, 3, dtype=torch.float64)
+    off = torch.randn(2, 18, 5, 4, dtype=torch.float64) * 2
+    for mask in (torch.rand(2, 9, 5, 4, dtype=torch.float64), None):
+        bag = deform_conv2d_sampled(x, off, w, None, 2, 1, 1, mask)
+        monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
+        gathered = deform_conv2d_sampled(x, off, w, None, 2, 1, 1, mask)
+        monkeypatch.undo()
+        torch.testing.assert_close(bag, gathered)
+        if mask is None:
+            want = torchvision.ops.deform_conv2d(x, off, w, None, 2, 1, 1)
+            torch.testing.assert_close(bag, want)

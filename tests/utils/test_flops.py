@@ -54,21 +54,21 @@ def test_dcn_counts_taps_bilinear_and_modulation(backend: str) -> None:
 
 
 def test_sampled_dcn_counts_the_same_plus_coordinates() -> None:
-    """The gather + matmul path: the same terms (4 products per bilinear sample, as MMEngine
-    counts ``grid_sampler``, and 1 per modulation), plus the corner weights (2 products per
-    corner, tap and output pixel) and the positions (one per kernel row / column and output
-    row / column)."""
-    dcn = DCNv2Downsample(4, 8, 3, stride=2, padding=1, backend='sampled').eval()
+    """The embedding_bag + matmul path: the same terms (4 multiply-adds per bilinear sample,
+    as MMEngine counts ``grid_sampler``), the modulation folded into the 4 corner weights of
+    each tap, plus the corner weights themselves (2 products per corner, tap and output
+    pixel) and the positions (one per kernel row / column and output row / column)."""
+    dcn = DCNv2Downsample(5, 8, 3, stride=2, padding=1, backend='sampled').eval()
     with torch.no_grad():
-        counts = flop_analyzer(dcn, (torch.randn(1, 4, 8, 8),)).by_operator()
+        counts = flop_analyzer(dcn, (torch.randn(1, 5, 8, 8),)).by_operator()
     taps = 9 * 16  # kernel taps x output pixels (4x4)
-    assert counts['conv'] == 3 * taps * 4 * 9  # the offset predictor: 27 outputs, 4 x 3x3 in
-    assert counts['matmul'] == 8 * 4 * taps
-    bilinear = 4 * 4 * taps  # 4 per sampled value, C = 4
-    modulation = 4 * taps + taps  # sampled * mask, and 2 * sigmoid(m)
+    assert counts['conv'] == 3 * taps * 5 * 9  # the offset predictor: 27 outputs, 5 x 3x3 in
+    assert counts['matmul'] == 8 * 5 * taps
+    assert counts['embedding_bag'] == 4 * 5 * taps  # 4 per sampled value, C = 5
+    modulation = 4 * taps + taps  # corner weights * mask, and 2 * sigmoid(m)
     corner_weights = 4 * 2 * taps  # wy * wx * inside, per corner
-    assert counts['mul'] == bilinear + modulation + corner_weights + (3 + 3) + (4 + 4)
-    assert set(counts) == {'conv', 'matmul', 'mul'}
+    assert counts['mul'] == modulation + corner_weights + (3 + 3) + (4 + 4)
+    assert set(counts) == {'conv', 'matmul', 'mul', 'embedding_bag'}
 
 
 def _soft_clustering_count(n: int, m: int, k: int, hw: int, seeds_hw: int) -> int:
