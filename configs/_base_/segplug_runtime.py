@@ -11,7 +11,12 @@ custom_imports = dict(imports=['segplug'], allow_failed_imports=False)
 vis_backends = [dict(type='LocalVisBackend'), dict(type='OptionalTensorboardVisBackend')]
 visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 # MMEngine's runner looks wrappers up in its root registry: the scope prefix finds ours.
-model_wrapper_cfg = dict(type='mmseg.SegDistributedDataParallel')
+# With a model_wrapper_cfg MMEngine ignores a top-level find_unused_parameters: DDP settings
+# go here (broadcast_buffers=False is what MMEngine passes without a wrapper config), and
+# segplug.engine.adapt_cfg refuses the top-level key instead of dropping it.
+model_wrapper_cfg = dict(
+    type='mmseg.SegDistributedDataParallel', find_unused_parameters=False, broadcast_buffers=False
+)
 custom_hooks = [
     dict(type='DataCheckHook'),  # every file opened before the first iteration
     dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, keep the last good checkpoint

@@ -39,7 +39,6 @@ RUNNER_KEYS = frozenset(
         'runner_type',
         'custom_imports',
         'model_wrapper_cfg',
-        'find_unused_parameters',
         'compile',
         'activation_checkpointing',
         'efficient_conv_bn_eval',
@@ -48,6 +47,9 @@ RUNNER_KEYS = frozenset(
         'tta_pipeline',
     }
 )
+
+# top-level keys MMEngine reads only without a model_wrapper_cfg: where they go instead
+MOVED = {'find_unused_parameters': 'model_wrapper_cfg.find_unused_parameters'}
 
 
 def _split_top(text: str) -> list[str]:
@@ -118,6 +120,11 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
     known = set(cfg.keys()) | RUNNER_KEYS
     for key in options:
         parts = key.split('.')
+        if parts[0] in MOVED and cfg.get('model_wrapper_cfg'):
+            raise ValueError(
+                f'--cfg-options {key}: MMEngine ignores it when model_wrapper_cfg is set '
+                f"(as segplug's runtime does); use {MOVED[parts[0]]} instead"
+            )
         if parts[0] not in known:
             close = difflib.get_close_matches(parts[0], sorted(known), n=3, cutoff=0.6)
             raise ValueError(

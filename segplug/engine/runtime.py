@@ -43,13 +43,21 @@ def load_cfg(
 
 
 def adapt_cfg(cfg: Config) -> Config:
-    """Adapt ``cfg`` in place to this machine: device adaptation only.
+    """Adapt ``cfg`` in place to this machine: device adaptation only (and a top-level
+    ``find_unused_parameters``, which MMEngine would drop silently, refused).
 
     No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA). Everything else
     (segplug's hooks, ``SafeCheckpointHook``, the CPU-capable DDP wrapper
     ``SegDistributedDataParallel``) is declared once, in ``configs/_base_/segplug_runtime.py``
     and the schedules, so MMSegmentation's own ``tools/train.py`` runs the same policy.
     """
+    if 'find_unused_parameters' in cfg and cfg.get('model_wrapper_cfg'):
+        raise ValueError(
+            f'find_unused_parameters={cfg.find_unused_parameters!r} at the top level of the '
+            "config is ignored by MMEngine when model_wrapper_cfg is set (segplug's runtime "
+            'sets it): set model_wrapper_cfg.find_unused_parameters instead '
+            '(--cfg-options model_wrapper_cfg.find_unused_parameters=True)'
+        )
     if not torch.cuda.is_available():
         env = cfg.setdefault('env_cfg', {})
         dist_cfg = env.setdefault('dist_cfg', {})

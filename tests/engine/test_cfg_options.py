@@ -104,3 +104,15 @@ def test_unrelated_errors_pass_unchanged() -> None:
     with pytest.raises(TypeError, match='other'):
         with blame_cfg_options({'model.backbone.depth': 18}):
             raise TypeError('some other problem')
+
+
+def test_top_level_find_unused_parameters_is_refused_not_dropped() -> None:
+    """MMEngine reads a top-level ``find_unused_parameters`` only without a
+    ``model_wrapper_cfg``; segplug's runtime sets one, so the key would do nothing."""
+    with pytest.raises(ValueError, match=r'model_wrapper_cfg\.find_unused_parameters instead'):
+        load_cfg(str(DEMO_CONFIG), {'find_unused_parameters': True})
+    cfg = load_cfg(str(DEMO_CONFIG), {'model_wrapper_cfg.find_unused_parameters': True})
+    assert cfg.model_wrapper_cfg.find_unused_parameters is True
+    cfg.find_unused_parameters = True  # a config file that sets it
+    with pytest.raises(ValueError, match='ignored by MMEngine when model_wrapper_cfg is set'):
+        adapt_cfg(cfg)

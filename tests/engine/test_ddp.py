@@ -78,3 +78,34 @@ def _param_names(cfg) -> list:
 
     register_all_modules()
     return list(MODELS.build(cfg.model).named_parameters())
+
+
+def test_config_with_unused_parameters_trains_under_ddp(tmp_path: Path) -> None:
+    """fpn-bilinear on the HC backbone: the clustering computes assignments nobody uses, so
+    its projections get no gradient; the config's ``model_wrapper_cfg.find_unused_parameters``
+    must reach DDP (a top-level key would be dropped: "Expected to have finished
+    reduction" at the second step)."""
+    from mmengine.config import Config
+
+    from tests.helpers import DEMO_DATA
+
+    cfg = Config.fromfile(
+        str(REPO / 'configs/upsamplers/fpn-bilinear_hcr18-v1c_1xb4-600i_camvid-256x256.py')
+    )
+    assert cfg.model_wrapper_cfg.find_unused_parameters is True
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.model.data_preprocessor.size = (64, 64)
+    for t in cfg.train_dataloader.dataset.pipeline:
+        if t['type'] == 'RandomCrop':
+            t['crop_size'] = (64, 64)
+    for split in ('train', 'val', 'test'):
+        loader = cfg[f'{split}_dataloader']
+        loader.update(batch_size=2, num_workers=0, persistent_workers=False)
+        loader.dataset.data_root = str(DEMO_DATA)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=100)
+    cfg.param_scheduler = []
+    cfg.default_hooks.checkpoint.interval = 2
+    path = dump_cfg(cfg, tmp_path / 'cfg.py')
+    env = {'PYTHONPATH': str(REPO), 'PORT': free_port()}
+    run_tool(['bash', 'tools/dist_train.sh', path, '2'], env=env)
+    assert (tmp_path / 'work' / 'iter_2.pth').exists()
