@@ -62,11 +62,13 @@ def point_sample_upsample(x: Tensor, offset: Tensor, groups: int = 1) -> Tensor:
             f'do not fit groups={groups} (need C % G == 0 and 2 G offset channels)'
         )
     size = offset.shape[-2:]
-    pos = sample_base_grid((h, w), size, x.device, x.dtype)  # (H, W, 2)
-    pos = pos + offset.view(b, groups, 2, *size).permute(0, 1, 3, 4, 2)  # (B, G, H, W, 2)
+    # positions in float32 at least: float16 resolves 2 px at 2048 px
+    dt = torch.promote_types(x.dtype, torch.float32)
+    pos = sample_base_grid((h, w), size, x.device, dt)  # (H, W, 2)
+    pos = pos + offset.to(dt).view(b, groups, 2, *size).permute(0, 1, 3, 4, 2)  # (B,G,H,W,2)
     # grid_sample's normalised coordinates for align_corners=False: -1 / 1 = outer pixel edges
-    scale = torch.tensor([2.0 / w, 2.0 / h], device=x.device, dtype=x.dtype)
-    grid = (pos + 0.5) * scale - 1
+    scale = torch.tensor([2.0 / w, 2.0 / h], device=x.device, dtype=dt)
+    grid = ((pos + 0.5) * scale - 1).to(x.dtype)  # DySample runs it with autocast off
     out = F.grid_sample(
         x.reshape(b * groups, c // groups, h, w),
         grid.reshape(b * groups, *size, 2),

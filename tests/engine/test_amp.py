@@ -124,3 +124,29 @@ def test_every_family_trains_under_autocast(tmp_path: Path, family: str) -> None
     result = smoke_train(family, str(tmp_path), amp=amp, iters=2, crop=64, batch=2)
     assert result.error is None, result.error
     assert len(result.losses) == 2 and result.finite, result.losses
+
+
+def test_ti_stack_and_dysample_stay_float32_under_float16_autocast() -> None:
+    """CPU float16 autocast stands in for CUDA's: Transparent Initialization is the identity
+    only in exact arithmetic, so under autocast the TI stack must still return its input
+    (to float32 rounding); DySample's sampling positions are pixel positions."""
+    from segplug.models.upsamplers import DySample
+    from segplug.models.utils.transparent_layers import TransparentLayers
+
+    torch.manual_seed(0)
+    ti = TransparentLayers([42, 64, 64, 42], act_cfg=dict(type='ReLU'), conv=True, seed=0)
+    x = torch.randn(2, 42, 9, 11) * 10
+    with torch.autocast('cpu', dtype=torch.float16):
+        y = ti(x)
+    assert y.dtype == torch.float32
+    torch.testing.assert_close(y, x, rtol=1e-5, atol=1e-4)  # float16 convs: errors ~1e-2
+
+    up = DySample(16, scale=2, groups=4)
+    with torch.no_grad():
+        up.offset.weight.normal_(0, 0.5)  # non-zero offsets: real sampling
+    feats = torch.randn(1, 16, 40, 60)
+    want = up(feats, (80, 120))
+    with torch.autocast('cpu', dtype=torch.float16):
+        got = up(feats, (80, 120))
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, want, rtol=0, atol=0)

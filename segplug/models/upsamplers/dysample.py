@@ -7,6 +7,7 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from ...ops.upsampling import check_upsample_size, point_sample_upsample
+from ..utils.precision import float32_compute
 
 
 @MODELS.register_module()
@@ -35,10 +36,12 @@ class DySample(nn.Module):
         nn.init.zeros_(self.offset.weight)
         nn.init.zeros_(self.offset.bias)
 
+    @float32_compute  # sampling positions are pixel positions: float32 under autocast
     def forward(
         self, x: Tensor, size: tuple[int, int], assignments: list[Tensor] | None = None
     ) -> Tensor:
-        """(B, C, h, w) -> (B, C, *size); ``size`` within one pixel of s (h, w) per side."""
+        """(B, C, h, w) -> (B, C, *size), float32 under autocast; ``size`` within one pixel
+        of s (h, w) per side."""
         check_upsample_size(x.shape[-2:], size, self.scale, 'DySample')
         offset = F.pixel_shuffle(self.scope * self.offset(x), self.scale)  # (B, 2G, sh, sw)
         return point_sample_upsample(x, offset[..., : size[0], : size[1]], self.groups)

@@ -16,6 +16,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...ops.transparent_init import check_widths, transparent_weights
+from .precision import float32_compute
 
 # mmcv registers ReLU, LeakyReLU, Sigmoid, Tanh, GELU, ... but not these two odd-part ones
 for _act in (nn.Softplus, nn.LogSigmoid):
@@ -64,7 +65,8 @@ class TransparentLayers(nn.Module):
         conv: 1x1 ``nn.Conv2d`` on (B, C, H, W) if True, else ``nn.Linear`` on (..., C).
         seed: seed of the TI draw (None: torch's global generator).
         precision: ``'float32'`` or ``'float64'``: the dtype of the parameters and of the
-            forward pass (the input is cast, the output cast back, autocast off). In float32
+            forward pass (autocast off in both; float64 casts the input and the output back,
+            float32 returns float32 under autocast). In float32
             the identity error is set by the forward's own rounding (about 2e-6 |x| for the
             42-64-64-42 ReLU stack); float64 removes it (Table 3,
             ``tools/analysis/ti_tables.py``) at twice the memory of the hidden maps.
@@ -136,7 +138,8 @@ class TransparentLayers(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, m_0, H, W) (conv) or (..., m_0) (Linear) -> same shape; x at initialisation."""
         if self.precision == 'float32':
-            return self._stack(x)
+            # autocast off: in float16 the stack is no longer the identity it was made to be
+            return float32_compute(self._stack)(x)
         # autocast would run the convolutions in half precision again
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._stack(x.double()).to(x.dtype)
