@@ -52,6 +52,23 @@ def test_capture_lives_for_one_block_and_clones_on_request() -> None:
     assert no_hooks(seq)
 
 
+def test_replicas_sharing_hook_dicts_capture_their_own_activations() -> None:
+    """``nn.DataParallel``'s replicas (``_replicate_for_data_parallel``, what ``replicate``
+    calls on every module of the tree) share the original's hook dicts: a hook registered
+    through one replica fires on every replica. Each capture must still hold its own
+    replica's activation."""
+    relu = nn.ReLU()
+    one, two = relu._replicate_for_data_parallel(), relu._replicate_for_data_parallel()
+    assert one is not two and one._forward_hooks is two._forward_hooks  # the sharing itself
+    x1, x2 = torch.randn(2, 3), torch.randn(2, 3)
+    with capture({'a': Tap(one, 'input')}) as first, capture({'a': Tap(two)}) as second:
+        y1 = one(x1)
+        y2 = two(x2)  # fires both replicas' hooks: the first capture must not take x2
+    assert torch.equal(first['a'], x1)
+    assert torch.equal(second['a'], y2) and not torch.equal(second['a'], y1)
+    assert no_hooks(relu)
+
+
 @pytest.mark.parametrize('builder', ['hc', 'features'])
 def test_deepcopy_and_ema_of_models_that_capture(builder: str) -> None:
     """A deep copy computes what the original computes, on its own weights: no hook of the
