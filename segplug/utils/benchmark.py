@@ -88,13 +88,13 @@ def fixed_frame_step(
     """A closure running one ``model.test_step`` on ``batch_size`` copies of ``image`` at
     ``shape``, synchronising CUDA if the model is there."""
     data = frame_batch(image, shape, batch_size)
-    cuda = next(model.parameters()).is_cuda
+    device = model_device(model)
 
     def step() -> None:
         with torch.no_grad():
             model.test_step(data)
-        if cuda:
-            torch.cuda.synchronize()
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
 
     return step
 
@@ -113,11 +113,17 @@ def time_step(
     return times
 
 
-def _peak_memory(cuda: bool) -> dict[str, Any]:
-    if cuda:
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's parameters (``cuda:1`` stays ``cuda:1``: every CUDA call
+    below names it, not the current device)."""
+    return next(model.parameters()).device
+
+
+def _peak_memory(device: torch.device) -> dict[str, Any]:
+    if device.type == 'cuda':
         return dict(
-            peak_memory_mb=torch.cuda.max_memory_allocated() / 2**20,
-            peak_memory_kind='CUDA max_memory_allocated',
+            peak_memory_mb=torch.cuda.max_memory_allocated(device) / 2**20,
+            peak_memory_kind=f'CUDA max_memory_allocated on {device}',
         )
     return dict(
         peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -136,11 +142,11 @@ def fixed_frame_benchmark(
 ) -> dict[str, Any]:
     """Median, p10 and p90 of ms/image over ``repeat`` x ``iters`` timed ``test_step`` calls
     (each repeat re-warmed with ``warmup`` calls), fps from the median, peak memory."""
-    cuda = next(model.parameters()).is_cuda
+    device = model_device(model)
     step = fixed_frame_step(model, image, shape, batch_size)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
     repeats = [time_step(step, warmup, iters, batch_size) for _ in range(repeat)]
     all_ms = [t for r in repeats for t in r]
     med = statistics.median(all_ms)
@@ -152,7 +158,7 @@ def fixed_frame_benchmark(
         ms_per_image_p90=float(np.percentile(all_ms, 90)),
         repeat_medians_ms=[statistics.median(r) for r in repeats],
         fps=1000.0 / med,
-        **_peak_memory(cuda),
+        **_peak_memory(device),
         peak_rss_increase_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024,
         warmup=warmup,
         iters=iters,
@@ -181,10 +187,11 @@ def dataloader_benchmark(
     """
     from mmengine.runner import Runner
 
-    cuda = next(model.parameters()).is_cuda
+    device = model_device(model)
+    cuda = device.type == 'cuda'
     fps_list, sizes = [], []
     if cuda:
-        torch.cuda.reset_peak_memory_stats()
+        torch.cuda.reset_peak_memory_stats(device)
     for r in range(repeat):
         loader = Runner.build_dataloader(cfg.test_dataloader)
         if len(loader) < warmup + iters:
@@ -198,12 +205,12 @@ def dataloader_benchmark(
             data = model.data_preprocessor(data, True)
             inputs, samples = data['inputs'], data['data_samples']
             if cuda:
-                torch.cuda.synchronize()
+                torch.cuda.synchronize(device)
             t0 = time.perf_counter()
             with torch.no_grad():
                 model(inputs, samples, mode='predict')
             if cuda:
-                torch.cuda.synchronize()
+                torch.cuda.synchronize(device)
             elapsed = time.perf_counter() - t0
             if i >= warmup:
                 seconds += elapsed
@@ -228,7 +235,7 @@ def dataloader_benchmark(
             float(np.mean([s[0] for s in sizes])),
             float(np.mean([s[1] for s in sizes])),
         ],
-        **_peak_memory(cuda),
+        **_peak_memory(device),
         warmup=warmup,
         iters=iters,
         repeat=repeat,
@@ -255,7 +262,10 @@ def benchmark_config(
 
     ``mode='frame'``: :func:`fixed_frame_benchmark` on ``image`` resized to ``shape`` (H [W];
     default the preprocessor's ``size``, else 512 x 512); warm-up / iters / repeat default to
-    3 / 10 / 3. ``mode='dataloader'``: :func:`dataloader_benchmark`, defaults 5 / 200 / 1.
+    3 / 10 / 3; ``torch.backends.cudnn.benchmark`` on. ``mode='dataloader'``:
+    :func:`dataloader_benchmark`, defaults 5 / 200 / 1, cuDNN benchmark as the config's
+    ``env_cfg.cudnn_benchmark`` (MMSegmentation's rule). ``device`` may name an index
+    (``cuda:1``): synchronisation and peak memory are read on that device.
     Returns the result dict with ``config``, ``checkpoint``, ``device`` and ``torch`` added.
     """
     from segplug.apis import load_model  # segplug.apis imports this module's package
@@ -273,19 +283,23 @@ def benchmark_config(
     model = load_model(
         config, checkpoint, cfg_options=cfg_options, init_weights=False, strict=True, device=device
     )
+    cfg = load_cfg(config, cfg_options)
+    # fixed-size frames: let cuDNN pick its fastest kernels, as a deployment would; the
+    # dataloader mode follows the config's env_cfg.cudnn_benchmark, as MMSegmentation's does
+    cudnn_benchmark = frame or bool(cfg.get('env_cfg', {}).get('cudnn_benchmark', False))
+    torch.backends.cudnn.benchmark = cudnn_benchmark
     if frame:
         result = fixed_frame_benchmark(
             model, image, _frame_shape(model, shape), warmup, iters, repeat, batch_size
         )
     else:
-        result = dataloader_benchmark(
-            model, load_cfg(config, cfg_options), warmup, iters, repeat, log_interval
-        )
+        result = dataloader_benchmark(model, cfg, warmup, iters, repeat, log_interval)
     return dict(
         config=config,
         checkpoint=checkpoint,
         device=device_name(device),
         torch=torch.__version__,
+        cudnn_benchmark=cudnn_benchmark if torch.device(device).type == 'cuda' else None,
         **result,
     )
 
