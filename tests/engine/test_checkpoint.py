@@ -64,6 +64,39 @@ def test_getattr_is_restricted_to_history_buffer(tmp_path: Path) -> None:
         torch.load(path, map_location='cpu')
 
 
+class SneakyNumpy:
+    def __reduce__(self):  # an allowed global and an allowed name, but not HistoryBuffer
+        import numpy as np
+
+        return (getattr, (np.ndarray, 'mean'))
+
+
+def test_getattr_allow_list_pins_every_condition(tmp_path: Path) -> None:
+    """Each condition of segplug's ``getattr`` rule is part of the security boundary: the
+    object must be a class (not an instance), HistoryBuffer or a subclass, and the name one
+    of its statistics. A checkpoint reaching an allowed global (numpy's ndarray) with an
+    allowed name is refused by the class check itself."""
+    from mmengine.logging import HistoryBuffer
+
+    from segplug.engine.checkpoint import history_buffer_getattr
+
+    path = tmp_path / 'numpy.pth'
+    torch.save({'x': SneakyNumpy()}, path, pickle_protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match='allows getattr only'):
+        torch.load(path, map_location='cpu')
+    assert history_buffer_getattr(HistoryBuffer, 'min') is HistoryBuffer.min
+    import numpy as np
+
+    for obj, name in [
+        (np.ndarray, 'mean'),  # allowed name, another class
+        (HistoryBuffer(), 'min'),  # an instance: its bound methods are not what MMEngine pickles
+        (HistoryBuffer, '__reduce_ex__'),  # HistoryBuffer, a name outside the statistics
+        (HistoryBuffer, 'update'),
+    ]:
+        with pytest.raises(pickle.UnpicklingError, match='allows getattr only'):
+            history_buffer_getattr(obj, name)
+
+
 # ---- strict loading at test / inference time (segplug.engine.load_checkpoint) ----
 
 
