@@ -5,7 +5,10 @@
 
 ``--seeds`` runs once per listed seed ("w/ Random Seed" rows); ``--same-seed S --runs N``
 runs N times with seed S ("w/ Same Seed" rows: on CPU these repeat exactly, so min = max;
-on GPUs non-deterministic kernels make them differ, as the supplement notes). Each run is
+on GPUs non-deterministic kernels make them differ, as the supplement notes, and
+``--deterministic`` is refused there: torch has no deterministic CUDA backward for bilinear
+interpolation, adaptive average pooling or weighted bincount, so every model would stop at
+its first step). Each run is
 ``tools/train.py`` in a subprocess (``tools/dist_train.sh CONFIG GPUS`` with ``--gpus``, the
 way the supplement's 8-GPU rows were trained) with ``randomness.seed`` set (and
 ``randomness.deterministic=True`` with ``--deterministic``); its mIoU is the last validation

@@ -42,9 +42,36 @@ def load_cfg(
     return cfg
 
 
+#: what has no deterministic CUDA backward (torch raises under use_deterministic_algorithms)
+NONDETERMINISTIC_ON_CUDA = (
+    'bilinear F.interpolate (every decode head resizes its logits to the labels in the loss)',
+    "adaptive average pooling (PSPNet's pyramid pooling, the ASPP image pool)",
+    'bincount with weights (the UOI / soft IoU loss)',
+)
+
+
+def check_deterministic_possible() -> None:
+    """``randomness.deterministic=True`` makes MMEngine call
+    ``torch.use_deterministic_algorithms(True)``; on CUDA every segmentation model then stops
+    at its first backward (:data:`NONDETERMINISTIC_ON_CUDA`). Refuse before training.
+
+    Raises:
+        ValueError: on a machine with a GPU.
+    """
+    if torch.cuda.is_available():
+        raise ValueError(
+            'randomness.deterministic=True (--deterministic): on CUDA the first backward would '
+            'stop, since torch has no deterministic CUDA kernel for '
+            + '; '.join(NONDETERMINISTIC_ON_CUDA)
+            + '. Compare seeds by mean +- std instead, or run on CPU, where same-seed runs '
+            'repeat exactly (no option needed).'
+        )
+
+
 def adapt_cfg(cfg: Config) -> Config:
     """Adapt ``cfg`` in place to this machine: device adaptation only (and a top-level
-    ``find_unused_parameters``, which MMEngine would drop silently, refused).
+    ``find_unused_parameters``, which MMEngine would drop silently, and a deterministic run
+    on CUDA, which would stop at the first backward, refused).
 
     No GPU: the distributed backend becomes ``gloo`` (``nccl`` needs CUDA). Everything else
     (segplug's hooks, ``SafeCheckpointHook``, the CPU-capable DDP wrapper
@@ -58,6 +85,8 @@ def adapt_cfg(cfg: Config) -> Config:
             'sets it): set model_wrapper_cfg.find_unused_parameters instead '
             '(--cfg-options model_wrapper_cfg.find_unused_parameters=True)'
         )
+    if cfg.get('randomness', {}).get('deterministic'):
+        check_deterministic_possible()
     if not torch.cuda.is_available():
         env = cfg.setdefault('env_cfg', {})
         dist_cfg = env.setdefault('dist_cfg', {})

@@ -85,6 +85,10 @@ def run_seeds(
     """
     if gpus < 1:
         raise ValueError(f'--gpus must be >= 1, got {gpus}')
+    if deterministic:
+        from segplug.engine.runtime import check_deterministic_possible
+
+        check_deterministic_possible()  # before the first of N runs, not inside it
     values = []
     for i, seed in enumerate(seeds):
         work = osp.join(work_dir, f'run{i}_seed{seed}')

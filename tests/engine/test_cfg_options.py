@@ -116,3 +116,26 @@ def test_top_level_find_unused_parameters_is_refused_not_dropped() -> None:
     cfg.find_unused_parameters = True  # a config file that sets it
     with pytest.raises(ValueError, match='ignored by MMEngine when model_wrapper_cfg is set'):
         adapt_cfg(cfg)
+
+
+def test_deterministic_training_is_refused_on_cuda_before_it_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """torch has no deterministic CUDA backward for bilinear interpolation (every decode
+    head), adaptive average pooling or weighted bincount: under
+    ``randomness.deterministic=True`` the first step would stop, so it is refused up front,
+    by the train tools and by tools/multi_seed.py before its first run. On CPU it runs."""
+    from segplug.utils.multi_seed import run_seeds
+
+    cfg = load_cfg(str(DEMO_CONFIG), {'randomness.deterministic': True})
+    adapt_cfg(cfg)  # CPU: allowed
+    monkeypatch.setattr('torch.cuda.is_available', lambda: True)
+    with pytest.raises(ValueError, match='bilinear F.interpolate.*adaptive average pooling'):
+        adapt_cfg(load_cfg(str(DEMO_CONFIG), {'randomness.deterministic': True}))
+    adapt_cfg(load_cfg(str(DEMO_CONFIG), {'randomness.seed': 1}))  # not deterministic: fine
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError('a run started')
+
+    with pytest.raises(ValueError, match='deterministic'):
+        run_seeds(str(DEMO_CONFIG), [0, 1], 'unused', deterministic=True, run=never)
