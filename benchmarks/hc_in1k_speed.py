@@ -3,7 +3,8 @@
     python benchmarks/hc_in1k_speed.py [--shape 360 480] [--rounds 5] [--iters 3]
                                        [--json docs/results/hc_camvid_in1k_speed.json]
 
-FCN-32, HCFCN-32 and AtrousFCN (output stride 8) on EfficientNet-Lite0, 11 classes: every
+FCN-32, HCFCN-32 and AtrousFCN (output stride 8), and FPN with bilinear / HC / DySample
+upsampling (ratios against bilinear FPN), on EfficientNet-Lite0, 11 classes: every
 model built first, then timed in interleaved rounds (``tools/benchmark.py``'s test step of a
 real CamVid frame at ``--shape``, the order reversed every other round) so that a load that
 comes and goes falls on all alike; the median over all rounds and its ratio to FCN-32 are
@@ -29,17 +30,24 @@ from segplug.utils.flops import segmentor_complexity
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
+UPSAMPLERS = osp.join(REPO, 'configs', 'upsamplers')
 VARIANTS = {
-    'fcn32': 'fcn32_efflite0-in1k.py',
-    'hcfcn32': 'hcfcn32_efflite0-in1k.py',
-    'atrousfcn': 'atrousfcn_efflite0-in1k-d8.py',
+    'fcn32': osp.join(MODELS_DIR, 'fcn32_efflite0-in1k.py'),
+    'hcfcn32': osp.join(MODELS_DIR, 'hcfcn32_efflite0-in1k.py'),
+    'atrousfcn': osp.join(MODELS_DIR, 'atrousfcn_efflite0-in1k-d8.py'),
+    'fpn-bilinear': osp.join(UPSAMPLERS, 'fpn-bilinear_efflite0-in1k_1xb8-1k_camvid-256x256.py'),
+    'fpn-hc': osp.join(UPSAMPLERS, 'fpn-hc_hcefflite0-in1k_1xb8-1k_camvid-256x256.py'),
+    'fpn-dysample': osp.join(UPSAMPLERS, 'fpn-dysample_efflite0-in1k_1xb8-1k_camvid-256x256.py'),
 }
+#: the model each one's ratios are taken against (FCN-32 otherwise)
+BASELINES = {'fpn-hc': 'fpn-bilinear', 'fpn-dysample': 'fpn-bilinear'}
 
 
 def build(name: str, classes: int = 11):
-    cfg = Config.fromfile(osp.join(MODELS_DIR, VARIANTS[name]))
-    cfg.model.decode_head.num_classes = classes
-    cfg.model.auxiliary_head.num_classes = classes
+    cfg = Config.fromfile(VARIANTS[name])
+    for head in ('decode_head', 'auxiliary_head'):
+        if cfg.model.get(head):
+            cfg.model[head].num_classes = classes
     return MODELS.build(cfg.model).eval()
 
 
@@ -62,11 +70,12 @@ def main() -> None:
             times[n] += time_step(steps[n], 1 if r == 0 else 0, args.iters)
     med = {n: statistics.median(t) for n, t in times.items()}
     print(f'{device_name("cpu")}, input 1x3x{shape[0]}x{shape[1]}, {args.rounds} rounds')
-    print(f'{"model":<10} {"ms/image":>9} {"x FCN-32":>9} {"GFLOPs":>8} {"x FCN-32":>9}')
+    print(f'{"model":<13} {"ms/image":>9} {"x base":>7} {"GFLOPs":>8} {"x base":>7}  base')
     for n in VARIANTS:
+        b = BASELINES.get(n, 'fcn32')
         print(
-            f'{n:<10} {med[n]:>9.1f} {med[n] / med["fcn32"]:>9.2f} {gflops[n]:>8.2f} '
-            f'{gflops[n] / gflops["fcn32"]:>9.2f}'
+            f'{n:<13} {med[n]:>9.1f} {med[n] / med[b]:>7.2f} {gflops[n]:>8.2f} '
+            f'{gflops[n] / gflops[b]:>7.2f}  {b}'
         )
     if args.json:
         commit = subprocess.run(
@@ -83,6 +92,7 @@ def main() -> None:
             ),
             ms_per_image=med,
             gflops=gflops,
+            baselines=BASELINES,
         )
         with open(args.json, 'w') as f:
             json.dump(data, f, indent=1)

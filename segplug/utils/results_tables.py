@@ -28,6 +28,7 @@ LABELS = {
     'fcn32': 'FCN-32',
     'hcfcn32': 'HCFCN-32',
     'hcfcn32-offlr1': 'HCFCN-32, DCN offsets at the full rate',
+    'hcfcn32-assign': 'HCFCN-32 + assignment loss',
     'atrousfcn': 'AtrousFCN (stride 8)',
     'fpn-bilinear': 'FPN (bilinear)',
     'fpn-hc': 'HC-FPN',
@@ -101,17 +102,20 @@ def demo_summary(data: dict) -> str:
 
 
 def speed_table(data: dict) -> str:
-    """ms/image and GFLOPs of each model, and their ratio to the first (the baseline)."""
+    """ms/image and GFLOPs of each model, and their ratio to its baseline: the one
+    ``data['baselines']`` names for it, else the first model."""
     ms, gflops = data['ms_per_image'], data['gflops']
-    base = next(iter(ms))
+    first = next(iter(ms))
+    baselines = data.get('baselines', {})
     lines = [
-        '| model | ms/image | time / baseline | GFLOPs | FLOPs / baseline |',
-        '|---|---|---|---|---|',
+        '| model | ms/image | time / baseline | GFLOPs | FLOPs / baseline | baseline |',
+        '|---|---|---|---|---|---|',
     ]
     for n in ms:
+        base = baselines.get(n, first)
         lines.append(
             f'| {LABELS.get(n, n)} | {ms[n]:.1f} | {ms[n] / ms[base]:.2f}x | {gflops[n]:.2f} | '
-            f'{gflops[n] / gflops[base]:.2f}x |'
+            f'{gflops[n] / gflops[base]:.2f}x | {LABELS.get(base, base)} |'
         )
     meta = data['meta']
     lines += [

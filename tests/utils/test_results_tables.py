@@ -105,11 +105,14 @@ def test_speed_table_by_hand(tmp_path: Path) -> None:
         meta=dict(
             command='python b.py', date='2026-12-07', commit='abc1234', device='cpu', shape=[4, 6]
         ),
-        ms_per_image=dict(fcn32=100.0, hcfcn32=110.0),
-        gflops=dict(fcn32=2.0, hcfcn32=2.5),
+        ms_per_image={'fcn32': 100.0, 'hcfcn32': 110.0, 'fpn-bilinear': 50.0, 'fpn-hc': 60.0},
+        gflops={'fcn32': 2.0, 'hcfcn32': 2.5, 'fpn-bilinear': 4.0, 'fpn-hc': 5.0},
+        baselines={'fpn-hc': 'fpn-bilinear'},
     )
     (tmp_path / 's.json').write_text(json.dumps(data))
     out = render_blocks('<!-- results: s/speed-table -->\n<!-- /results -->', tmp_path)
-    assert '| FCN-32 | 100.0 | 1.00x | 2.00 | 1.00x |' in out
-    assert '| HCFCN-32 | 110.0 | 1.10x | 2.50 | 1.25x |' in out
+    assert '| FCN-32 | 100.0 | 1.00x | 2.00 | 1.00x | FCN-32 |' in out
+    assert '| HCFCN-32 | 110.0 | 1.10x | 2.50 | 1.25x | FCN-32 |' in out
+    assert '| FPN (bilinear) | 50.0 | 0.50x | 4.00 | 2.00x | FCN-32 |' in out
+    assert '| HC-FPN | 60.0 | 1.20x | 5.00 | 1.25x | FPN (bilinear) |' in out
     assert 'cpu, one 4x6 frame' in out
