@@ -246,3 +246,24 @@ def test_multi_scale_rows_have_the_tta_pipeline(row) -> None:
     flips = [t['prob'] for t in tta['transforms'][1]]
     assert scales == s['tta'] and sorted(flips) == [0.0, 1.0], name
     assert cfg.tta_model.type == 'SegTTAModel', name
+
+
+@pytest.mark.parametrize(
+    'baseline, ti',
+    [
+        (
+            'resnest_s101-d8_deeplabv3_4xb4-160k_ade20k-512x512',
+            'ti-resnest_s101-d8_deeplabv3_4xb2-253k_ade20k-480x480',
+        ),
+        (
+            'resnest_s101-d8_deeplabv3_4xb4-80k_pascal-context-59-480x480',
+            'ti-resnest_s101-d8_deeplabv3_4xb2-62k_pascal-context-59-480x480',
+        ),
+    ],
+)
+def test_ti_rows_are_tested_as_their_baseline_rows(baseline: str, ti: str) -> None:
+    """Tables 5-6 compare a TI row with its baseline row: both must be measured alike (same
+    test mode and crops, same test pipeline), or the gain would mix in the protocol."""
+    a, b = resolved(baseline), resolved(ti)
+    assert a.model.test_cfg == b.model.test_cfg, (baseline, ti)
+    assert a.test_pipeline == b.test_pipeline, (baseline, ti)
