@@ -246,6 +246,45 @@ def _data_infos(dataset: Any) -> Iterable[Mapping]:
     return [dataset.get_data_info(i) for i in range(len(dataset))]
 
 
+def dataset_problems(
+    dataset: Any,
+    name: str = 'dataset',
+    decode_images: bool = True,
+    num_workers: int | None = None,
+    shard: tuple[int, int] = (0, 1),
+) -> list[DataProblem]:
+    """The problems :func:`check_dataset` reports, for the samples of one shard only.
+
+    Args:
+        shard: ``(i, n)``: samples ``i, i + n, i + 2n, ...`` of each leaf dataset (a rank's
+            share under DDP, so that n processes read each file once between them, not n
+            times); ``(0, 1)`` is every sample.
+    """
+    index, count = shard
+    if not 0 <= index < count:
+        raise ValueError(f'shard={shard}: need 0 <= i < n')
+    problems: list[DataProblem] = []
+    workers = num_workers or min(8, os.cpu_count() or 1)
+    for leaf in leaf_datasets(dataset):
+        what = f'{name} ({type(leaf).__name__}, data_root={getattr(leaf, "data_root", None)!r})'
+        infos = _data_infos(leaf)
+        if len(infos) == 0:
+            if index == 0:
+                problems.append(DataProblem(what, 'has no samples (empty split file or folder)'))
+            continue
+        num_classes = len(leaf.metainfo['classes'])
+        ignore_index = getattr(leaf, 'ignore_index', 255)
+        infos = list(infos)[index::count]
+        if not getattr(leaf, 'label_maps', True):  # e.g. BSDS500's .mat files: images only
+            infos = [{**info, 'seg_map_path': None} for info in infos]
+        with ThreadPoolExecutor(workers) as pool:
+            for found in pool.map(
+                lambda i: _check_sample(i, num_classes, ignore_index, decode_images), infos
+            ):
+                problems.extend(found)
+    return problems
+
+
 def check_dataset(
     dataset: Any, name: str = 'dataset', decode_images: bool = True, num_workers: int | None = None
 ) -> None:
@@ -261,22 +300,6 @@ def check_dataset(
     Raises:
         DatasetCheckError: listing each file and its problem.
     """
-    problems: list[DataProblem] = []
-    workers = num_workers or min(8, os.cpu_count() or 1)
-    for leaf in leaf_datasets(dataset):
-        what = f'{name} ({type(leaf).__name__}, data_root={getattr(leaf, "data_root", None)!r})'
-        infos = _data_infos(leaf)
-        if len(infos) == 0:
-            problems.append(DataProblem(what, 'has no samples (empty split file or folder)'))
-            continue
-        num_classes = len(leaf.metainfo['classes'])
-        ignore_index = getattr(leaf, 'ignore_index', 255)
-        if not getattr(leaf, 'label_maps', True):  # e.g. BSDS500's .mat files: images only
-            infos = [{**info, 'seg_map_path': None} for info in infos]
-        with ThreadPoolExecutor(workers) as pool:
-            for found in pool.map(
-                lambda i: _check_sample(i, num_classes, ignore_index, decode_images), infos
-            ):
-                problems.extend(found)
+    problems = dataset_problems(dataset, name, decode_images, num_workers)
     if problems:
         raise DatasetCheckError(name, problems)

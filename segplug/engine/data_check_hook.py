@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import torch.nn as nn
+from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from ..datasets.checks import check_dataset, leaf_datasets
+from ..datasets.checks import DatasetCheckError, dataset_problems, leaf_datasets
 
 
 def head_class_counts(model: nn.Module) -> dict[str, int]:
@@ -74,7 +75,16 @@ class DataCheckHook(Hook):
 
     def _check(self, runner: Any, dataset: Any, name: str) -> None:
         check_num_classes(runner.model, dataset, name)
-        check_dataset(dataset, name, self.decode_images, self.num_workers)
+        # under DDP each rank reads its share of the files; every rank then raises the
+        # problems all of them found (a rank that went on alone would hang the others)
+        rank, world = get_rank(), get_world_size()
+        problems = dataset_problems(
+            dataset, name, self.decode_images, self.num_workers, shard=(rank, world)
+        )
+        if world > 1:
+            problems = [p for found in all_gather_object(problems) for p in found]
+        if problems:
+            raise DatasetCheckError(name, problems)
         print_log(f'DataCheckHook: {name} ok ({len(dataset)} samples)', logger='current')
 
     def before_train(self, runner: Any) -> None:

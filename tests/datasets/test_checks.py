@@ -129,6 +129,31 @@ def test_all_problems_listed(camvid_copy: Path) -> None:
     assert len(err.value.problems) == 2
 
 
+def test_ranks_share_the_files_and_find_every_problem(
+    camvid_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under DDP each of n ranks reads its own n-th of the files (not all of them), and
+    together they report exactly what one process finds."""
+    import segplug.datasets.checks as checks
+
+    (camvid_copy / 'labels/train' / f'{STEMS[0]}.png').unlink()
+    (camvid_copy / 'images/train' / f'{STEMS[1]}.jpg').write_bytes(b'')
+    dataset = DATASETS.build(dataset_cfg(camvid_copy))
+    opened: list[str] = []
+    real = checks._check_sample
+    monkeypatch.setattr(
+        checks, '_check_sample', lambda info, *a: opened.append(info['img_path']) or real(info, *a)
+    )
+    whole = sorted(map(str, checks.dataset_problems(dataset, 'd')))
+    assert len(whole) == 2 and len(opened) == 3
+    opened.clear()
+    shards = [checks.dataset_problems(dataset, 'd', shard=(i, 2)) for i in range(2)]
+    assert sorted(map(str, shards[0] + shards[1])) == whole
+    assert len(opened) == 3 and len(set(opened)) == 3  # each file read once between them
+    with pytest.raises(ValueError, match='shard'):
+        checks.dataset_problems(dataset, 'd', shard=(2, 2))
+
+
 @pytest.mark.slow  # tools/train.py in a subprocess; check() itself is tested above
 def test_train_tool_stops_before_training(tmp_path: Path, camvid_copy: Path) -> None:
     """End to end: tools/train.py refuses a damaged dataset before the first iteration."""
