@@ -29,6 +29,7 @@ from segplug.utils.benchmark import DEMO_FRAME, device_name, fixed_frame_step, t
 from segplug.utils.flops import segmentor_complexity
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FRAME = osp.join(REPO, DEMO_FRAME)
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 UPSAMPLERS = osp.join(REPO, 'configs', 'upsamplers')
 VARIANTS = {
@@ -62,7 +63,7 @@ def main() -> None:
     shape = tuple(args.shape)
     models = {n: build(n) for n in VARIANTS}
     gflops = {n: segmentor_complexity(m, shape).flops / 1e9 for n, m in models.items()}
-    steps = {n: fixed_frame_step(m, DEMO_FRAME, shape) for n, m in models.items()}
+    steps = {n: fixed_frame_step(m, FRAME, shape) for n, m in models.items()}
     times: dict[str, list[float]] = {n: [] for n in VARIANTS}
     for r in range(args.rounds):
         order = list(VARIANTS) if r % 2 == 0 else list(reversed(VARIANTS))

@@ -40,6 +40,7 @@ from segplug.utils.benchmark import (
 from segplug.utils.flops import segmentor_complexity
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FRAME = osp.join(REPO, DEMO_FRAME)
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 # (baseline, HC model, paper's ms/image for each, Table 3)
@@ -107,7 +108,7 @@ def build_step(cfg: Config, args: argparse.Namespace, dtype: str = 'float32'):
     does not depend on them); under ``torch.autocast`` in ``dtype`` unless float32."""
     check_device(args.device)
     model = MODELS.build(cfg.model).to(args.device).eval()
-    step = fixed_frame_step(model, DEMO_FRAME, tuple(args.shape))
+    step = fixed_frame_step(model, FRAME, tuple(args.shape))
     if dtype == 'float32':
         return step
     device_type = torch.device(args.device).type

@@ -34,6 +34,7 @@ from segplug.ops.soft_clustering import reassemble_cells_batched, reassemble_cel
 from segplug.utils.benchmark import DEMO_FRAME, check_device, device_name, fixed_frame_step
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FRAME = osp.join(REPO, DEMO_FRAME)
 # (C, h, w) of the map being upsampled: the FPN's stride-8 level of a 256x256 training crop,
 # its stride-4 target, and the stride-8 level of a 360x480 CamVid frame
 SHAPES = [(256, 16, 16), (256, 32, 32), (256, 45, 60)]
@@ -155,9 +156,7 @@ def main() -> None:
         print(f'| {v} | {med[v]:.0f} | {med[v] / med[VARIANTS[0]]:.2f} |')
     del steps
     shape = tuple(args.shape)
-    steps = {
-        v: fixed_frame_step(build(v, args.device).eval(), DEMO_FRAME, shape) for v in INFERENCE
-    }
+    steps = {v: fixed_frame_step(build(v, args.device).eval(), FRAME, shape) for v in INFERENCE}
     med = interleaved(steps, args.rounds, args.device)
     print(f'\n| FPN variant | ms/image, inference at {shape[0]}x{shape[1]} | / bilinear |')
     print('|---|---|---|')

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os.path as osp
 import sys
 from typing import Any
 
@@ -27,6 +28,8 @@ import torch
 
 from segplug.engine import CfgOptionsAction
 from segplug.utils.benchmark import DEMO_FRAME, benchmark_config, format_result
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,7 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--log-interval', type=int, default=50, help='dataloader mode')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
-    parser.add_argument('--image', default=DEMO_FRAME, help='frame mode: the real image')
+    parser.add_argument(
+        '--image', default=osp.join(REPO, DEMO_FRAME), help='frame mode: the real image'
+    )
     parser.add_argument('--json', help='also write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args = parser.parse_args(argv)

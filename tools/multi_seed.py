@@ -45,6 +45,7 @@ def main() -> None:
         args.config,
         seeds,
         args.work_dir,
+        osp.dirname(osp.abspath(__file__)),
         args.gpus,
         args.deterministic,
         args.cfg_options,

@@ -1,10 +1,11 @@
 """A few training iterations of each model family on real CamVid frames, optionally in mixed
 precision: what ``tools/gpu_check.sh`` runs on CUDA and the AMP tests run on CPU.
 
-Each family is a CamVid config of the repository, trained as it is (model, losses, optimizer)
-on the embedded demo subset (``data/camvid_demo``) with small crops, no validation and no
-checkpoints. Pretrained weights named by ``init_cfg`` and ``load_from`` are dropped: the
-check is that every op, loss and head trains on the device without NaN, not accuracy.
+Each family is a CamVid config of a segplug checkout, trained as it is (model, losses,
+optimizer) on its embedded demo subset (``data/camvid_demo``) with small crops, no validation
+and no checkpoints. The installed package ships neither: callers pass the checkout's root.
+Pretrained weights named by ``init_cfg`` and ``load_from`` are dropped: the check is that
+every op, loss and head trains on the device without NaN, not accuracy.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from ..apis import drop_pretrained
 from .amp import configure_amp
 from .runtime import adapt_cfg, load_cfg
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_DATA = osp.join(REPO, 'data', 'camvid_demo')
+#: the demo subset, relative to a checkout's root
+DEMO_DATA = osp.join('data', 'camvid_demo')
 
-# family -> config (relative to the repository); every family of the AMP requirement
+# family -> config (relative to a checkout's root); every family of the AMP requirement
 FAMILIES = {
     'HCFCN-32': 'configs/hc/hcfcn32_r18-v1c_1xb4-600i_camvid-256x256.py',
     'HCPSPNet': 'configs/hc/hcpspnet_r18-v1c_1xb4-600i_camvid-256x256.py',
@@ -56,10 +57,10 @@ class SmokeResult:
 def smoke_cfg(
     config: str,
     work_dir: str,
+    data_root: str,
     iters: int = 2,
     crop: int = 64,
     batch: int = 2,
-    data_root: str = DEMO_DATA,
 ) -> Config:
     """``config`` shrunk to ``iters`` training iterations on ``crop`` x ``crop`` crops of
     ``data_root`` (MMSegmentation's CamVid layout), without validation or checkpoints."""
@@ -98,23 +99,24 @@ def smoke_cfg(
 def smoke_train(
     family: str,
     work_dir: str,
+    root: str,
     amp: str | None = None,
     iters: int = 2,
     crop: int = 64,
     batch: int = 2,
     seed: int = 0,
-    data_root: str = DEMO_DATA,
 ) -> SmokeResult:
-    """Train ``FAMILIES[family]`` for ``iters`` iterations on whatever device MMEngine picks
-    (CUDA when present), in ``amp`` precision (``'float16'`` / ``'bfloat16'``) or float32.
+    """Train ``FAMILIES[family]`` of the checkout at ``root`` for ``iters`` iterations on its
+    demo subset, on whatever device MMEngine picks (CUDA when present), in ``amp`` precision
+    (``'float16'`` / ``'bfloat16'``) or float32.
 
     A NaN or Inf loss stops the run through segplug's NaN guard; the result records the
     error instead of raising, so one check reports every family.
     """
-    config = osp.join(REPO, FAMILIES[family])
+    config = osp.join(root, FAMILIES[family])
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     result = SmokeResult(family, FAMILIES[family], device, amp, iters)
-    cfg = smoke_cfg(config, work_dir, iters, crop, batch, data_root)
+    cfg = smoke_cfg(config, work_dir, osp.join(root, DEMO_DATA), iters, crop, batch)
     cfg.randomness = dict(seed=seed)
     if amp:
         configure_amp(cfg, amp)

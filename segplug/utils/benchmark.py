@@ -29,15 +29,10 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-# the real frame every timing tool feeds by default (a CamVid val image of the demo subset)
-DEMO_FRAME = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-    'data',
-    'camvid_demo',
-    'images',
-    'val',
-    '0016E5_07959.jpg',
-)
+#: the real frame every timing tool feeds by default, relative to a checkout's root (a CamVid
+#: val image of the demo subset; the installed package does not ship it: tools join it to
+#: their checkout, library callers pass ``image``)
+DEMO_FRAME = osp.join('data', 'camvid_demo', 'images', 'val', '0016E5_07959.jpg')
 
 
 def device_name(device: str) -> str:
@@ -255,18 +250,19 @@ def benchmark_config(
     log_interval: int = 50,
     device: str = 'cpu',
     threads: int | None = None,
-    image: str = DEMO_FRAME,
+    image: str | None = None,
     cfg_options: dict | None = None,
 ) -> dict[str, Any]:
     """Benchmark ``config`` (its ``checkpoint`` strictly loaded) as ``tools/benchmark.py`` does.
 
-    ``mode='frame'``: :func:`fixed_frame_benchmark` on ``image`` resized to ``shape`` (H [W];
-    default the preprocessor's ``size``, else 512 x 512); warm-up / iters / repeat default to
-    3 / 10 / 3; ``torch.backends.cudnn.benchmark`` on. ``mode='dataloader'``:
-    :func:`dataloader_benchmark`, defaults 5 / 200 / 1, cuDNN benchmark as the config's
-    ``env_cfg.cudnn_benchmark`` (MMSegmentation's rule). ``device`` may name an index
-    (``cuda:1``): synchronisation and peak memory are read on that device.
-    Returns the result dict with ``config``, ``checkpoint``, ``device`` and ``torch`` added.
+    ``mode='frame'``: :func:`fixed_frame_benchmark` on ``image`` (a path, required) resized
+    to ``shape`` (H [W]; default the preprocessor's ``size``, else 512 x 512); warm-up /
+    iters / repeat default to 3 / 10 / 3; ``torch.backends.cudnn.benchmark`` on.
+    ``mode='dataloader'``: :func:`dataloader_benchmark`, defaults 5 / 200 / 1, cuDNN
+    benchmark as the config's ``env_cfg.cudnn_benchmark`` (MMSegmentation's rule).
+    ``device`` may name an index (``cuda:1``): synchronisation and peak memory are read on
+    that device. Returns the result dict with ``config``, ``checkpoint``, ``device`` and
+    ``torch`` added.
     """
     from segplug.apis import load_model  # segplug.apis imports this module's package
     from segplug.engine import load_cfg
@@ -274,6 +270,10 @@ def benchmark_config(
     if mode not in ('frame', 'dataloader'):
         raise ValueError(f"mode must be 'frame' or 'dataloader', got {mode!r}")
     frame = mode == 'frame'
+    if frame and not image:
+        raise ValueError(
+            f"mode='frame' needs image= (tools/benchmark.py passes the checkout's {DEMO_FRAME})"
+        )
     warmup = (3 if frame else 5) if warmup is None else warmup
     iters = (10 if frame else 200) if iters is None else iters
     repeat = (3 if frame else 1) if repeat is None else repeat

@@ -17,8 +17,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def last_metrics(work_dir: str, key: str = 'mIoU') -> dict[str, float]:
     """The last validation row (every metric MMEngine logged, e.g. ``mIoU``, ``IoU.Pole``,
@@ -72,6 +70,7 @@ def run_seeds(
     config: str,
     seeds: Sequence[int],
     work_dir: str,
+    tools_dir: str,
     gpus: int = 1,
     deterministic: bool = False,
     cfg_options: Sequence[str] = (),
@@ -80,8 +79,9 @@ def run_seeds(
 ) -> list[float]:
     """Train ``config`` once per seed (``randomness.seed``) and return each run's mIoU.
 
-    Run ``i`` writes to ``{work_dir}/run{i}_seed{seed}``; ``gpus`` > 1 launches
-    ``tools/dist_train.sh`` with that many processes. ``run`` executes the commands.
+    Run ``i`` writes to ``{work_dir}/run{i}_seed{seed}`` with the checkout's
+    ``{tools_dir}/train.py`` (the installed package ships no tools); ``gpus`` > 1 launches
+    ``{tools_dir}/dist_train.sh`` with that many processes. ``run`` executes the commands.
     """
     if gpus < 1:
         raise ValueError(f'--gpus must be >= 1, got {gpus}')
@@ -96,9 +96,9 @@ def run_seeds(
         if deterministic:
             opts.append('randomness.deterministic=True')
         if gpus > 1:
-            cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, str(gpus)]
+            cmd = ['bash', osp.join(tools_dir, 'dist_train.sh'), config, str(gpus)]
         else:
-            cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config]
+            cmd = [sys.executable, osp.join(tools_dir, 'train.py'), config]
         cmd += ['--work-dir', work, '--cfg-options', *opts]
         proc = run(
             cmd,

@@ -17,6 +17,7 @@ from segplug.engine.smoke import FAMILIES, smoke_train
 from segplug.models.losses import CPPKLLoss, SemanticFeatureLoss, UOILoss
 from segplug.models.utils import SoftClustering, float32_compute
 from segplug.models.utils.dcn_downsample import DCNv2Downsample
+from tests.helpers import REPO
 
 LOW = torch.bfloat16  # CPU autocast's dtype; CUDA's float16 is checked by the CUDA cases
 
@@ -121,7 +122,7 @@ def test_every_family_trains_under_autocast(tmp_path: Path, family: str) -> None
     """Two iterations of the family's own config under ``--amp`` (bfloat16 on CPU, float16
     with loss scaling on CUDA): finite losses, through segplug's NaN guard."""
     amp = 'float16' if torch.cuda.is_available() else 'bfloat16'
-    result = smoke_train(family, str(tmp_path), amp=amp, iters=2, crop=64, batch=2)
+    result = smoke_train(family, str(tmp_path), str(REPO), amp=amp, iters=2, crop=64, batch=2)
     assert result.error is None, result.error
     assert len(result.losses) == 2 and result.finite, result.losses
 

@@ -138,4 +138,4 @@ def test_deterministic_training_is_refused_on_cuda_before_it_starts(
         raise AssertionError('a run started')
 
     with pytest.raises(ValueError, match='deterministic'):
-        run_seeds(str(DEMO_CONFIG), [0, 1], 'unused', deterministic=True, run=never)
+        run_seeds(str(DEMO_CONFIG), [0, 1], 'unused', 'tools', deterministic=True, run=never)

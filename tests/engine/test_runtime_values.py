@@ -13,6 +13,7 @@ from mmengine.config import Config
 from segplug.engine import runtime
 from segplug.engine.checkpoint_hook import write_atomically
 from segplug.engine.smoke import smoke_cfg
+from tests.helpers import DEMO_DATA
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -94,7 +95,7 @@ def test_smoke_config_drops_a_hub_pretrained_model(tmp_path: Path) -> None:
         f"_base_ = ['{base}']\nmodel = dict(pretrained='open-mmlab://resnet18_v1c')\n"
     )
     assert Config.fromfile(str(cfg_file)).model.pretrained == 'open-mmlab://resnet18_v1c'
-    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
+    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'), str(DEMO_DATA))
     assert 'pretrained' not in cfg.model
 
 
@@ -108,7 +109,7 @@ def test_smoke_config_keeps_no_validation_hooks(tmp_path: Path) -> None:
         "custom_hooks = [dict(type='ValBeforeTrainHook'), dict(type='NaNGuardHook'),\n"
         "                dict(type='EvalProgressHook')]\n"
     )
-    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'))
+    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'), str(DEMO_DATA))
     assert [h['type'] for h in cfg.custom_hooks] == ['NaNGuardHook']
     assert cfg.log_level == 'WARNING'  # quiet: one line per family in the device check
 

@@ -65,6 +65,7 @@ def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys)
         'cfg.py',
         [3, 5, 8],
         str(tmp_path),
+        str(REPO / 'tools'),
         deterministic=True,
         cfg_options=['train_cfg.max_iters=7'],
         run=fake_run,
@@ -77,7 +78,9 @@ def test_runner_passes_seeds_and_summarises(tmp_path: Path, monkeypatch, capsys)
     assert calls[0][1].endswith('tools/train.py') and calls[0][2] == 'cfg.py'
     # gpus > 1: each run goes through dist_train.sh with the same options
     calls.clear()
-    run_seeds('cfg.py', [3], str(tmp_path / 'dist'), gpus=8, run=fake_run, log=print)
+    run_seeds(
+        'cfg.py', [3], str(tmp_path / 'dist'), str(REPO / 'tools'), gpus=8, run=fake_run, log=print
+    )
     assert calls[0][:4] == ['bash', str(REPO / 'tools' / 'dist_train.sh'), 'cfg.py', '8']
     assert 'randomness.seed=3' in calls[0]
     with pytest.raises(ValueError, match='--seeds'):

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from segplug.utils import benchmark
+from tests.helpers import REPO
 
 
 class _OnCuda1:
@@ -34,7 +35,7 @@ def test_frame_benchmark_synchronises_and_reads_memory_of_the_models_device(
         torch.cuda, 'max_memory_allocated', lambda d=None: calls.append(('max', d)) or 2**20
     )
     result = benchmark.fixed_frame_benchmark(
-        _OnCuda1(), benchmark.DEMO_FRAME, (32, 48), warmup=1, iters=2, repeat=1
+        _OnCuda1(), str(REPO / benchmark.DEMO_FRAME), (32, 48), warmup=1, iters=2, repeat=1
     )
     assert calls, 'no CUDA call made for a model on cuda:1'
     assert {d for _, d in calls} == {torch.device('cuda', 1)}, calls

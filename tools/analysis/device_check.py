@@ -141,6 +141,7 @@ def stage_amp(args: argparse.Namespace) -> dict[str, Any]:
                 r = smoke_train(
                     fam,
                     osp.join(work, f'{fam}-{dtype}'.replace(' ', '_')),
+                    REPO,
                     amp=dtype,
                     iters=iters,
                     crop=crop,

@@ -43,7 +43,7 @@ from segplug.deployment.benchmark import (
 )
 from segplug.utils.benchmark import DEMO_FRAME
 
-DEFAULT_IMAGE = DEMO_FRAME
+DEFAULT_IMAGE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), DEMO_FRAME)
 
 
 def split_models(items: list[str]) -> list[tuple[str, str | None]]:

@@ -34,7 +34,7 @@ from segplug.deployment import (
 )
 from segplug.utils.benchmark import DEMO_FRAME
 
-DEFAULT_IMAGE = DEMO_FRAME
+DEFAULT_IMAGE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), DEMO_FRAME)
 
 
 def second_size(shape: tuple[int, int]) -> tuple[int, int]:
