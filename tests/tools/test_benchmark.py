@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from segplug.utils.benchmark import benchmark_config, format_result
+from segplug.utils.benchmark import DEMO_FRAME, benchmark_config, format_result
 from tests.helpers import REPO, run_tool
 
 pytestmark = pytest.mark.slow  # tools run as subprocesses
@@ -17,7 +17,15 @@ DEMO = str(REPO / 'configs/demo/fcn32_r18-v1c_1xb4-500i_camvid-demo-256x256.py')
 
 
 def test_benchmark_cpu() -> None:
-    r = benchmark_config(DEMO, shape=[64, 96], warmup=1, iters=3, repeat=2, device='cpu')
+    r = benchmark_config(
+        DEMO,
+        shape=[64, 96],
+        warmup=1,
+        iters=3,
+        repeat=2,
+        device='cpu',
+        image=str(REPO / DEMO_FRAME),
+    )
     printed = format_result(r)
     assert r['input'] == [1, 3, 64, 96]
     assert len(r['repeat_medians_ms']) == 2
