@@ -15,7 +15,7 @@ from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow  # a wheel build and a venv
 
-SCRIPT = r'''
+SCRIPT = r"""
 import importlib, os, pkgutil, sys
 import segplug
 here = os.path.dirname(segplug.__file__)
@@ -47,7 +47,7 @@ with torch.no_grad():
     out = model(torch.randn(1, 3, 64, 64), mode='tensor')
 assert out.shape[1] == 3, out.shape
 print('standalone ok', len(modules), 'modules')
-'''
+"""
 
 
 def test_wheel_in_a_fresh_venv_outside_the_checkout(tmp_path: Path) -> None:
