@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
+from .checkpoint import read_checkpoint
 
 SEG_PARTS = ('backbone.', 'decode_head.')
 SP_PREFIX = 'superpixel_net.'
@@ -21,7 +21,7 @@ SP_PREFIX = 'superpixel_net.'
 def _state_dict(path: str) -> dict[str, torch.Tensor]:
     if not Path(path).is_file():
         raise FileNotFoundError(f'{path}: checkpoint not found')
-    ckpt = _load_checkpoint(path, map_location='cpu')
+    ckpt = read_checkpoint(path)  # a truncated or corrupt file is an error naming it
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict) or not state:
         raise ValueError(f'{path}: no state dict in this file')

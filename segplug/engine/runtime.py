@@ -124,6 +124,8 @@ def init_cpu_distributed(cfg: Config) -> None:
 
 def resolve_resume(cfg: Config) -> str | None:
     """Decide what ``--resume`` (``cfg.resume``) resumes from; return it (None: nothing).
+    Without ``--resume``, a ``load_from`` that is missing, empty, truncated or corrupt is an
+    error naming it (MMEngine would start from whatever part of it loads, silently).
 
     * ``cfg.load_from`` set: MMEngine resumes from that file; a damaged one is an error
       naming it.
@@ -137,6 +139,12 @@ def resolve_resume(cfg: Config) -> str | None:
       from the beginning.
     """
     if not cfg.get('resume', False):
+        load_from = cfg.get('load_from', None)
+        damage = (
+            checkpoint_damage(str(load_from)) if load_from and '://' not in str(load_from) else None
+        )
+        if damage is not None:  # MMEngine would load what it can of it, silently
+            raise ValueError(f'load_from={load_from}: not a whole checkpoint ({damage})')
         return None
     load_from = cfg.get('load_from', None)
     if load_from:

@@ -84,6 +84,34 @@ def test_resume_prefers_the_named_checkpoint_then_the_newest(tmp_path: Path) -> 
     assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
 
 
+def test_damaged_load_from_is_refused_before_training(tmp_path: Path) -> None:
+    """A corrupt ``load_from`` (one flipped bit: CRC), a truncated one, an empty one and a
+    missing one stop start-up with the path; MMEngine would otherwise load what it can of it
+    without a word. A whole file and a URL pass."""
+    from mmengine.config import Config
+
+    from segplug.engine.runtime import resolve_resume
+
+    whole = save(tmp_path / 'whole.pth')
+    flipped = tmp_path / 'flipped.pth'
+    data = bytearray(Path(whole).read_bytes())
+    entry = data.find(b'data/0') + 200  # inside the tensor payload of the zip archive
+    data[entry] ^= 0x01
+    flipped.write_bytes(bytes(data))
+    cases = {
+        str(flipped): 'CRC',
+        save(tmp_path / 'cut.pth', whole=False): 'not a zip|Bad',
+        str(tmp_path / 'missing.pth'): 'No such file',
+    }
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    cases[str(tmp_path / 'empty.pth')] = 'empty file'
+    for path, why in cases.items():
+        with pytest.raises(ValueError, match=rf'load_from={path}: not a whole checkpoint .*({why})'):
+            resolve_resume(Config(dict(load_from=path, resume=False)))
+    assert resolve_resume(Config(dict(load_from=whole, resume=False))) is None
+    assert resolve_resume(Config(dict(load_from='https://x/y.pth', resume=False))) is None
+
+
 class FakeRunner:
     def __init__(self, model: nn.Module) -> None:
         self.model, self.calls, self.infos = model, [], []

@@ -71,6 +71,12 @@ def test_wrong_inputs_are_named(parts: dict) -> None:
     with pytest.raises(ValueError, match='a segmenter checkpoint, not the superpixel FCN'):
         join_checkpoints(str(parts['seg_path']), str(parts['seg_path']))
 
+    # a truncated file: named, not torch's "PytorchStreamReader failed"
+    cut = Path(str(parts['seg_path']) + '.cut')
+    cut.write_bytes(Path(parts['seg_path']).read_bytes()[:300])
+    with pytest.raises(ValueError, match=f'{cut}: not a readable .*truncated'):
+        join_checkpoints(str(cut), str(parts['sp_path']))
+
 
 def test_tool_names_bad_input_and_keeps_an_existing_output(parts: dict, tmp_path: Path) -> None:
     out = tmp_path / 'joined.pth'
