@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+
 from .checkpoint import read_checkpoint
 
 SEG_PARTS = ('backbone.', 'decode_head.')

@@ -106,7 +106,8 @@ def test_damaged_load_from_is_refused_before_training(tmp_path: Path) -> None:
     (tmp_path / 'empty.pth').write_bytes(b'')
     cases[str(tmp_path / 'empty.pth')] = 'empty file'
     for path, why in cases.items():
-        with pytest.raises(ValueError, match=rf'load_from={path}: not a whole checkpoint .*({why})'):
+        expected = rf'load_from={path}: not a whole checkpoint .*({why})'
+        with pytest.raises(ValueError, match=expected):
             resolve_resume(Config(dict(load_from=path, resume=False)))
     assert resolve_resume(Config(dict(load_from=whole, resume=False))) is None
     assert resolve_resume(Config(dict(load_from='https://x/y.pth', resume=False))) is None
