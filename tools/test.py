@@ -166,7 +166,7 @@ def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
-    cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher, require_model=True)
     # loaded below, strictly, rather than through cfg.load_from (MMEngine loads that
     # non-strictly: another model's checkpoint would score random layers)
     cfg.load_from = None

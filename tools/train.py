@@ -85,7 +85,7 @@ def check_cfg(cfg: Config) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher, require_model=True)
 
     if args.amp_dtype and not args.amp:
         raise ValueError('--amp-dtype is an option of --amp: add --amp')

@@ -48,6 +48,13 @@ RUNNER_KEYS = frozenset(
     }
 )
 
+# sections whose keys MMEngine's runner reads by name and ignores otherwise (a typo there
+# would change nothing, silently)
+STRICT = {
+    'env_cfg': {'cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'},
+    'randomness': {'seed', 'deterministic', 'diff_rank_seed'},
+}
+
 # top-level keys MMEngine reads only without a model_wrapper_cfg: where they go instead
 MOVED = {'find_unused_parameters': 'model_wrapper_cfg.find_unused_parameters'}
 
@@ -135,6 +142,13 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                     else f'; its keys: {", ".join(sorted(cfg.keys()))}'
                 )
             )
+        if parts[0] in STRICT and len(parts) > 1 and parts[1] not in STRICT[parts[0]]:
+            close = difflib.get_close_matches(parts[1], sorted(STRICT[parts[0]]), n=3, cutoff=0.6)
+            raise ValueError(
+                f'--cfg-options {key}: MMEngine reads no {parts[1]!r} in {parts[0]} (it would be '
+                f'ignored); it reads {", ".join(sorted(STRICT[parts[0]]))}'
+                + (f'; closest: {", ".join(close)}' if close else '')
+            )
         if parts[0] not in cfg.keys():
             continue  # a runner key the config leaves unset: nothing deeper to compare
         node: Any = cfg[parts[0]]
@@ -173,11 +187,12 @@ def _culprits(err: BaseException, options: dict) -> list[str]:
 
 @contextlib.contextmanager
 def blame_cfg_options(options: dict | None) -> Iterator[None]:
-    """Re-raise a ``TypeError`` / ``KeyError`` raised while building from the config as a
-    ``ValueError`` naming the ``--cfg-options`` entry it mentions (others pass unchanged)."""
+    """Re-raise a ``TypeError`` / ``KeyError`` / ``ValueError`` raised while building from
+    the config (e.g. ``int('abc')`` for ``train_cfg.max_iters=abc``) as a ``ValueError``
+    naming the ``--cfg-options`` entry it mentions (others pass unchanged)."""
     try:
         yield
-    except (TypeError, KeyError) as err:
+    except (TypeError, KeyError, ValueError) as err:
         culprits = _culprits(err, options or {})
         if not culprits:
             raise

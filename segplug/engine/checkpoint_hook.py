@@ -12,6 +12,8 @@ previous one, and ``last_checkpoint`` names a whole file.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 import math
 import os
@@ -100,6 +102,21 @@ def nonfinite_tensors(model: torch.nn.Module) -> list[str]:
     ]
 
 
+def _check_save_kwargs(kwargs: dict) -> None:
+    """MMEngine's ``CheckpointHook`` keeps unknown arguments for ``runner.save_checkpoint``,
+    to which it already passes every argument that takes by name: a misspelled one
+    (``max_keep_ckpt=1``) passes start-up and fails at the first save, after the first
+    interval of training. Refuse it now, with the closest names."""
+    known = set(inspect.signature(CheckpointHook.__init__).parameters) - {'self', 'kwargs'}
+    for key in kwargs:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
+            raise ValueError(
+                f'default_hooks.checkpoint.{key}: not an argument of the checkpoint hook'
+                + (f'; did you mean {", ".join(close)}?' if close else '')
+            )
+
+
 @HOOKS.register_module()
 class SafeCheckpointHook(CheckpointHook):
     """MMEngine's ``CheckpointHook`` (same arguments), safe to kill at any instant.
@@ -121,6 +138,7 @@ class SafeCheckpointHook(CheckpointHook):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _check_save_kwargs(kwargs)
         super().__init__(*args, **kwargs)
         self._config_lrs: list[float] | None = None
 

@@ -23,16 +23,26 @@ def load_cfg(
     cfg_options: dict | None = None,
     work_dir: str | None = None,
     launcher: str = 'none',
+    require_model: bool = False,
 ) -> Config:
     """Load a config the way MMSegmentation's tools do: options merged, work_dir defaulted
     to ``./work_dirs/{config name}``, launcher recorded.
 
     ``cfg_options`` are checked first (:func:`~segplug.engine.cfg_options.check_cfg_options`):
-    a top-level key the config lacks is a ``ValueError`` naming the closest keys.
+    a top-level key the config lacks is a ``ValueError`` naming the closest keys. An empty
+    config file, or one without ``model`` when ``require_model`` (training, testing), is a
+    ``ValueError`` naming the file.
     """
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
+    if osp.getsize(config) == 0:
+        raise ValueError(f'{config}: the config file is empty')
     cfg = Config.fromfile(config)
+    if require_model and 'model' not in cfg:
+        raise ValueError(
+            f'{config}: the config defines no `model` (nor does any _base_ it names); '
+            f'its keys: {", ".join(sorted(cfg.keys())) or "none"}'
+        )
     cfg.launcher = launcher
     merge_cfg_options(cfg, cfg_options)
     if work_dir is not None:

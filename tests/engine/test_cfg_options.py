@@ -139,3 +139,26 @@ def test_deterministic_training_is_refused_on_cuda_before_it_starts(
 
     with pytest.raises(ValueError, match='deterministic'):
         run_seeds(str(DEMO_CONFIG), [0, 1], 'unused', 'tools', deterministic=True, run=never)
+
+
+def test_options_and_configs_that_would_fail_late_fail_first(tmp_path: Path) -> None:
+    """A typo in a section MMEngine reads by name (``env_cfg.cudnn_benchmrk``) would be
+    ignored; a value that cannot convert (``train_cfg.max_iters=abc``) would end in a bare
+    ``int()`` error; an empty config or one without ``model`` in an ``AttributeError`` /
+    ``KeyError``. Each is a ValueError naming the option or the file."""
+    with pytest.raises(ValueError, match=r'env_cfg\.cudnn_benchmrk.*closest: cudnn_benchmark'):
+        load_cfg(str(DEMO_CONFIG), {'env_cfg.cudnn_benchmrk': True})
+    load_cfg(str(DEMO_CONFIG), {'env_cfg.cudnn_benchmark': True})
+    empty = tmp_path / 'empty.py'
+    empty.write_text('')
+    with pytest.raises(ValueError, match=f'{empty}: the config file is empty'):
+        load_cfg(str(empty))
+    modelless = tmp_path / 'modelless.py'
+    modelless.write_text('train_cfg = dict(max_iters=3)\n')
+    with pytest.raises(ValueError, match=f'{modelless}: the config defines no `model`'):
+        load_cfg(str(modelless), require_model=True)
+    assert load_cfg(str(modelless)).train_cfg.max_iters == 3  # a dataset-only tool may
+    options = {'train_cfg.max_iters': 'abc'}
+    with pytest.raises(ValueError, match=r"train_cfg\.max_iters='abc' was refused"):
+        with blame_cfg_options(options):
+            int(options['train_cfg.max_iters'])  # what the loop does with it

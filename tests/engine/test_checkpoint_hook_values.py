@@ -166,3 +166,14 @@ def test_resumed_learning_rate_takes_the_configs(
         ]
     else:
         assert not any('NOT applied' in m for m in logged)
+
+
+def test_misspelled_argument_is_refused_when_the_hook_is_built() -> None:
+    """MMEngine keeps unknown arguments for ``save_checkpoint`` and fails at the first save,
+    one interval of training later; here the hook refuses them when it is built (at the
+    runner's start-up), with the closest name."""
+    from segplug.engine.checkpoint_hook import SafeCheckpointHook
+
+    with pytest.raises(ValueError, match=r'checkpoint\.max_keep_ckpt: .*max_keep_ckpts\?'):
+        SafeCheckpointHook(interval=10, max_keep_ckpt=1)
+    SafeCheckpointHook(interval=10, max_keep_ckpts=1, save_best='mIoU', rule='greater')
