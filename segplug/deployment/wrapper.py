@@ -14,13 +14,14 @@ import os.path as osp
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.runner import CheckpointLoader
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from torch import Tensor
 
 from ..apis import drop_pretrained
+from ..engine.cfg_options import merge_cfg_options
+from ..engine.checkpoint import read_checkpoint
 
 
 class ExportWrapper(nn.Module):
@@ -109,8 +110,7 @@ def build_segmentor(
             raise FileNotFoundError(f'{config}: config not found')
         config = Config.fromfile(config)
     cfg = config.copy()
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)  # a top-level key the config lacks is refused
     cfg.model.pop('pretrained', None)
     drop_pretrained(cfg.model)
     torch.manual_seed(seed)
@@ -126,7 +126,9 @@ def load_strict(model: nn.Module, checkpoint: str, show: int = 8) -> None:
     a ValueError names up to ``show`` missing and unexpected keys when they differ."""
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint not found')
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    # segplug's safe reader: an empty, truncated, corrupt or non-checkpoint file is a
+    # ValueError naming it (torch alone would advise weights_only=False, unsafe here)
+    ckpt = read_checkpoint(checkpoint)
     state = ckpt.get('state_dict', ckpt)
     state = {k[len('module.') :] if k.startswith('module.') else k: v for k, v in state.items()}
     try:

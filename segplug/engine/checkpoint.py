@@ -117,8 +117,12 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
         checkpoint = _load_checkpoint(filename, map_location=map_location)
     except Exception as err:  # a file that is not a checkpoint fails in any unpickler step
         reason = str(err).strip().splitlines()[0] if str(err).strip() else ''
+        if 'weights_only' in reason:  # torch's advice to load unsafely: wrong here
+            reason = 'its content is not what torch.save writes (the safe unpickler refused it)'
         if local and not zipfile.is_zipfile(filename):  # legacy files are not zips: only now
-            reason = f'not a zip archive: truncated, or not saved by torch.save; {reason}'
+            reason = 'not a zip archive: truncated, or not saved by torch.save' + (
+                f'; {reason}' if reason else ''
+            )
         raise ValueError(
             f'{filename}: not a readable checkpoint ({type(err).__name__}: {reason})'
         ) from err

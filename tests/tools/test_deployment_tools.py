@@ -59,6 +59,33 @@ def test_pytorch2onnx(tmp_path: Path) -> None:
     assert code == 2 and 'exists: pass --force' in err
 
 
+def test_pytorch2onnx_usage_line_and_bad_input(tmp_path: Path) -> None:
+    """The docstring's order (``CONFIG CKPT --shape H W OUT.onnx``) parses; a JPEG given as
+    the checkpoint and a misspelled ``--cfg-options`` key stop with the file / key named,
+    without torch's advice to unpickle unsafely."""
+    import torch
+
+    from segplug.deployment import build_segmentor
+    from segplug.engine.cfg_options import parse_value
+
+    options = {k: parse_value(v) for k, v in (o.split('=') for o in NARROW)}
+    ckpt = tmp_path / 'hc.pth'
+    torch.save({'state_dict': build_segmentor(HC, cfg_options=options).state_dict()}, ckpt)
+    out = str(tmp_path / 'hc.onnx')
+    code, printed, err = run_main(
+        EXPORT, [HC, str(ckpt), '--shape', '64', '96', out, '--no-check', '--cfg-options', *NARROW]
+    )
+    assert code == 0 and 'exported' in printed, err[-2000:]
+    jpeg = str(REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg')
+    code, _, err = run_main(EXPORT, [HC, jpeg, '--shape', '64', '96', out, '--force'])
+    assert code == 2 and f'{jpeg}: not a readable checkpoint' in err, err[-2000:]
+    assert 'weights_only' not in err
+    code, _, err = run_main(
+        EXPORT, [HC, '--shape', '64', '96', out, '--force', '--cfg-options', 'modle.x=1']
+    )
+    assert code == 2 and "no key 'modle'; closest: model" in err, err[-2000:]
+
+
 def test_onnx_benchmark(tmp_path: Path) -> None:
     result = tmp_path / 'bench.json'
     code, printed, _ = run_main(

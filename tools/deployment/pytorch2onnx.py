@@ -18,7 +18,6 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
 import segplug  # noqa: F401  (registers segplug's modules)
@@ -32,6 +31,7 @@ from segplug.deployment import (
     export_onnx,
     read_frame,
 )
+from segplug.engine import CfgOptionsAction
 from segplug.utils.benchmark import DEMO_FRAME
 
 DEFAULT_IMAGE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), DEMO_FRAME)
@@ -90,10 +90,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config entries, e.g. model.test_cfg.mode=whole',
     )
-    args = parser.parse_args()
+    # intermixed: OUT.onnx may follow --shape H W, as the usage line writes it
+    args = parser.parse_intermixed_args()
     if len(args.paths) > 2:
         parser.error(f'expected [CHECKPOINT] OUT.onnx, got {args.paths}')
     args.checkpoint, args.out = args.paths if len(args.paths) == 2 else (None, args.paths[0])
