@@ -20,6 +20,8 @@ from segplug.utils.multi_seed import finished_runs, summary
 
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
+#: a second paired comparison shown beside the first (a change to HCFCN-32 against HCFCN-32)
+ALSO = {'hcfcn32-assign': 'hcfcn32', 'hcfcn32-offlr1': 'hcfcn32'}
 BASELINES = {
     'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'hcfcn32-assign', 'atrousfcn'),
     'fpn-bilinear': ('fpn-hc', 'fpn-dysample'),
@@ -29,6 +31,15 @@ BASELINES = {
 def baseline_of(variant: str) -> str | None:
     """The variant a row's gain is paired against (None for a baseline itself)."""
     return next((b for b, rows in BASELINES.items() if variant in rows and variant != b), None)
+
+
+def paired(rows: dict, base: dict, base_name: str | None) -> dict | None:
+    """The gain of ``rows`` over ``base`` paired by seed (None without common seeds)."""
+    gains = [r['mIoU'] - base[k]['mIoU'] for k, r in rows.items() if k in base]
+    if not gains:
+        return None
+    g = summary(gains)
+    return dict(baseline=base_name, gain_mean=g['mean'], gain_std=g['std'], gains_per_seed=gains)
 
 
 def table(found: dict) -> tuple[str, dict]:
@@ -55,6 +66,7 @@ def table(found: dict) -> tuple[str, dict]:
             gain_mean=None if g is None else g['mean'],
             gain_std=None if g is None else g['std'],
             gains_per_seed=None if g is None else gains,
+            also=paired(rows, found.get(ALSO.get(name), {}), ALSO.get(name)),
             class_iou=classes,
             bf3=bf,
         )

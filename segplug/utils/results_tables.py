@@ -42,11 +42,16 @@ def _provenance(meta: dict) -> str:
 
 
 def _gain(v: dict) -> str:
+    """The paired gain over the baseline, and over a second one (``also``) when given."""
     if v['gain_mean'] is None:
         return '-'
-    per_seed = ' / '.join(f'{g:+.2f}' for g in v['gains_per_seed'])
-    base = LABELS.get(v['baseline'], v['baseline'])
-    return f'{v["gain_mean"]:+.2f} +- {v["gain_std"]:.2f} ({per_seed}) over {base}'
+    parts = []
+    for g in (v, v.get('also')):
+        if g:
+            per_seed = ' / '.join(f'{x:+.2f}' for x in g['gains_per_seed'])
+            base = LABELS.get(g['baseline'], g['baseline'])
+            parts.append(f'{g["gain_mean"]:+.2f} +- {g["gain_std"]:.2f} ({per_seed}) over {base}')
+    return '; '.join(parts)
 
 
 def seeds_table(data: dict) -> str:

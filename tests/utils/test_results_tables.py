@@ -51,7 +51,11 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
         variants=dict(
             fcn32=_variant({'seed0': 40.0, 'seed1': 42.0}, None, 20.0),
             hcfcn32=_variant({'seed0': 43.0, 'seed1': 44.0}, [3.0, 2.0], 25.5),
+            **{'hcfcn32-assign': _variant({'seed0': 45.0}, [5.0], 26.0)},
         ),
+    )
+    data['variants']['hcfcn32-assign']['also'] = dict(
+        baseline='hcfcn32', gain_mean=2.0, gain_std=0.0, gains_per_seed=[2.0]
     )
     (tmp_path / 'demo.json').write_text(json.dumps(data))
     text = (
@@ -64,6 +68,10 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
     assert (
         '| HCFCN-32 | 2 | 43.50 +- 0.50 | +2.50 +- 0.50 (+3.00 / +2.00) over FCN-32 | '
         '1.0 | 1.0 | 25.5 |' in out
+    )
+    assert (
+        '| HCFCN-32 + assignment loss | 1 | 45.00 +- 0.00 | +5.00 +- 0.00 (+5.00) over FCN-32; '
+        '+2.00 +- 0.00 (+2.00) over HCFCN-32 |' in out
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
     assert (
