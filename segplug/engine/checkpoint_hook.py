@@ -12,13 +12,16 @@ previous one, and ``last_checkpoint`` names a whole file.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import inspect
 import logging
 import math
 import os
 import os.path as osp
 import re
+import shutil
 from collections.abc import Iterable
 from itertools import chain
 from typing import Any
@@ -51,12 +54,26 @@ def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is, at every instant, either its old
     content or all of ``data``: a temporary file beside it, fsync, ``os.replace``, fsync of
     the folder (so the rename itself survives a power loss)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     tmp = partial_path(path)
-    with open(tmp, 'wb') as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        with contextlib.suppress(OSError):  # no hidden partial file left behind
+            os.remove(tmp)
+        if err.errno != errno.ENOSPC:
+            raise
+        free = shutil.disk_usage(folder).free
+        raise OSError(
+            err.errno,
+            f'no space left to save {path}: it needs {len(data) / 2**20:.1f} MiB, '
+            f'{free / 2**20:.1f} MiB are free in {folder} (the previous checkpoint is kept; '
+            'atomic saves need room for the new file beside the old one)',
+        ) from err
     replace_durably(tmp, path)
 
 

@@ -177,3 +177,41 @@ def test_misspelled_argument_is_refused_when_the_hook_is_built() -> None:
     with pytest.raises(ValueError, match=r'checkpoint\.max_keep_ckpt: .*max_keep_ckpts\?'):
         SafeCheckpointHook(interval=10, max_keep_ckpt=1)
     SafeCheckpointHook(interval=10, max_keep_ckpts=1, save_best='mIoU', rule='greater')
+
+
+def test_full_disk_keeps_the_old_file_removes_the_partial_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save that runs out of space: the previous file stays whole, the hidden partial file
+    is removed (it blocked the next --resume), and the error names the checkpoint, the
+    folder, the size needed and the free space."""
+    import builtins
+    import errno
+
+    import segplug.engine.checkpoint_hook as hook_module
+    from segplug.engine.checkpoint_hook import write_atomically
+
+    path = tmp_path / 'iter_4.pth'
+    write_atomically(str(path), b'old checkpoint')
+
+    class Full:
+        def __init__(self, f) -> None:
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.f.close()
+
+        def write(self, data: bytes) -> None:
+            self.f.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(
+        hook_module, 'open', lambda p, mode: Full(builtins.open(p, mode)), raising=False
+    )
+    with pytest.raises(OSError, match=rf'no space left to save {path}: it needs 2\.0 MiB'):
+        write_atomically(str(path), b'x' * 2**21)
+    assert path.read_bytes() == b'old checkpoint'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['iter_4.pth']
