@@ -52,9 +52,7 @@ def table(found: dict) -> tuple[str, dict]:
     result = {}
     for name, rows in found.items():
         s = summary([r['mIoU'] for r in rows.values()])
-        base = found.get(baseline_of(name), {})
-        gains = [r['mIoU'] - base[k]['mIoU'] for k, r in rows.items() if k in base]
-        g = summary(gains) if gains else None
+        g = paired(rows, found.get(baseline_of(name), {}), baseline_of(name))
         classes = {c: sum(r[f'IoU.{c}'] for r in rows.values()) / len(rows) for c in THIN + OTHER}
         bf = sum(r.get('BF@3', float('nan')) for r in rows.values()) / len(rows)
         result[name] = dict(
@@ -63,9 +61,9 @@ def table(found: dict) -> tuple[str, dict]:
             miou_per_seed={k: r['mIoU'] for k, r in rows.items()},
             miou_mean=s['mean'],
             miou_std=s['std'],
-            gain_mean=None if g is None else g['mean'],
-            gain_std=None if g is None else g['std'],
-            gains_per_seed=None if g is None else gains,
+            gain_mean=None if g is None else g['gain_mean'],
+            gain_std=None if g is None else g['gain_std'],
+            gains_per_seed=None if g is None else g['gains_per_seed'],
             also=paired(rows, found.get(ALSO.get(name), {}), ALSO.get(name)),
             class_iou=classes,
             bf3=bf,
@@ -74,7 +72,7 @@ def table(found: dict) -> tuple[str, dict]:
             f'| {name} | {len(rows)} | '
             + ' / '.join(f'{r["mIoU"]:.2f}' for r in rows.values())
             + f' | {s["mean"]:.2f} +- {s["std"]:.2f} | '
-            + ('-' if g is None else f'{g["mean"]:+.2f} +- {g["std"]:.2f}')
+            + ('-' if g is None else f'{g["gain_mean"]:+.2f} +- {g["gain_std"]:.2f}')
             + ' | '
             + ' | '.join(f'{classes[c]:.1f}' for c in THIN + OTHER)
             + f' | {bf:.2f} |'

@@ -148,22 +148,19 @@ def resolve_resume(cfg: Config) -> str | None:
     * Nothing to resume: a warning says so, ``cfg.resume`` becomes False and training starts
       from the beginning.
     """
-    if not cfg.get('resume', False):
-        load_from = cfg.get('load_from', None)
-        damage = (
-            checkpoint_damage(str(load_from)) if load_from and '://' not in str(load_from) else None
-        )
-        if damage is not None:  # MMEngine would load what it can of it, silently
-            raise ValueError(f'load_from={load_from}: not a whole checkpoint ({damage})')
-        return None
+    resume = cfg.get('resume', False)
     load_from = cfg.get('load_from', None)
     if load_from:
         load_from = str(load_from)
         damage = checkpoint_damage(load_from) if '://' not in load_from else None
-        if damage is not None:
+        if damage is not None:  # without --resume MMEngine would load what it can, silently
             raise ValueError(
-                f'--resume from load_from={load_from}: not a whole checkpoint ({damage})'
+                f'{"--resume from " if resume else ""}load_from={load_from}: '
+                f'not a whole checkpoint ({damage})'
             )
+    if not resume:
+        return None
+    if load_from:
         return load_from
     found = find_resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
     if found is None:

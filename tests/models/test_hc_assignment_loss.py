@@ -10,7 +10,7 @@ import torch
 import segplug  # noqa: F401
 from segplug.models.losses import HCAssignmentLoss
 from segplug.ops import soft_assign
-from tests.models.test_hc_encoder_decoder import _sample, build
+from tests.models.test_hc_encoder_decoder import build, train_batch
 
 
 def _reference(assignment: torch.Tensor, labels: torch.Tensor, k: int) -> float:
@@ -105,13 +105,7 @@ def test_gradient_reaches_the_assignment_and_bad_input_is_named() -> None:
 def test_segmentor_adds_the_loss_on_its_own_assignments() -> None:
     torch.manual_seed(0)
     model = build('hcfcn32_r18-v1c.py')
-    data = model.data_preprocessor(
-        dict(
-            inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
-            data_samples=[_sample(64), _sample(64)],
-        ),
-        True,
-    )
+    data = train_batch(model)
     assert 'loss_assign' not in model(**data, mode='loss')  # off by default
     model.assignment_loss = HCAssignmentLoss(loss_weight=0.5)
     model.eval()  # BatchNorm in eval: the features below are the loss's features

@@ -51,13 +51,7 @@ def test_aux_head_decodes_from_its_own_stride() -> None:
 def test_loss_backpropagates_into_clustering_and_slide_inference_runs() -> None:
     torch.manual_seed(1)
     model = build('hcpspnet_r18-v1c.py')
-    data = model.data_preprocessor(
-        dict(
-            inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
-            data_samples=[_sample(64), _sample(64)],
-        ),
-        True,
-    )  # PSP's 1x1 pooling BN needs B > 1
+    data = train_batch(model)  # PSP's 1x1 pooling BN needs B > 1
     losses = model(**data, mode='loss')
     assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)
     sum(losses[k] for k in ('decode.loss_ce', 'aux.loss_ce')).backward()
@@ -75,6 +69,17 @@ def test_loss_backpropagates_into_clustering_and_slide_inference_runs() -> None:
             )
         )
     assert out[0].pred_sem_seg.data.shape == (1, 80, 72)
+
+
+def train_batch(model: torch.nn.Module, size: int = 64) -> dict:
+    """Two random uint8 images with 5-class labels, through the model's data preprocessor."""
+    return model.data_preprocessor(
+        dict(
+            inputs=[torch.randint(0, 255, (3, size, size), dtype=torch.uint8) for _ in range(2)],
+            data_samples=[_sample(size), _sample(size)],
+        ),
+        True,
+    )
 
 
 def _sample(h: int, w: int | None = None):
