@@ -32,7 +32,6 @@ from skimage.segmentation._slic import _enforce_label_connectivity_cython
 import segplug  # noqa: F401  (registers the dataset, transform and metric)
 from segplug.apis import load_model
 from segplug.datasets.bsds500 import bsds500_split
-from segplug.ops.superpixel_fcn import hard_superpixels
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'ti', 'spixelfcn_1xb8-1k_bsds500-208x208.py')
@@ -55,14 +54,13 @@ def connected(labels: np.ndarray, n_target: int) -> np.ndarray:
 def fcn_superpixels(model, img_bgr: np.ndarray, count: int) -> np.ndarray:
     """Superpixel FCN superpixels of an (H, W, 3) BGR image, about ``count`` of them."""
     h, w = img_bgr.shape[:2]
-    cell = model.superpixel_net.cell_size
-    scale = np.sqrt(count * cell * cell / (h * w))
-    size = (max(cell, int(round(h * scale))), max(cell, int(round(w * scale))))
+    net = model.superpixel_net
+    size = net.input_size_for(count, (h, w))
     x = torch.from_numpy(np.ascontiguousarray(img_bgr[..., ::-1])).permute(2, 0, 1)[None]
     dp = model.data_preprocessor
     x = (x.float() - dp.mean) / dp.std
     x = F.interpolate(x, size=size, mode='bilinear', align_corners=False)
-    labels = hard_superpixels(model.superpixel_net(x), cell)
+    labels = net.hard_superpixels(net(x))
     labels = F.interpolate(labels[None].float(), size=(h, w), mode='nearest')[0, 0]
     return connected(labels.long().numpy(), count)
 

@@ -62,16 +62,42 @@ def neighbour_validity(
     return _neighbours(ones)[0, 0] > 0
 
 
-def _shifted(padded: Tensor, n: int, h: int, w: int) -> Tensor:
-    """Neighbour n of every cell, broadcastable over the cells' 2x2 pixels.
+def neighbour_offset(n: int | Tensor) -> tuple[int | Tensor, int | Tensor]:
+    """(dy, dx) in {-1, 0, 1} of candidate number ``n`` = 3 * (dy + 1) + (dx + 1) (ints, or
+    elementwise for a tensor of candidate numbers). The one place that numbering is decoded."""
+    return n // 3 - 1, n % 3 - 1
+
+
+def shifted_neighbour(padded: Tensor, n: int, h: int, w: int) -> Tensor:
+    """Neighbour n of every cell, broadcastable over the cells' pixels.
 
     Args:
         padded: (B, C, h + 2, w + 2) a cell-grid map zero-padded by one cell.
     Returns:
         (B, C, h, 1, w, 1): the value at cell (i + dy, j + dx), zero outside.
     """
-    dy, dx = n // 3, n % 3
-    return padded[:, :, dy : dy + h, dx : dx + w].unsqueeze(3).unsqueeze(5)
+    dy, dx = neighbour_offset(n)
+    return padded[:, :, dy + 1 : dy + 1 + h, dx + 1 : dx + 1 + w].unsqueeze(3).unsqueeze(5)
+
+
+def chosen_cells(choice: Tensor, cell_size: int, grid: tuple[int, int]) -> Tensor:
+    """Ids of the cells that pixels chose among their 9 candidates.
+
+    Args:
+        choice: (B, H, W) candidate numbers n in [0, 9) (e.g. an assignment's argmax).
+        cell_size: pixels per cell side (2 between HC levels, S for superpixel grids).
+        grid: (h, w) of the cell grid.
+    Returns:
+        (B, H, W) long ids ``i * w + j`` of cell (y // cell_size + dy, x // cell_size + dx);
+        an argmax never picks a candidate outside the grid (weight 0 < valid ones), and such
+        a choice is clamped onto the border for safety.
+    """
+    size = choice.shape[-2:]
+    dy, dx = neighbour_offset(choice)
+    ys = torch.arange(size[0], device=choice.device).view(1, -1, 1) // cell_size + dy
+    xs = torch.arange(size[1], device=choice.device).view(1, 1, -1) // cell_size + dx
+    h, w = grid
+    return ys.clamp(0, h - 1) * w + xs.clamp(0, w - 1)
 
 
 def reassemble_cells(padded: Tensor, cells: Tensor, kernel_size: int) -> Tensor:
@@ -139,7 +165,7 @@ def cosine_similarity_to_seeds(feats: Tensor, seeds: Tensor) -> Tensor:
     # one shifted dot product per neighbour: torch.einsum would batch the contraction over
     # every cell as a tiny matmul, which is ~50x slower on CPU
     sim = torch.stack(
-        [(cells * _shifted(padded, n, h, w)).sum(1) for n in range(NEIGHBOURS)], dim=1
+        [(cells * shifted_neighbour(padded, n, h, w)).sum(1) for n in range(NEIGHBOURS)], dim=1
     )
     return from_cells(sim, feats.shape[-2:])
 
@@ -238,12 +264,7 @@ def cluster_labels(assignments: list[Tensor], coarse_size: tuple[int, int]) -> T
     for a in assignments:
         hh, ww = a.shape[-2:]
         _check_sizes((hh, ww), labels.shape[-2:])
-        n = a.argmax(dim=1)  # (B, H, W)
-        ys = torch.arange(hh, device=device).view(1, hh, 1) // 2 + n // 3 - 1
-        xs = torch.arange(ww, device=device).view(1, 1, ww) // 2 + n % 3 - 1
-        ch, cw = labels.shape[-2:]
-        # argmax never picks an invalid seed (weight 0 < valid weights); clamp for safety
-        ys, xs = ys.clamp(0, ch - 1), xs.clamp(0, cw - 1)
+        ids = chosen_cells(a.argmax(dim=1), 2, labels.shape[-2:])  # (B, H, W)
         flat = labels.reshape(b, -1)
-        labels = torch.gather(flat, 1, (ys * cw + xs).reshape(b, -1)).view(b, hh, ww)
+        labels = torch.gather(flat, 1, ids.reshape(b, -1)).view(b, hh, ww)
     return labels

@@ -18,7 +18,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import NEIGHBOURS, from_cells, neighbour_validity, to_cells
+from .soft_clustering import (
+    NEIGHBOURS,
+    chosen_cells,
+    from_cells,
+    neighbour_offset,
+    neighbour_validity,
+    shifted_neighbour,
+    to_cells,
+)
 
 
 def grid_size(size: tuple[int, int], cell_size: int) -> tuple[int, int]:
@@ -76,10 +84,11 @@ def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int, eps: float
     q = to_cells(assoc, grid, s)
     acc = f.new_zeros(f.shape[0], f.shape[1], h + 2, w + 2)
     for n in range(NEIGHBOURS):
-        dy, dx = n // 3, n % 3  # offset + 1: the target cell in the padded grid
-        # contribution of cell (i, j)'s pixels to superpixel (i + dy - 1, j + dx - 1)
+        dy, dx = neighbour_offset(n)
+        # contribution of cell (i, j)'s pixels to superpixel (i + dy, j + dx), written into
+        # the grid padded by one cell
         part = (f * q[:, n : n + 1]).sum((3, 5))
-        acc[:, :, dy : dy + h, dx : dx + w] += part
+        acc[:, :, dy + 1 : dy + 1 + h, dx + 1 : dx + 1 + w] += part
     acc = acc[:, :, 1 : h + 1, 1 : w + 1]
     return acc[:, :-1] / acc[:, -1:].clamp(min=eps)
 
@@ -103,10 +112,7 @@ def unpool_from_superpixels(sp_feats: Tensor, assoc: Tensor, cell_size: int) -> 
         )
     padded = F.pad(sp_feats, (1, 1, 1, 1))
     q = to_cells(assoc, (h, w), s)
-    out = sum(
-        padded[:, :, n // 3 : n // 3 + h, n % 3 : n % 3 + w, None].unsqueeze(3) * q[:, n : n + 1]
-        for n in range(NEIGHBOURS)
-    )
+    out = sum(shifted_neighbour(padded, n, h, w) * q[:, n : n + 1] for n in range(NEIGHBOURS))
     return from_cells(out, size)
 
 
@@ -205,10 +211,4 @@ def hard_superpixels(assoc: Tensor, cell_size: int) -> Tensor:
     Returns:
         (B, H, W) long ids ``i * w + j`` in [0, h * w), (h, w) the grid.
     """
-    size = assoc.shape[-2:]
-    h, w = grid_size(size, cell_size)
-    n = assoc.argmax(dim=1)
-    ys = torch.arange(size[0], device=assoc.device).view(1, -1, 1) // cell_size + n // 3 - 1
-    xs = torch.arange(size[1], device=assoc.device).view(1, 1, -1) // cell_size + n % 3 - 1
-    # argmax never picks an outside candidate (q = 0 < valid ones); clamp for safety
-    return ys.clamp(0, h - 1) * w + xs.clamp(0, w - 1)
+    return chosen_cells(assoc.argmax(dim=1), cell_size, grid_size(assoc.shape[-2:], cell_size))

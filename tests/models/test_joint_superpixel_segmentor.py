@@ -15,6 +15,7 @@ from mmseg.utils import register_all_modules
 
 import segplug  # noqa: F401
 from segplug.models.backbones.superpixel_fcn import SuperpixelFCN
+from segplug.ops import hard_superpixels, superpixel_loss
 
 NUM_CLASSES = 5
 BASE = dict(
@@ -192,10 +193,19 @@ def test_superpixel_fcn_owns_cell_size_and_the_segmentors_ask_it() -> None:
         )
     )
     for model in (joint, alone):
-        assert model.cell_size == model.superpixel_net.cell_size == 8
-        assert 'cell_size' not in vars(model)  # asked of the network, not copied
-    with pytest.raises(AttributeError):
-        alone.superpixel_net.cell_size = 4  # fixed at construction
+        # the network owns its grid: nothing reads S back (tell, don't ask)
+        assert not hasattr(model, 'cell_size') and not hasattr(model.superpixel_net, 'cell_size')
+        net = model.superpixel_net
+        assert net.grid((17, 32)) == (3, 4) and net.num_superpixels((17, 32)) == 12
+        assoc = net(torch.randn(1, 3, 17, 32))
+        assert torch.equal(net.hard_superpixels(assoc), hard_superpixels(assoc, 8))
+        props = torch.rand(1, 2, 17, 32)
+        got = net.reconstruction_loss(assoc, props, m=0.1, distance='l2')
+        want = superpixel_loss(assoc, props, 8, m=0.1, distance='l2')
+        torch.testing.assert_close(got, want)
+        # about 300 superpixels from a 320x480 image: scale sqrt(300 * 64 / (320 * 480))
+        size = net.input_size_for(300, (320, 480))
+        assert size == (113, 170) and net.num_superpixels(size) == 15 * 22
 
 
 def test_superpixel_net_segmentor_has_no_stand_in_head_and_undoes_normalisation() -> None:

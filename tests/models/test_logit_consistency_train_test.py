@@ -9,7 +9,6 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from segplug.ops.superpixel_fcn import hard_superpixels
 from tests.models.test_joint_superpixel_segmentor import batch, build, joint_cfg
 
 
@@ -49,7 +48,7 @@ def test_padding_is_left_out_of_the_means_in_inference() -> None:
     metas = [dict(img_shape=(37, 45), ori_shape=(37, 45), pad_shape=(44, 56))]
     got = model.encode_decode(inputs, metas)[0]
     ref = raw.encode_decode(inputs, metas)[0]
-    sp = hard_superpixels(model.superpixel_net(inputs), model.cell_size)[0]
+    sp = model.superpixel_net.hard_superpixels(model.superpixel_net(inputs))[0]
     inside = torch.zeros(sp.shape, dtype=torch.bool)
     inside[:37, :45] = True
     for s in sp[inside].unique():

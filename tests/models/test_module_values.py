@@ -30,7 +30,7 @@ from segplug.ops.superpixel_fcn import rgb_to_lab
 
 def test_superpixel_fcn_defaults_are_the_reference() -> None:
     net = SuperpixelFCN()
-    assert net.cell_size == 16
+    assert net.grid((80, 48)) == (5, 3)  # S = 16
     assert net.enc[0][0][0].out_channels == 16  # base width 16, stage i: 16 * 2^i
     assert [s[1][0].out_channels for s in net.enc] == [16, 32, 64, 128, 256]
     assert len(net.up) == len(net.fuse) == 4  # one skip fusion per downsampling

@@ -11,7 +11,8 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...ops.superpixel_fcn import association
+from ...ops.soft_clustering import NEIGHBOURS
+from ...ops.superpixel_fcn import association, grid_size, hard_superpixels, superpixel_loss
 
 
 def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
@@ -64,13 +65,39 @@ class SuperpixelFCN(BaseModule):
         )
         self.up = nn.ModuleList(_deconv(c[i + 1], c[i]) for i in range(4))
         self.fuse = nn.ModuleList(_conv(2 * c[i], c[i]) for i in range(4))
-        self.pred = nn.Conv2d(c[0], 9, 3, 1, 1)
+        self.pred = nn.Conv2d(c[0], NEIGHBOURS, 3, 1, 1)
 
-    @property
-    def cell_size(self) -> int:
-        """S, the superpixel grid interval in pixels; the segmentors that hold this network ask
-        it here (it is fixed at construction: the association's 9 neighbours depend on it)."""
-        return self._cell_size
+    # The grid interval S is this network's own: the segmentors and tools that hold it ask it
+    # for grids, hard superpixels and Eq. 1 (tell, don't ask), never for S itself.
+
+    def grid(self, size: tuple[int, int]) -> tuple[int, int]:
+        """(h, w), the superpixel grid of an image of ``size`` (H, W)."""
+        return grid_size(tuple(size), self._cell_size)
+
+    def num_superpixels(self, size: tuple[int, int]) -> int:
+        """h * w, the number of superpixel ids of an image of ``size`` (H, W)."""
+        h, w = self.grid(size)
+        return h * w
+
+    def input_size_for(self, count: int, size: tuple[int, int]) -> tuple[int, int]:
+        """An input size (H', W') with the aspect ratio of ``size`` (H, W) whose grid holds
+        about ``count`` superpixels (at least one cell each way): resize an image to it to
+        get that many superpixels from a fixed grid interval."""
+        s = self._cell_size
+        scale = (count * s * s / (size[0] * size[1])) ** 0.5
+        return max(s, round(size[0] * scale)), max(s, round(size[1] * scale))
+
+    def hard_superpixels(self, assoc: Tensor) -> Tensor:
+        """(B, 9, H, W) association -> (B, H, W) long ids in [0, h * w), each pixel's most
+        associated cell."""
+        return hard_superpixels(assoc, self._cell_size)
+
+    def reconstruction_loss(
+        self, assoc: Tensor, props: Tensor, m: float = 0.003, distance: str = 'ce'
+    ) -> tuple[Tensor, Tensor]:
+        """Eq. 1 on this grid: ``(reconstruction, position)`` 0-d tensors for the (B, 9, H, W)
+        association and (B, K, H, W) properties (``ops.superpixel_fcn.superpixel_loss``)."""
+        return superpixel_loss(assoc, props, self._cell_size, m=m, distance=distance)
 
     def forward_logits(self, img: Tensor) -> Tensor:
         """(B, 3, H, W) -> (B, 9, H, W) association scores."""
@@ -87,4 +114,4 @@ class SuperpixelFCN(BaseModule):
 
     def forward(self, img: Tensor) -> Tensor:
         """(B, 3, H, W) -> (B, 9, H, W) association map q (softmax over the 9 cells)."""
-        return association(self.forward_logits(img), self.cell_size)
+        return association(self.forward_logits(img), self._cell_size)

@@ -14,6 +14,7 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...ops.soft_clustering import NEIGHBOURS
 from ..utils.transparent_layers import TransparentLayers
 
 
@@ -36,7 +37,7 @@ class TIFusionHead(nn.Module):
     def __init__(
         self,
         num_classes: int,
-        superpixel_channels: int = 9,
+        superpixel_channels: int = NEIGHBOURS,
         hidden: Sequence[int | None] = (None, None),
         act_cfg: dict | None = dict(type='ReLU'),
         see_through: bool = False,

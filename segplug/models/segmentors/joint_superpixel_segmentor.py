@@ -15,13 +15,8 @@ from mmseg.utils import SampleList, add_prefix
 from torch import Tensor, nn
 
 from ...ops.logit_consistency import logit_consistency
-from ...ops.superpixel_fcn import (
-    grid_size,
-    hard_superpixels,
-    one_hot_labels,
-    rgb_to_lab,
-    superpixel_loss,
-)
+from ...ops.soft_clustering import NEIGHBOURS
+from ...ops.superpixel_fcn import one_hot_labels, rgb_to_lab
 from ..utils.precision import float32_compute
 
 # superpixel means over up to thousands of pixels: float32 under autocast
@@ -33,11 +28,12 @@ def _gt_labels(data_samples: SampleList) -> Tensor:
 
 
 def _superpixel_losses(
-    assoc: Tensor, labels: Tensor, num_classes: int, cell_size: int, cfg: dict, ignore_index: int
+    net: nn.Module, assoc: Tensor, labels: Tensor, num_classes: int, cfg: dict, ignore_index: int
 ) -> dict:
-    """Eq. 1 with one-hot semantic labels as the property (``cfg``: weight, m)."""
+    """Eq. 1 of the superpixel network ``net`` with one-hot semantic labels as the property
+    (``cfg``: weight, m)."""
     props = one_hot_labels(labels, num_classes, ignore_index).to(assoc.dtype)
-    rec, pos = superpixel_loss(assoc, props, cell_size, m=cfg.get('m', 0.003), distance='ce')
+    rec, pos = net.reconstruction_loss(assoc, props, m=cfg.get('m', 0.003), distance='ce')
     w = cfg.get('loss_weight', 1.0)
     return dict(loss_recon=w * rec, loss_pos=w * pos)
 
@@ -55,9 +51,8 @@ def _inside_image(inputs: Tensor, batch_img_metas: list[dict]) -> Tensor | None:
     return inside
 
 
-def _attach_superpixels(assoc: Tensor, cell_size: int, data_samples: SampleList) -> None:
-    """Hard superpixels at each sample's original size, as ``pred_superpixels``."""
-    labels = hard_superpixels(assoc, cell_size)
+def _attach_superpixels(labels: Tensor, data_samples: SampleList) -> None:
+    """(B, H, W) hard superpixels at each sample's original size, as ``pred_superpixels``."""
     for lab, sample in zip(labels, data_samples):
         h, w = sample.metainfo.get('img_shape', lab.shape)
         lab = lab[:h, :w]
@@ -67,19 +62,8 @@ def _attach_superpixels(assoc: Tensor, cell_size: int, data_samples: SampleList)
         sample.set_data(dict(pred_superpixels=PixelData(data=lab[None])))
 
 
-class SuperpixelNetMixin:
-    """A segmentor holding a ``superpixel_net`` (``SuperpixelFCN``), which owns the grid."""
-
-    superpixel_net: nn.Module
-
-    @property
-    def cell_size(self) -> int:
-        """S, the superpixel grid interval in pixels, asked of ``superpixel_net``."""
-        return self.superpixel_net.cell_size
-
-
 @MODELS.register_module()
-class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
+class JointSuperpixelSegmentor(EncoderDecoder):
     """``EncoderDecoder`` + superpixel FCN + TI fusion + logit consistency (Eq. 13-14).
 
     The decode head's logits are upsampled to the input size, concatenated with the
@@ -118,7 +102,7 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         if fusion is not None:
             fusion = dict(fusion)
             fusion.setdefault('num_classes', self.num_classes)
-            fusion.setdefault('superpixel_channels', 9)
+            fusion.setdefault('superpixel_channels', NEIGHBOURS)
             self.fusion = MODELS.build(fusion)
         self.consistency = consistency
         self.exclude_ignored = exclude_ignored
@@ -138,11 +122,13 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         if self.fusion is not None:
             logits = self.fusion(logits, assoc)
         if self.consistency:
-            h, w = grid_size(inputs.shape[2:], self.cell_size)
+            net = self.superpixel_net
             # hard labels are piecewise constant: no gradient flows through the argmax, the
             # superpixel FCN learns through the fusion input and Eq. 1
-            sp = hard_superpixels(assoc.detach(), self.cell_size)
-            logits = _consistent_logits(logits, sp, valid, num_superpixels=h * w)
+            sp = net.hard_superpixels(assoc.detach())
+            logits = _consistent_logits(
+                logits, sp, valid, num_superpixels=net.num_superpixels(inputs.shape[2:])
+            )
         return logits, assoc
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
@@ -167,10 +153,10 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
             losses.update(
                 add_prefix(
                     _superpixel_losses(
+                        self.superpixel_net,
                         assoc,
                         labels,
                         self.num_classes,
-                        self.cell_size,
                         self.superpixel_loss_cfg,
                         ignore,
                     ),
@@ -183,12 +169,13 @@ class JointSuperpixelSegmentor(SuperpixelNetMixin, EncoderDecoder):
         samples = super().predict(inputs, data_samples)
         if self.test_cfg.get('mode', 'whole') == 'whole':
             with torch.no_grad():
-                _attach_superpixels(self.superpixel_net(inputs), self.cell_size, samples)
+                net = self.superpixel_net
+                _attach_superpixels(net.hard_superpixels(net(inputs)), samples)
         return samples
 
 
 @MODELS.register_module()
-class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
+class SuperpixelNetSegmentor(BaseSegmentor):
     """The superpixel FCN alone, trained with Eq. 1 on one-hot region labels (its BSDS500
     pretraining). Predictions carry ``pred_superpixels`` (for ``SuperpixelMetric``) and, as
     ``pred_sem_seg``, the same ids.
@@ -240,19 +227,13 @@ class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         assoc = self.superpixel_net(inputs)
+        net = self.superpixel_net
         losses = _superpixel_losses(
-            assoc,
-            _gt_labels(data_samples),
-            self.num_labels,
-            self.cell_size,
-            dict(m=self.m),
-            self.ignore_index,
+            net, assoc, _gt_labels(data_samples), self.num_labels, dict(m=self.m), self.ignore_index
         )
         if self.colour_weight > 0:
-            losses['loss_colour'] = (
-                self.colour_weight
-                * superpixel_loss(assoc, self._lab(inputs), self.cell_size, m=0.0, distance='l2')[0]
-            )
+            colour = net.reconstruction_loss(assoc, self._lab(inputs), m=0.0, distance='l2')[0]
+            losses['loss_colour'] = self.colour_weight * colour
         return losses
 
     def _lab(self, inputs: Tensor) -> Tensor:
@@ -269,7 +250,7 @@ class SuperpixelNetSegmentor(SuperpixelNetMixin, BaseSegmentor):
                 SegDataSample(metainfo=dict(img_shape=inputs.shape[2:], ori_shape=inputs.shape[2:]))
                 for _ in range(inputs.shape[0])
             ]
-        _attach_superpixels(assoc, self.cell_size, data_samples)
+        _attach_superpixels(self.superpixel_net.hard_superpixels(assoc), data_samples)
         for s in data_samples:
             s.set_data(dict(pred_sem_seg=PixelData(data=s.pred_superpixels.data)))
         return data_samples
