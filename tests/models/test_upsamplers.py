@@ -12,7 +12,7 @@ from mmseg.models.necks import FPN
 from mmseg.registry import MODELS
 
 import segplug  # noqa: F401  (registers the modules)
-from segplug.models.upsamplers import build_upsampler
+from segplug.models.upsamplers import HCUpsampler, build_upsampler
 from segplug.models.utils import HCFeatures
 from segplug.ops import cluster_decode, soft_assign
 from segplug.ops.upsampling import reassemble
@@ -134,18 +134,30 @@ def hcfcn32_model(segmentor: dict) -> torch.nn.Module:
     return MODELS.build(cfg.model).eval()
 
 
-def test_hc_logit_upsampler_equals_hc_encoder_decoder():
-    """FCN-32 logits through two HCUpsampler steps = HCEncoderDecoder's decoding (Eq. 3)."""
+def test_hc_logits_have_one_segmentor_path():
+    """HCUpsampler on the logits path is refused with HCEncoderDecoder named: one segmentor
+    decodes HC logits."""
+    for upsampler in (dict(type='HCUpsampler'), dict(type=HCUpsampler)):
+        with pytest.raises(ValueError, match="type='HCEncoderDecoder'"):
+            hcfcn32_model(
+                dict(type='UpsamplerEncoderDecoder', upsample_steps=2, upsampler=upsampler)
+            )
+
+
+def test_hc_encoder_decoder_equals_two_hc_upsampler_steps():
+    """HCEncoderDecoder's decoding (Eq. 3) = FCN-32 logits through two HCUpsampler steps, the
+    module the FPN neck and head use: the segmentor and the FPN share one decoding."""
     torch.manual_seed(2)
-    ref = hcfcn32_model(dict(type='HCEncoderDecoder'))
-    model = hcfcn32_model(
-        dict(type='UpsamplerEncoderDecoder', upsample_steps=2, upsampler=dict(type='HCUpsampler'))
-    )
-    model.load_state_dict(ref.state_dict())
+    model = hcfcn32_model(dict(type='HCEncoderDecoder'))
     x = torch.randn(1, 3, 75, 61)
     with torch.no_grad():
+        feats = model.extract_feat(x)
+        logits = model.decode_head.forward(feats)
+        up = HCUpsampler()
+        assert logits.shape[-2:] == (3, 2)  # stride 32 of 75x61; then 16: (5, 4), 8: (10, 8)
+        want = up(up(logits, (5, 4), feats.assignments), (10, 8), feats.assignments)
         out = model._forward(x)
-        torch.testing.assert_close(out, ref._forward(x))
+    torch.testing.assert_close(out, want)
     assert out.shape[-2:] == (10, 8)  # stride 8 of 75x61 (ceil at every stride-2 step)
 
 

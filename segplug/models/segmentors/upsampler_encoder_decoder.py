@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor, nn
 
-from ..upsamplers import build_upsampler
+from ..upsamplers import HCUpsampler, build_upsampler
 from ..utils import HCFeatures
 
 
@@ -21,7 +21,9 @@ class UpsamplerEncoderDecoder(EncoderDecoder):
     through hc_levels=2), then bilinearly to the input inside the head's own
     ``loss_by_feat`` / ``predict_by_feat``, as in MMSegmentation.
 
-    Auxiliary heads are unchanged (bilinear, training only).
+    Auxiliary heads are unchanged (bilinear, training only). HC's cluster decoding has one
+    segmentor, ``HCEncoderDecoder`` (it also decodes auxiliary heads and takes the
+    assignment loss); ``HCUpsampler`` here is refused with that advice.
 
     Args:
         upsampler: config of one step, e.g. ``dict(type='DySample', groups=1)``; its channels
@@ -39,6 +41,12 @@ class UpsamplerEncoderDecoder(EncoderDecoder):
         super().__init__(**kwargs)
         if upsample_steps < 1:
             raise ValueError(f'upsample_steps must be >= 1, got {upsample_steps}')
+        if upsampler.get('type') in ('HCUpsampler', HCUpsampler):
+            raise ValueError(
+                "UpsamplerEncoderDecoder: upsampler=dict(type='HCUpsampler') decodes through "
+                "the HC clusters, which is HCEncoderDecoder's job: use type='HCEncoderDecoder' "
+                '(the head logits through every clustered level, auxiliary heads too)'
+            )
         self.upsamplers = nn.ModuleList(
             build_upsampler(upsampler, self.decode_head.out_channels) for _ in range(upsample_steps)
         )
