@@ -1,4 +1,4 @@
-"""tools/mutation: the mutants generated from a small source, their keys, the fixed-seed
+"""tools/dev/mutation: the mutants generated from a small source, their keys, the fixed-seed
 sample, and the equivalents file format (the runs themselves are too slow for the suite)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers import REPO
 
-sys.path.insert(0, str(REPO / 'tools' / 'mutation'))
+sys.path.insert(0, str(REPO / 'tools' / 'dev' / 'mutation'))
 from mutants import file_mutants, iter_sample, mutated_code  # noqa: E402
 from runner import CoverageMap, read_equivalents  # noqa: E402
 
@@ -97,7 +97,7 @@ def test_equivalents_file_needs_a_reason(tmp_path: Path) -> None:
 
 
 def test_checked_in_equivalents_parse() -> None:
-    read_equivalents(str(REPO / 'tools' / 'mutation' / 'equivalents.txt'))
+    read_equivalents(str(REPO / 'tools' / 'dev' / 'mutation' / 'equivalents.txt'))
 
 
 def test_import_time_lines_also_run_the_tests_naming_the_module() -> None:
@@ -113,7 +113,7 @@ def test_import_time_lines_also_run_the_tests_naming_the_module() -> None:
 def test_every_equivalent_names_a_mutant_of_the_current_code() -> None:
     """A key that no longer matches (the line moved or changed) would count its mutant as
     surviving again; catch it here, when the code moves, not at the next mutation run."""
-    keys = read_equivalents(str(REPO / 'tools' / 'mutation' / 'equivalents.txt'))
+    keys = read_equivalents(str(REPO / 'tools' / 'dev' / 'mutation' / 'equivalents.txt'))
     mutants: dict[str, set[str]] = {}
     for key in keys:
         path = key.split(':', 1)[0]

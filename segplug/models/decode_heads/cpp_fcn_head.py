@@ -8,7 +8,7 @@ from __future__ import annotations
 from mmseg.models.decode_heads import FCNHead
 from mmseg.registry import MODELS
 
-from ..losses.native_resolution import NativeResolutionLossMixin
+from ..utils.native_resolution import NativeResolutionLossMixin
 
 
 @MODELS.register_module()

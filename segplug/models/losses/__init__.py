@@ -3,15 +3,12 @@ UOI / soft IOU, and the pixel metric loss of Semantic Soft Segmentation."""
 
 from .cpp_kl_loss import CPPKLLoss
 from .hc_assignment_loss import HCAssignmentLoss
-from .native_resolution import NativeResolutionLossMixin, native_resolution_head
 from .semantic_feature_loss import SemanticFeatureLoss
 from .uoi_loss import SoftIoULoss, UOILoss
 
 __all__ = [
     'CPPKLLoss',
     'HCAssignmentLoss',
-    'NativeResolutionLossMixin',
-    'native_resolution_head',
     'SemanticFeatureLoss',
     'SoftIoULoss',
     'UOILoss',

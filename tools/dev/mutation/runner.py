@@ -4,7 +4,7 @@ This lives in ``tools/`` and not in ``segplug``: the process that forks the muta
 never have imported segplug (its modules would be registered in MMSegmentation's registries
 before the mutated one is), and importing any ``segplug.*`` module imports the package.
 
-Three steps, driven by ``tools/mutation/run.py``:
+Three steps, driven by ``tools/dev/mutation/run.py``:
 
 1. **Coverage map**: the package's tests run once under ``coverage`` with one context per
    test, giving for each line the tests that execute it (and each test's duration and

@@ -1,6 +1,6 @@
 """Mutation testing of one segplug package (see docs/testing.md).
 
-    python tools/mutation/run.py segplug/engine [--tests tests/engine] [--sample 150 --seed 0]
+    python tools/dev/mutation/run.py segplug/engine [--tests tests/engine] [--sample 150 --seed 0]
         [--out work_dirs/mutation/engine] [--fresh-coverage] [--only-survivors]
 
 Writes ``report.md`` and ``report.json`` under ``--out``. Slow (minutes to an hour): not
@@ -19,7 +19,7 @@ import sys
 # a started OpenMP pool.
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 HERE = osp.dirname(osp.abspath(__file__))
-REPO = osp.dirname(osp.dirname(HERE))
+REPO = osp.dirname(osp.dirname(osp.dirname(HERE)))
 sys.path.insert(0, REPO)  # the checkout's segplug, not an installed one
 
 from runner import run_package, summarize  # noqa: E402
@@ -63,7 +63,7 @@ def main() -> None:
                 for r in json.load(f)['results']
                 if r['status'] in ('survived', 'no_tests', 'timeout')
             ]
-    command = 'python tools/mutation/run.py ' + ' '.join(sys.argv[1:])
+    command = 'python tools/dev/mutation/run.py ' + ' '.join(sys.argv[1:])
     results = run_package(
         package,
         tests,
