@@ -1,4 +1,6 @@
-"""Pure tensor functions (torch only; no registry, no config)."""
+"""Pure functions, no registry and no config: tensor ops in torch, and the array-level
+scores (``boundaries``: numpy, SciPy and OpenCV; ``superpixel_scores``: numpy; ``metric_learning``'s
+``connected_instances``: SciPy's labelling on CPU)."""
 
 from .boundaries import (
     BoundaryCounts,
