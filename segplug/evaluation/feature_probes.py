@@ -1,6 +1,6 @@
 """How semantic are per-pixel features? kNN / linear-probe accuracy, distance ratio.
 
-For a ``SemanticFeatureEncoderDecoder`` (configs/sssfeat/) on CamVid in the SegNet layout
+For a ``SemanticFeatureEncoderDecoder`` (configs/semantic_features/) on CamVid in the SegNet layout
 (images/{split}, labels/{split}, {split}.txt; Unlabelled id 11 ignored); the command line is
 ``tools/analysis/eval_features.py``.
 

@@ -16,7 +16,7 @@ def semantic_features(model: torch.nn.Module, image_bgr: np.ndarray) -> Tensor:
     if not hasattr(model, 'extract_semantic_features'):
         raise ValueError(
             f'{type(model).__name__} has no semantic features: use a '
-            f'SemanticFeatureEncoderDecoder config (configs/sssfeat/)'
+            f'SemanticFeatureEncoderDecoder config (configs/semantic_features/)'
         )
     with torch.no_grad():
         return model.extract_semantic_features(model_input(model, image_bgr))[0].cpu()

@@ -20,7 +20,7 @@ from tests.helpers import DEMO_DATA, run_tool
 
 pytestmark = pytest.mark.slow  # tools run as subprocesses
 
-CONFIG = 'configs/sssfeat/sssfeat-only_r18-v1c_1xb2-400i_camvid-256x256.py'
+CONFIG = 'configs/semantic_features/semantic-features-only_r18-v1c_1xb2-400i_camvid-256x256.py'
 
 
 def test_distance_ratio_against_loops() -> None:

@@ -16,7 +16,7 @@ from tests.helpers import REPO, run_tool
 pytestmark = pytest.mark.slow  # tools run as subprocesses
 
 IMAGE = REPO / 'data/camvid_demo/images/val/0016E5_07959.jpg'
-CONFIG = 'configs/sssfeat/sssfeat-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py'
+CONFIG = 'configs/semantic_features/semantic-features-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py'
 
 
 def test_pca3_equals_svd_projection() -> None:

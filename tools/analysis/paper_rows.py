@@ -37,7 +37,7 @@ def main() -> None:
             results = m.get('Results') or []
             dataset = results[0]['Dataset'] if results else m.get('Metadata', {}).get('Dataset', '')
             # the first result is the row's paper number; a later one on another split
-            # (HC's Cityscapes test server) follows, named. SSSFeat's later CamVid mIoU is
+            # (HC's Cityscapes test server) follows, named. SemanticFeatures's later CamVid mIoU is
             # measured here, not the paper's, and has the first result's dataset: left out.
             first = results[0].get('Metrics', {}).get('mIoU') if results else None
             extra = [

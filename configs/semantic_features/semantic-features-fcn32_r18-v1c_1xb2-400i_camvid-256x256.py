@@ -20,7 +20,7 @@ model = dict(
         feat_dim=128,
         dropout_ratio=0.5,
         # P_inst = 3 as in the paper; P_pix and R are cut from 1000 and 10 to keep the loss
-        # a small part of a CPU iteration (benchmarks/sss_loss_speed.py times the
+        # a small part of a CPU iteration (benchmarks/semantic_feature_loss_speed.py times the
         # paper's setting). 'pairs': the mean over pairs, so the weight against the
         # cross-entropy does not depend on P_inst x P_pix.
         loss_decode=dict(

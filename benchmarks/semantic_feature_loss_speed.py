@@ -1,6 +1,6 @@
 """Cost of the SSS metric loss (Eq. 1) against the hypercolumn feature head, 512x512, CPU.
 
-    python benchmarks/sss_loss_speed.py [--size 512] [--repeat 5] [--json FILE]
+    python benchmarks/semantic_feature_loss_speed.py [--size 512] [--repeat 5] [--json FILE]
 
 The issue asks the loss at the paper's sampling (P_inst = 3, P_pix = 1000, R = 10) to cost
 less than the feature head's forward pass. Timed side by side in one run (median of
