@@ -35,7 +35,9 @@ FAMILIES = {
     'TI joint': 'configs/ti/ti-deeplabv3plus_r18-v1c_1xb4-200i_camvid-256x256.py',
     'CPP-KL': 'configs/cpp/pspnet32-cpp_r18-v1c_1xb4-500i_camvid-256x256.py',
     'UOI': 'configs/uoi/pspnet32-uoi_r18-v1c_1xb4-500i_camvid-256x256.py',
-    'semantic features': 'configs/semantic_features/semantic-features-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py',
+    'semantic features': (
+        'configs/semantic_features/semantic-features-fcn32_r18-v1c_1xb2-400i_camvid-256x256.py'
+    ),
 }
 
 

@@ -131,7 +131,66 @@ def speed_table(data: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def _counts(run: dict) -> str:
+    """'1513 passed, 27 skipped' from a fresh-clone test run's counts (failures first)."""
+    order = ('failed', 'error', 'passed', 'skipped', 'xfailed')
+    counts = run.get('counts') or {}
+    return ', '.join(f'{counts[k]} {k}' for k in order if counts.get(k))
+
+
+def _minutes(seconds: float) -> str:
+    return f'{int(seconds // 60)} min {int(round(seconds % 60)):02d} s'
+
+
+def tests_summary(data: dict) -> str:
+    """README: the suite's and the fast tier's wall time in a fresh clone, with set-up."""
+    suite, fast, setup = data['suite'], data['fast'], data['setup']
+    first = data.get('first_setup')
+    first_text = (
+        f' The first set-up on a new machine builds mmcv once: {first["seconds"] / 60:.1f} min '
+        f'({first["date"]}).'
+        if first
+        else ''
+    )
+    return (
+        'Command 2 runs the whole suite on both cores (pytest-xdist): '
+        f'**{_minutes(suite["seconds"])}** '
+        f'({_counts(suite)}), after {setup["seconds"]:.0f} s of set-up. '
+        f'`{fast["command"]}` is the fast tier (every op against its reference, every '
+        "module's forward / backward, the data checks and CLI error paths), for a "
+        f"contributor's loop: **{_minutes(fast['seconds'])}** ({_counts(fast)}).{first_text} "
+        f'Measured: {_provenance(data["meta"])}; details: [docs/testing.md](docs/testing.md).\n'
+    )
+
+
+def tests_list(data: dict) -> str:
+    """docs/testing.md: each step of the fresh-clone measurement, its command and result."""
+    lines = [f'Measured: {_provenance(data["meta"])}.', '']
+    for key, label in (
+        ('setup', 'set-up'),
+        ('lint', 'lint'),
+        ('suite', 'full suite'),
+        ('fast', 'fast tier'),
+        ('demo', 'README command 1 (the demo)'),
+    ):
+        run = data.get(key)
+        if not run:
+            continue
+        outcome = _counts(run) or ('ok' if run['returncode'] == 0 else f'exit {run["returncode"]}')
+        lines.append(f'- {label}, `{run["command"]}`: **{_minutes(run["seconds"])}**, {outcome}')
+    first = data.get('first_setup')
+    if first:
+        lines.append(
+            f'- first set-up on a new machine (empty wheel cache, mmcv built from source), '
+            f'`{first["command"]}`: {_minutes(first["seconds"])} ({first["date"]}; not re-measured '
+            'by the script)'
+        )
+    return '\n'.join(lines) + '\n'
+
+
 RENDERERS: dict[str, Callable[[dict], str]] = {
+    'tests-summary': tests_summary,
+    'tests-list': tests_list,
     'speed-table': speed_table,
     'seeds-table': seeds_table,
     'headline': headline,

@@ -124,3 +124,56 @@ def test_speed_table_by_hand(tmp_path: Path) -> None:
     assert '| FPN (bilinear) | 50.0 | 0.50x | 4.00 | 2.00x | FCN-32 |' in out
     assert '| HC-FPN | 60.0 | 1.20x | 5.00 | 1.25x | FPN (bilinear) |' in out
     assert 'cpu, one 4x6 frame' in out
+
+
+FRESH = dict(
+    meta=dict(command='python tools/dev/fresh_clone.py', date='2026-12-08', commit='abc1234'),
+    first_setup=dict(command='bash tools/setup_env.sh', seconds=1122, date='2026-11-28'),
+    setup=dict(command='bash tools/setup_env.sh --test', returncode=0, seconds=17.6),
+    lint=dict(command='ruff', returncode=0, seconds=0.8),
+    suite=dict(
+        command='python -m pytest tests',
+        returncode=1,
+        seconds=541.2,
+        counts=dict(passed=1510, skipped=27, failed=2),
+    ),
+    fast=dict(
+        command='python -m pytest -m "not slow" tests',
+        returncode=0,
+        seconds=149.6,
+        counts=dict(passed=1400, skipped=20),
+    ),
+)
+
+
+def test_test_times_by_hand() -> None:
+    """The fresh-clone times land as minutes and seconds, failures first, with provenance."""
+    from segplug.utils.results_tables import tests_list, tests_summary
+
+    text = tests_summary(FRESH)
+    assert '**9 min 01 s** (2 failed, 1510 passed, 27 skipped), after 18 s of set-up' in text
+    assert '**2 min 30 s** (1400 passed, 20 skipped)' in text
+    assert 'builds mmcv once: 18.7 min (2026-11-28)' in text
+    assert '2026-12-08, commit abc1234' in text
+    listed = tests_list(FRESH)
+    assert '- full suite, `python -m pytest tests`: **9 min 01 s**, 2 failed, 1510 passed' in listed
+    assert '- lint, `ruff`: **0 min 01 s**, ok' in listed
+    assert 'demo' not in listed  # not measured: no line
+    assert tests_summary(FRESH | dict(first_setup=None)).count('mmcv') == 0
+
+
+def test_fresh_clone_reads_pytest_summaries() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        'fresh_clone', REPO / 'tools' / 'dev' / 'fresh_clone.py'
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    log = (
+        'tests/a.py ....\n'
+        '=== 3 failed, 1510 passed, 27 skipped, 2 warnings, 1 error in 540.12s (0:09:00) ===\n'
+    )
+    assert module.pytest_counts(log) == dict(failed=3, passed=1510, skipped=27, warnings=2, error=1)
+    assert module.pytest_counts('no summary') == {}
+    assert module.pytest_counts('==== 12 passed in 3.01s ====') == dict(passed=12)

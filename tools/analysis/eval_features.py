@@ -4,10 +4,11 @@
         [--n-train 60] [--n-val 101] [--pixels 100] [--scale 1.0] [--k 10] [--seed 0]
         [--json FILE]
 
-For a ``SemanticFeatureEncoderDecoder`` (configs/semantic_features/) on CamVid (SegNet layout: images/{split},
-labels/{split}, {split}.txt; Unlabelled id 11 ignored). ``--pixels`` labelled pixels are drawn
-uniformly (seeded) from each of the first ``--n-train`` train and ``--n-val`` val frames, and
-their d-dimensional features computed at the frame's size (times ``--scale``). Reported:
+For a ``SemanticFeatureEncoderDecoder`` (configs/semantic_features/) on CamVid (SegNet
+layout: images/{split}, labels/{split}, {split}.txt; Unlabelled id 11 ignored). ``--pixels``
+labelled pixels are drawn uniformly (seeded) from each of the first ``--n-train`` train and
+``--n-val`` val frames, and their d-dimensional features computed at the frame's size (times
+``--scale``). Reported:
 
 - kNN: each val pixel takes the majority class of its k nearest train pixels (L2 on the
   features, the metric Eq. 1 trains), pixel accuracy and mean class accuracy;

@@ -4,8 +4,8 @@ Names of the method: its pieces share the ``SemanticFeature`` prefix (the paper'
 features", supplement Sec. 1): ``SemanticFeatureEncoderDecoder`` (this segmentor) and
 ``SemanticFeatureLoss`` (Eq. 1); the head keeps the paper's architecture name,
 ``HypercolumnHead``; the math is ``segplug.ops.metric_learning``; the configs are
-``configs/semantic_features/``. The earlier names ``FeatureEncoderDecoder`` and ``PixelMetricLoss`` stay
-registered as aliases, so old configs build the same classes.
+``configs/semantic_features/``. The earlier names ``FeatureEncoderDecoder`` and
+``PixelMetricLoss`` stay registered as aliases, so old configs build the same classes.
 """
 
 from __future__ import annotations
