@@ -49,7 +49,10 @@ def tiny_batch(num_classes: int, size: int = 64) -> dict:
     )
 
 
-def forward_backward(model_cfg: dict) -> None:
+def forward_backward(model_cfg: dict, find_unused_parameters: bool = False) -> None:
+    """One training step and one prediction at 64x64. Every trainable parameter must get a
+    gradient, unless the config lets DDP find unused ones: under DDP (GPU, or CPU gloo) a
+    parameter without one stops training ("Expected to have finished reduction")."""
     register_all_modules(init_default_scope=True)
     model_cfg = dict(model_cfg)
     model_cfg.pop('pretrained', None)
@@ -67,6 +70,12 @@ def forward_backward(model_cfg: dict) -> None:
     assert torch.isfinite(total)
     total.backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    unused = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert find_unused_parameters or not unused, (
+        f'{len(unused)} trainable parameters get no gradient (e.g. {unused[:3]}): DDP stops '
+        'at the second step; set model_wrapper_cfg=dict(find_unused_parameters=True) or '
+        'freeze them'
+    )
     model.eval()
     with torch.no_grad():
         out = model.test_step(batch)
@@ -87,7 +96,8 @@ FAST_CONFIGS = [
 def test_config_builds_and_runs(path: Path) -> None:
     cfg = Config.fromfile(str(path))
     assert 'segplug' in cfg.custom_imports['imports']
-    forward_backward(cfg.model)
+    wrapper = cfg.get('model_wrapper_cfg') or {}
+    forward_backward(cfg.model, wrapper.get('find_unused_parameters', False))
 
 
 @pytest.mark.parametrize('path', MODEL_BASES, ids=lambda p: p.name)
@@ -129,3 +139,13 @@ def test_every_paper_row_is_in_the_reproduction_guide() -> None:
         'docs/reproduce.md rows differ from the metafiles (regenerate with '
         f'tools/analysis/paper_rows.py): {stale}'
     )
+
+
+def test_a_parameter_without_gradient_is_caught() -> None:
+    """The bilinear FPN on the HC backbone computes clusters nobody decodes through: without
+    its find_unused_parameters the check above fails, naming the clustering."""
+    cfg = Config.fromfile(
+        str(REPO / 'configs/upsamplers/fpn-bilinear_hcr18-v1c_1xb4-600i_camvid-256x256.py')
+    )
+    with pytest.raises(AssertionError, match='get no gradient.*clustering'):
+        forward_backward(cfg.model, find_unused_parameters=False)

@@ -160,3 +160,15 @@ def test_paper_config_trains_and_evaluates(
     assert math.isfinite(scalars['train/loss'].current())
     miou = scalars['val/mIoU'].current()
     assert 0.0 <= miou <= 100.0
+    # DDP (GPU or CPU gloo) stops at the second step when a trainable parameter gets no
+    # gradient, unless the config lets it find unused ones
+    model = runner.model
+    model.train()
+    model.zero_grad(set_to_none=True)
+    data = model.data_preprocessor(next(iter(runner.train_dataloader)), True)
+    loss, _ = model.parse_losses(model(**data, mode='loss'))
+    loss.backward()
+    unused = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    allowed = (cfg.get('model_wrapper_cfg') or {}).get('find_unused_parameters', False)
+    assert allowed or not unused, f'no gradient under DDP: {unused[:3]} ({len(unused)})'
+
