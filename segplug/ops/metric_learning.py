@@ -123,9 +123,9 @@ class _PairwiseMetricLoss(torch.autograd.Function):
             blocks = [(0, 0, w)]
             bounds = [(0, len(lab))]
         else:
-            bounds = [
-                (int(s), int(s + n)) for s, n in zip(torch.cumsum(counts, 0) - counts, counts)
-            ]
+            # one host copy of the block bounds (not one sync per label)
+            ends = torch.cumsum(counts, 0).tolist()
+            bounds = list(zip([0, *ends[:-1]], ends))
             total, blocks = feats.new_zeros(()), []
             for a, (sa, ea) in enumerate(bounds):
                 for b in range(a, len(bounds)):

@@ -65,13 +65,12 @@ def expected_intersection_union(
         if valid is not None:
             keep &= valid
         lab = target.masked_fill(~keep, 0).long()
-        if keep.any():
-            lo, hi = int(lab[keep].min()), int(lab[keep].max())
-            if lo < 0 or hi >= c:
-                raise ValueError(
-                    f'label value {lo if lo < 0 else hi} is out of range for '
-                    f'{c} classes (ignore_index={ignore_index})'
-                )
+        out_of_range = keep & ((lab < 0) | (lab >= c))
+        if out_of_range.any():  # one host sync per call; the message only on error
+            bad = int(lab[out_of_range][0])
+            raise ValueError(
+                f'label value {bad} is out of range for {c} classes (ignore_index={ignore_index})'
+            )
         # With one-hot p, E[I_k] is the predicted probability of the true class summed over
         # the pixels labelled k: a gather and a weighted bincount instead of a (B, C, H, W)
         # one-hot.
