@@ -21,4 +21,5 @@ custom_hooks = [
     dict(type='DataCheckHook'),  # every file opened before the first iteration
     dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, keep the last good checkpoint
     dict(type='EvalProgressHook'),  # progress bar over val/test sets
+    dict(type='RandomStateHook'),  # exact resume; validation leaves training's RNG as it was
 ]
