@@ -262,7 +262,7 @@ class SafeCheckpointHook(CheckpointHook):
         raise NonFiniteModelError(
             f'the model holds NaN/Inf after iteration {runner.iter + 1} '
             f'({shown or "on another rank"}); it was not saved. '
-            + last_good_checkpoint_advice(runner)
+            + last_good_checkpoint_advice(runner, runner.iter + 1, loss_failed=False)
         )
 
     # ---- resuming with a new learning rate ---------------------------------------------
