@@ -200,3 +200,41 @@ def test_loader_state_and_reseed() -> None:
     assert torch.equal(other.generator.get_state(), saved['generator'])
     assert [b.tolist() for b, _ in zip(other, range(3))] == expected
     assert reseed_loader(loop, loader_state(other)) is False  # already so
+
+
+def loaded_hook(states: list | None) -> RandomStateHook:
+    hook = RandomStateHook()
+    runtime_info = {} if states is None else {RANDOM_STATE_KEY: states}
+    hook.after_load_checkpoint(
+        SimpleNamespace(), {'meta': {'iter': 4}, 'message_hub': {'runtime_info': runtime_info}}
+    )
+    return hook
+
+
+def test_resume_of_another_world_size_warns_and_restores_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(random_state, 'print_log', lambda msg, **kw: seen.append(msg))
+    state = capture_generators()
+    hook = loaded_hook([state, state])  # saved by 2 processes, resumed by 1
+    loop = SimpleNamespace(dataloader_iterator='untouched')
+    hook.before_train(SimpleNamespace(iter=4, train_loop=loop))
+    assert seen == [
+        'resume at iteration 4: the checkpoint holds the random state of 2 processes, this '
+        'run has 1; they are not restored, so the run goes on but not bit-exact'
+    ]
+    assert loop.dataloader_iterator == 'untouched'
+
+
+def test_epoch_based_resume_restores_at_once_and_load_from_restores_nothing() -> None:
+    state = dict(capture_generators(), loader={})
+    expected = draws()
+    hook = loaded_hook([state])
+    hook.before_train(SimpleNamespace(iter=0, train_loop=None))  # load_from: a new run
+    assert not torch.equal(torch.get_rng_state(), state['torch'])
+    hook = loaded_hook([state])
+    loop = SimpleNamespace(dataloader=SimpleNamespace(worker_init_fn=None, generator=None))
+    hook.before_train(SimpleNamespace(iter=4, train_loop=loop, seed=0))  # not iteration-based
+    got = draws()
+    assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1])
