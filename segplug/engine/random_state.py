@@ -219,6 +219,8 @@ class RandomStateHook(Hook):
             restore_generators(state)
 
     def before_val(self, runner: Any) -> None:
+        # MMEngine has no such fork; torch.random.fork_rng would cover torch's generators
+        # only, not numpy's and Python's, which a validation's transforms may draw from
         self.paused_training = capture_generators()
 
     def after_val(self, runner: Any) -> None:
