@@ -24,7 +24,7 @@ CONFIGS = sorted(
     for p in (REPO / 'configs').rglob('*.py')
     if '_base_' not in p.parts and not p.name.startswith('_')
 )
-SEGPLUG_HOOKS = ['DataCheckHook', 'NaNGuardHook', 'EvalProgressHook']
+SEGPLUG_HOOKS = ['DataCheckHook', 'NaNGuardHook', 'EvalProgressHook', 'RandomStateHook']
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -79,4 +79,4 @@ def test_mmsegmentation_launcher_and_segplug_resolve_the_same_config(
 
 def test_no_checks_drops_the_data_check_and_nan_guard(tmp_path: Path) -> None:
     cfg = without_checks(load_cfg(str(REPO / CONFIGS[0])))
-    assert [h['type'] for h in cfg.custom_hooks] == ['EvalProgressHook']
+    assert [h['type'] for h in cfg.custom_hooks] == ['EvalProgressHook', 'RandomStateHook']

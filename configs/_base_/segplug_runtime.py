@@ -19,6 +19,7 @@ model_wrapper_cfg = dict(
 )
 custom_hooks = [
     dict(type='DataCheckHook'),  # every file opened before the first iteration
-    dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, keep the last good checkpoint
+    dict(type='NaNGuardHook'),  # stop on NaN/Inf loss, name the checkpoint before it grew
     dict(type='EvalProgressHook'),  # progress bar over val/test sets
+    dict(type='RandomStateHook'),  # exact resume; validation leaves training's RNG as it was
 ]

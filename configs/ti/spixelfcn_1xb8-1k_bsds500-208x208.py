@@ -81,4 +81,5 @@ custom_hooks = [
     dict(type='DataCheckHook'),
     dict(type='NaNGuardHook'),
     dict(type='EvalProgressHook'),
+    dict(type='RandomStateHook'),
 ]

@@ -14,6 +14,7 @@ from .data_check_hook import DataCheckHook
 from .ddp import SegDistributedDataParallel
 from .nan_guard_hook import NaNGuardHook
 from .progress_hook import EvalProgressHook
+from .random_state import RandomStateHook
 from .runtime import adapt_cfg, init_cpu_distributed, load_cfg, resolve_resume, without_checks
 from .val_before_train_hook import ValBeforeTrainHook
 from .vis_backends import OptionalTensorboardVisBackend
@@ -26,6 +27,7 @@ __all__ = [
     'SegDistributedDataParallel',
     'NaNGuardHook',
     'EvalProgressHook',
+    'RandomStateHook',
     'adapt_cfg',
     'init_cpu_distributed',
     'load_cfg',

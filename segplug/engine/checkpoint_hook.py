@@ -37,6 +37,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import HOOKS
 
 from .nan_guard_hook import NonFiniteModelError, last_good_checkpoint_advice
+from .random_state import record_random_state
 
 ATOMIC_BACKEND = 'segplug_atomic_local'
 _PARTIAL = re.compile(r'^\..+\.\d+\.partial$')
@@ -148,6 +149,9 @@ class SafeCheckpointHook(CheckpointHook):
     * Before every save, parameters and buffers are checked to be finite; a non-finite model
       is never saved: :class:`NonFiniteModelError` names the tensors and the last good
       checkpoint.
+    * Every checkpoint holds every rank's random state
+      (:func:`~segplug.engine.random_state.record_random_state`, gathered from all ranks
+      before the rank-0 save); ``RandomStateHook`` restores it on resume.
     * On ``--resume``, a learning rate changed in the config since the checkpoint takes
       effect: each parameter group's current learning rate, its ``initial_lr`` and the LR
       schedulers' base values are scaled by new / old, so the schedule goes on from the
@@ -179,6 +183,7 @@ class SafeCheckpointHook(CheckpointHook):
         """MMEngine's method with the removal of the oldest checkpoint moved after the save
         and the ``last_checkpoint`` update, and a finiteness check first."""
         self._refuse_nonfinite(runner)
+        record_random_state(runner)
         stale = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
@@ -224,6 +229,7 @@ class SafeCheckpointHook(CheckpointHook):
         if not self.save_best:
             return
         self._refuse_nonfinite(runner)
+        record_random_state(runner)
         single = len(self.key_indicators) == 1
         previous = {None: self.best_ckpt_path} if single else dict(self.best_ckpt_path_dict)
         self._set_best_paths({k: None for k in previous})  # MMEngine removes what these name
@@ -256,7 +262,7 @@ class SafeCheckpointHook(CheckpointHook):
         raise NonFiniteModelError(
             f'the model holds NaN/Inf after iteration {runner.iter + 1} '
             f'({shown or "on another rank"}); it was not saved. '
-            + last_good_checkpoint_advice(runner)
+            + last_good_checkpoint_advice(runner, runner.iter + 1, loss_failed=False)
         )
 
     # ---- resuming with a new learning rate ---------------------------------------------

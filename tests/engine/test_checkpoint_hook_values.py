@@ -34,6 +34,8 @@ def runner(work_dir: Path, name: str, stale=None) -> SimpleNamespace:
         logger=SimpleNamespace(info=infos.append),
         optim_wrapper=None,
         param_schedulers=None,
+        hooks=[],  # no RandomStateHook: the generators are recorded as they are
+        train_dataloader=None,
     )
 
 

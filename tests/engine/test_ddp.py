@@ -48,9 +48,12 @@ def train_two_ranks(cfg, tmp_path: Path) -> tuple[str, Path]:
     for name in params:
         assert torch.equal(rank0[name], rank1[name]), name
     last = cfg.train_cfg.max_iters
-    saved = torch.load(work / f'iter_{last}.pth', map_location='cpu')['state_dict']
+    ckpt = torch.load(work / f'iter_{last}.pth', map_location='cpu')
+    saved = ckpt['state_dict']
     for name in params:  # the checkpoint holds what the ranks hold
         assert torch.equal(saved[name], rank0[name]), name
+    # every rank's random state, gathered before rank 0 saved (segplug.engine.random_state)
+    assert len(ckpt['message_hub']['runtime_info']['segplug_random_state']) == 2
     return path, work
 
 

@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.nn as nn
+from mmengine.logging import MessageHub
 
 from segplug.engine import SafeCheckpointHook
 from segplug.engine import checkpoint_hook as hook_module
@@ -61,7 +62,10 @@ def test_plain_ddp_refuses_what_the_wrapper_accepts(one_process_group) -> None:
 
 
 def _runner(tmp_path: Path) -> SimpleNamespace:
-    return SimpleNamespace(model=nn.Linear(2, 2), iter=6, work_dir=str(tmp_path))
+    hub = MessageHub(name=f'distributed-values-{tmp_path.name}')  # no losses logged
+    return SimpleNamespace(
+        model=nn.Linear(2, 2), iter=6, work_dir=str(tmp_path), hooks=[], message_hub=hub
+    )
 
 
 @pytest.mark.parametrize('others_bad, stops', [(0.0, False), (1.0, True), (3.0, True)])

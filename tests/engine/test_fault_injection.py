@@ -1,5 +1,6 @@
-"""A real ``tools/train.py`` killed with SIGKILL at the worst moments, then ``--resume``d,
-ends bit-equal to an unbroken run, for ``max_keep_ckpts`` 1 and 2.
+"""A real ``tools/train.py`` with dropout, killed with SIGKILL at the worst moments, then
+``--resume``d, ends bit-equal to an unbroken run, for ``max_keep_ckpts`` 1 and 2, and with
+validations inside the run.
 
 Each chain runs one training in one work dir, always started with ``--resume`` (as a job
 script on a pre-empting cluster does), and kills it (``SEGPLUG_TEST_PAUSE``, see
@@ -11,14 +12,17 @@ script on a pre-empting cluster does), and kills it (``SEGPLUG_TEST_PAUSE``, see
   ``iter_4.pth``) and ``prune@8`` (``last_checkpoint`` updated, ``iter_6.pth`` not yet
   removed);
 * max_keep 2: then ``iter@7``, between two checkpoints;
+* with a validation every 2 iterations: ``iter@3`` (during training), ``val@4`` (during the
+  validation after ``iter_4.pth`` was written), ``pointer@6``;
 * the last run finishes. Its ``iter_10.pth`` (weights, optimizer state, schedulers) must
-  equal the unbroken run's bit for bit.
+  equal the unbroken run's bit for bit; the unbroken run validates nowhere, so the chain with
+  validations also checks that a validation leaves the training as it was.
 
-Determinism: the runs are seeded (``randomness.seed``); the sampler (``InfiniteSampler``,
-seeded by the runner) and the random crops (numpy's global generator, replayed when
-MMEngine advances the dataloader past the resumed iterations) follow the same sequence, and
-the model has no dropout, so an unbroken run repeated is bit-equal
-(``test_unbroken_runs_are_bit_equal``).
+Determinism: the runs are seeded (``randomness.seed``) and the heads have dropout 0.5. The
+checkpoints hold every random state (``segplug.engine.random_state``): MMEngine's replay of
+the data loader puts the sampler and the workers back, and the generators (dropout, the
+random crops of ``num_workers=0``) are restored after it; an unbroken run repeated is
+bit-equal (``test_unbroken_runs_are_bit_equal``).
 """
 
 from __future__ import annotations
@@ -41,16 +45,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group('fault_injection')]
 MAX_ITERS = 10
 
 
-def fault_cfg(work: Path, max_keep: int) -> str:
-    """tiny_cfg with a narrow ResNet (16 base channels), no validation, seeded, checkpoints
-    every 2 iterations through the pausing checkpoint hook."""
-    cfg = tiny_cfg(work, max_iters=MAX_ITERS, ckpt_interval=2, n_train=8)
-    cfg.model.backbone.update(stem_channels=16, base_channels=16)
-    cfg.model.decode_head.in_channels = 128
-    cfg.model.auxiliary_head.in_channels = 64
-    cfg.model.auxiliary_head.channels = 16
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+def fault_cfg(work: Path, max_keep: int, val_interval: int | None = None) -> str:
+    """tiny_cfg with a narrow ResNet (16 base channels), dropout 0.5, seeded, checkpoints
+    every 2 iterations through the pausing checkpoint hook; validation every
+    ``val_interval`` iterations (None: none)."""
+    cfg = tiny_cfg(
+        work, max_iters=MAX_ITERS, ckpt_interval=2, n_train=8, narrow=True, dropout=0.5,
+        val_interval=val_interval,
+    )  # fmt: skip
+    if val_interval is None:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.randomness = dict(seed=0)
     cfg.custom_imports = dict(
         imports=['segplug', 'tests.plugins.hooks_for_tests'], allow_failed_imports=False
@@ -135,6 +140,24 @@ def chain(cfg: str, max_keep: int) -> dict:
     return torch.load(work / f'iter_{MAX_ITERS}.pth', map_location='cpu')
 
 
+def validation_chain(cfg: str) -> dict:
+    """Killed during training, during a validation, and between a checkpoint and
+    ``last_checkpoint``, with a validation every 2 iterations."""
+    work = Path(cfg).with_suffix('')
+    log = train(cfg, 'iter@3')
+    assert 'nothing to resume' in log, log[-3000:]
+    log = train(cfg, 'val@4')
+    assert resumed_from(log) == 'iter_2.pth', log[-3000:]
+    assert (work / 'last_checkpoint').read_text().endswith('iter_4.pth')
+    log = train(cfg, 'pointer@6')
+    assert resumed_from(log) == 'iter_4.pth', log[-3000:]
+    assert (work / 'iter_6.pth').exists()
+    log = train(cfg)
+    assert resumed_from(log) == 'iter_4.pth', log[-3000:]  # last_checkpoint's, whole
+    assert 'not bit-exact' not in log
+    return torch.load(work / f'iter_{MAX_ITERS}.pth', map_location='cpu')
+
+
 def unbroken(cfg: str) -> dict:
     train(cfg)
     return torch.load(Path(cfg).with_suffix('') / f'iter_{MAX_ITERS}.pth', map_location='cpu')
@@ -163,11 +186,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         name: fault_cfg(root / name, keep)
         for name, keep in (('ref', -1), ('keep1', 1), ('keep2', 2), ('ref2', -1))
     }
+    cfgs['val'] = fault_cfg(root / 'val', -1, val_interval=2)
     with ThreadPoolExecutor(2) as pool:
         jobs = {
             'ref': pool.submit(unbroken, cfgs['ref']),
             'keep1': pool.submit(chain, cfgs['keep1'], 1),
             'keep2': pool.submit(chain, cfgs['keep2'], 2),
+            'val': pool.submit(validation_chain, cfgs['val']),
             'ref2': pool.submit(unbroken, cfgs['ref2']),
         }
         return {name: job.result() for name, job in jobs.items()}
@@ -180,3 +205,7 @@ def test_unbroken_runs_are_bit_equal(runs: dict) -> None:
 @pytest.mark.parametrize('max_keep', [1, 2])
 def test_killed_runs_resume_bit_equal(runs: dict, max_keep: int) -> None:
     assert_bit_equal(runs['ref'], runs[f'keep{max_keep}'])
+
+
+def test_run_killed_in_training_validation_and_save_resumes_bit_equal(runs: dict) -> None:
+    assert_bit_equal(runs['ref'], runs['val'])

@@ -43,12 +43,13 @@ class DumpWeightsHook(Hook):
 
 
 # ---- fault injection: pause a real training at a chosen moment, for a test to SIGKILL it ----
-# SEGPLUG_TEST_PAUSE='PHASE@STEP' (PHASE: write, pointer, prune, iter) makes the run write
+# SEGPLUG_TEST_PAUSE='PHASE@STEP' (PHASE: write, pointer, prune, iter, val) makes the run write
 # work_dir/paused-PHASE-STEP and sleep there:
 #   write    halfway through writing iter_STEP.pth (its temporary file is half written)
 #   pointer  iter_STEP.pth complete under its name, last_checkpoint not yet updated
 #   prune    last_checkpoint updated, older checkpoints (max_keep_ckpts) not yet removed
 #   iter     after iteration STEP (and its checkpoint, if any)
+#   val      in the validation after iteration STEP, after its first image
 
 
 def _pause_spec() -> tuple[str, int] | None:
@@ -107,3 +108,10 @@ class PausingCheckpointHook(SafeCheckpointHook):
     ) -> None:
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
         self._at('iter', runner)
+
+    def after_val_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
+        super().after_val_iter(runner, batch_idx, data_batch, outputs)
+        if _pause_spec() == ('val', runner.iter):  # the train loop counted the iteration
+            _pause(runner.work_dir, 'val', runner.iter)
