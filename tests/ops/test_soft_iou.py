@@ -224,3 +224,15 @@ def test_soft_kl_matches_formula_and_not_mmseg_style_misuse():
     # passing probabilities to F.kl_div (what MMSegmentation's KLDivLoss does) is not KL
     misuse = F.kl_div(q, target, reduction='none').sum(1)
     assert not torch.allclose(misuse, expected)
+
+
+def test_labels_out_of_range_are_named_and_ignored_ones_pass() -> None:
+    probs = torch.softmax(torch.randn(1, 3, 2, 2), 1)
+    for bad in (3, -2):
+        target = torch.tensor([[[0, 1], [2, bad]]])
+        with pytest.raises(ValueError, match=f'label value {bad} is out of range for 3 classes'):
+            expected_intersection_union(probs, target, ignore_index=255)
+    # out of range but ignored (ignore_index, or outside ``valid``): no error
+    expected_intersection_union(probs, torch.tensor([[[0, 1], [2, 255]]]), ignore_index=255)
+    valid = torch.tensor([[[True, True], [True, False]]])
+    expected_intersection_union(probs, torch.tensor([[[0, 1], [2, 7]]]), valid=valid)
