@@ -171,4 +171,3 @@ def test_paper_config_trains_and_evaluates(
     unused = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     allowed = (cfg.get('model_wrapper_cfg') or {}).get('find_unused_parameters', False)
     assert allowed or not unused, f'no gradient under DDP: {unused[:3]} ({len(unused)})'
-
