@@ -150,6 +150,8 @@ def run_tool_here(args: list[str]) -> subprocess.CompletedProcess:
     argv, cwd = sys.argv, os.getcwd()
     code = 0
     sys.argv = [script, *args[args.index(script) + 1 :]]
+    path = list(sys.path)
+    sys.path.insert(0, str((REPO / script).parent))  # as ``python script.py`` does
     os.chdir(REPO)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -165,6 +167,7 @@ def run_tool_here(args: list[str]) -> subprocess.CompletedProcess:
         code = 1
     finally:
         sys.argv = argv
+        sys.path[:] = path
         os.chdir(cwd)
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
