@@ -30,7 +30,7 @@ from mmseg.registry import DATASETS
 from mmseg.visualization import SegLocalVisualizer
 
 import segplug  # noqa: F401  (registers segplug's modules)
-from segplug.engine import load_checkpoint
+from segplug.engine import check_checkpoint_path, load_checkpoint
 from segplug.visualization.panels import load_label, panels, save_panels
 
 
@@ -76,8 +76,7 @@ def main() -> None:
         'default missing, unexpected or reshaped keys are an error)',
     )
     args = parser.parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
+    check_checkpoint_path(args.checkpoint)
     if args.tolerance < 0:
         raise ValueError(f'--tolerance must be >= 0 pixels, got {args.tolerance}')
     cfg = Config.fromfile(args.config)

@@ -28,6 +28,7 @@ from segplug.engine import (
     CfgOptionsAction,
     adapt_cfg,
     blame_cfg_options,
+    check_checkpoint_path,
     init_cpu_distributed,
     load_cfg,
     load_runner_checkpoint,
@@ -164,8 +165,7 @@ def write_report(metrics: dict, classes: list[str], report_dir: str) -> str:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
+    check_checkpoint_path(args.checkpoint)
     cfg = load_cfg(args.config, args.cfg_options, args.work_dir, args.launcher, require_model=True)
     # loaded below, strictly, rather than through cfg.load_from (MMEngine loads that
     # non-strictly: another model's checkpoint would score random layers)
@@ -196,7 +196,7 @@ def main() -> None:
     with blame_cfg_options(args.cfg_options):
         runner = Runner.from_cfg(cfg)
         load_runner_checkpoint(
-            runner, args.checkpoint, not args.allow_partial_checkpoint, checkpoint
+            runner, args.checkpoint, not args.allow_partial_checkpoint, checkpoint, args.config
         )
         metrics = runner.test()
     if args.report_dir and is_main_process():

@@ -4,6 +4,7 @@ from .amp import AutocastOptimWrapper, configure_amp
 from .cfg_options import CfgOptionsAction, blame_cfg_options, merge_cfg_options
 from .checkpoint import (
     allow_mmengine_checkpoints,
+    check_checkpoint_path,
     find_resume_checkpoint,
     load_checkpoint,
     load_runner_checkpoint,
@@ -39,6 +40,7 @@ __all__ = [
     'merge_cfg_options',
     'find_resume_checkpoint',
     'load_checkpoint',
+    'check_checkpoint_path',
     'load_runner_checkpoint',
     'read_checkpoint',
     'SafeCheckpointHook',

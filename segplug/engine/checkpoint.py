@@ -96,6 +96,27 @@ def allow_mmengine_checkpoints() -> None:
 PARTIAL_FLAG = '--allow-partial-checkpoint'
 
 
+def check_checkpoint_path(filename: str) -> None:
+    """Refuse a local checkpoint path that is not a file, saying what it is instead.
+
+    Raises:
+        IsADirectoryError: a folder (e.g. a work dir), naming its newest ``.pth`` if any.
+        FileNotFoundError: nothing at ``filename``.
+    """
+    if '://' in filename or osp.isfile(filename):
+        return
+    if osp.isdir(filename):
+        found = sorted(
+            (f for f in os.listdir(filename) if f.endswith('.pth')),
+            key=lambda f: osp.getmtime(osp.join(filename, f)),
+        )
+        hint = f', e.g. {osp.join(filename, found[-1])}' if found else ' (it holds no .pth)'
+        raise IsADirectoryError(
+            f'{filename} is a folder, not a checkpoint file: give a checkpoint in it{hint}'
+        )
+    raise FileNotFoundError(f'checkpoint file not found: {filename}')
+
+
 def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
     """The checkpoint in ``filename`` (a local path or a URL MMEngine can fetch), read with
     the safe unpickler.
@@ -107,8 +128,7 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
     from mmengine.runner.checkpoint import _load_checkpoint
 
     local = '://' not in filename
-    if local and not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint file not found: {filename}')
+    check_checkpoint_path(filename)
     if local and zipfile.is_zipfile(filename):
         broken = _zip_damage(filename)
         if broken:
@@ -250,15 +270,21 @@ def load_checkpoint(
 
 
 def load_runner_checkpoint(
-    runner: Any, filename: str, strict: bool = True, checkpoint: dict | None = None
+    runner: Any,
+    filename: str,
+    strict: bool = True,
+    checkpoint: dict | None = None,
+    config: str | None = None,
 ) -> dict:
     """``Runner.load_checkpoint`` made strict (see :func:`load_checkpoint`): the runner's
     hooks see the checkpoint first (``after_load_checkpoint``, e.g. EMA weights swapped in),
-    as in MMEngine, then it is loaded into ``runner.model``."""
+    as in MMEngine, then it is loaded into ``runner.model``. ``config`` (default: the file
+    the runner's config came from) is named in a mismatch error."""
     if checkpoint is None:
         checkpoint = read_checkpoint(filename)
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-    load_checkpoint(runner.model, filename, strict, checkpoint=checkpoint)
+    config = config or getattr(getattr(runner, 'cfg', None), 'filename', None)
+    load_checkpoint(runner.model, filename, strict, checkpoint=checkpoint, config=config)
     runner.logger.info(
         f'Load checkpoint from {filename}' + ('' if strict else f' ({PARTIAL_FLAG})')
     )

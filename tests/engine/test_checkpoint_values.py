@@ -4,6 +4,7 @@ count of the others, the partial load's tensor count and ``module.`` prefixes.""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,33 @@ def test_runner_checkpoint_is_strict_by_default(tmp_path: Path) -> None:
     torch.save({'state_dict': nn.Linear(2, 3).state_dict()}, path)
     with pytest.raises(ValueError, match='tensors of another shape'):
         load_runner_checkpoint(FakeRunner(nn.Linear(2, 2)), path)
+
+
+def test_runner_checkpoint_mismatch_names_the_config(tmp_path: Path) -> None:
+    from segplug.engine import load_runner_checkpoint
+
+    path = str(tmp_path / 'c.pth')
+    torch.save({'state_dict': nn.Linear(2, 3).state_dict()}, path)
+    runner = FakeRunner(nn.Linear(2, 2))
+    runner.cfg = type('Cfg', (), {'filename': 'configs/x/model_a.py'})()
+    with pytest.raises(ValueError, match='does not fit the model of configs/x/model_a.py'):
+        load_runner_checkpoint(runner, path)
+    with pytest.raises(ValueError, match='the model of given.py'):
+        load_runner_checkpoint(runner, path, config='given.py')
+
+
+def test_a_folder_is_not_a_missing_checkpoint(tmp_path: Path) -> None:
+    from segplug.engine import check_checkpoint_path, read_checkpoint
+
+    work = tmp_path / 'work'
+    work.mkdir()
+    with pytest.raises(IsADirectoryError, match='is a folder, not a checkpoint file.*no .pth'):
+        read_checkpoint(str(work))
+    for name in ('iter_2.pth', 'iter_4.pth'):
+        torch.save({'state_dict': {}}, work / name)
+        time.sleep(0.01)
+    with pytest.raises(IsADirectoryError, match=f'e.g. {work}/iter_4.pth'):
+        check_checkpoint_path(str(work))
+    with pytest.raises(FileNotFoundError, match='checkpoint file not found: .*absent.pth'):
+        check_checkpoint_path(str(tmp_path / 'absent.pth'))
+    check_checkpoint_path(str(work / 'iter_2.pth'))  # a file: no error
