@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import glob
 import json
+import os.path as osp
 import subprocess
 
 from segplug.utils.multi_seed import finished_runs, summary
@@ -42,7 +44,26 @@ def paired(rows: dict, base: dict, base_name: str | None) -> dict | None:
     return dict(baseline=base_name, gain_mean=g['mean'], gain_std=g['std'], gains_per_seed=gains)
 
 
-def table(found: dict) -> tuple[str, dict]:
+def run_commit(seed_dir: str) -> str:
+    """The commit a run trained at: ``seed_dir.commit`` (written by _camvid_train.sh), else
+    the branch's last commit before the run's start (its timestamped folder), marked ``~``
+    (runs started before the commit was recorded)."""
+    if osp.isfile(seed_dir + '.commit'):
+        with open(seed_dir + '.commit') as f:
+            return f.read().strip()
+    stamps = sorted(glob.glob(osp.join(seed_dir, '2*_*')))
+    if not stamps:
+        return '?'
+    start = datetime.datetime.strptime(osp.basename(stamps[0]), '%Y%m%d_%H%M%S')
+    found = subprocess.run(
+        ['git', 'rev-list', '-1', f'--before={start.isoformat()}', 'HEAD'],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f'~{found[:7]}' if found else '?'
+
+
+def table(found: dict, commits: dict | None = None) -> tuple[str, dict]:
     lines = [
         '| variant | seeds | mIoU per seed | mIoU | gain over its baseline (paired) | '
         + ' | '.join(THIN + OTHER)
@@ -67,6 +88,7 @@ def table(found: dict) -> tuple[str, dict]:
             also=paired(rows, found.get(ALSO.get(name), {}), ALSO.get(name)),
             class_iou=classes,
             bf3=bf,
+            commits=(commits or {}).get(name, {}),
         )
         lines.append(
             f'| {name} | {len(rows)} | '
@@ -88,7 +110,11 @@ def main() -> None:
     found = finished_runs(args.work_root)
     if not found:
         raise SystemExit(f'no finished run under {args.work_root}')
-    text, result = table(found)
+    commits = {
+        name: {seed: run_commit(osp.join(args.work_root, name, seed)) for seed in rows}
+        for name, rows in found.items()
+    }
+    text, result = table(found, commits)
     print(text)
     if args.json:
         commit = subprocess.run(

@@ -77,6 +77,16 @@ def seeds_table(data: dict) -> str:
         'mean +- std (population) over seeds; per-class IoU and BF@3 (BSDS convention) are '
         f'means over seeds. Measured: {_provenance(data["meta"])}.'
     )
+    trained = [
+        f'{LABELS.get(name, name)} {" / ".join(v["commits"][s] for s in v["seeds"])}'
+        for name, v in variants.items()
+        if v.get('commits')
+    ]
+    if trained:
+        lines.append(
+            'Commits the runs trained at, by seed (~: the last commit before the run started, '
+            f'for runs started before commits were recorded): {"; ".join(trained)}.'
+        )
     return '\n'.join(lines) + '\n'
 
 

@@ -54,6 +54,7 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
             **{'hcfcn32-assign': _variant({'seed0': 45.0}, [5.0], 26.0)},
         ),
     )
+    data['variants']['fcn32']['commits'] = {'seed0': 'aaa1111', 'seed1': '~bbb2222'}
     data['variants']['hcfcn32-assign']['also'] = dict(
         baseline='hcfcn32', gain_mean=2.0, gain_std=0.0, gains_per_seed=[2.0]
     )
@@ -74,6 +75,7 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
         '+2.00 +- 0.00 (+2.00) over HCFCN-32 |' in out
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
+    assert 'by seed (~: the last commit' in out and ': FCN-32 aaa1111 / ~bbb2222.' in out
     assert (
         'mIoU: FCN-32 41.00 +- 1.00 (2 seeds); HCFCN-32 43.50 +- 0.50 (2 seeds, +2.50 paired)'
         in out
