@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HC under its paper's conditions: FCN-32, HCFCN-32 (also with its assignments supervised,
-# hcfcn32-assign) and AtrousFCN (output stride 8), and FPN
+# hcfcn32-assign, and with separable DCN offset predictors, hcfcn32-sepoff) and AtrousFCN (output stride 8), and FPN
 # with bilinear / HC / DySample upsampling, on EfficientNet-Lite0 started from ImageNet (the
 # packaged weights), same schedule, seeds one after another (paired by seed); full CamVid
 # train, evaluated on val at 360x480 (mIoU, per-class IoU, boundary F in the BSDS convention). Finished runs (iter_$ITERS.pth present)
@@ -20,6 +20,7 @@ declare -A cfg=(
   [hcfcn32]=configs/hc/hcfcn32_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [hcfcn32-offlr1]=configs/hc/hcfcn32-offlr1_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [hcfcn32-assign]=configs/hc/hcfcn32-assign_efflite0-in1k_1xb8-1k_camvid-256x256.py
+  [hcfcn32-sepoff]=configs/hc/hcfcn32-sepoff_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [atrousfcn]=configs/hc/atrousfcn_efflite0-in1k-d8_1xb8-1k_camvid-256x256.py
   [fpn-bilinear]=configs/upsamplers/fpn-bilinear_efflite0-in1k_1xb8-1k_camvid-256x256.py
   [fpn-hc]=configs/upsamplers/fpn-hc_hcefflite0-in1k_1xb8-1k_camvid-256x256.py

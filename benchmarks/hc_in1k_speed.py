@@ -35,6 +35,9 @@ UPSAMPLERS = osp.join(REPO, 'configs', 'upsamplers')
 VARIANTS = {
     'fcn32': osp.join(MODELS_DIR, 'fcn32_efflite0-in1k.py'),
     'hcfcn32': osp.join(MODELS_DIR, 'hcfcn32_efflite0-in1k.py'),
+    'hcfcn32-sepoff': osp.join(
+        REPO, 'configs', 'hc', 'hcfcn32-sepoff_efflite0-in1k_1xb8-1k_camvid-256x256.py'
+    ),
     'atrousfcn': osp.join(MODELS_DIR, 'atrousfcn_efflite0-in1k-d8.py'),
     'fpn-bilinear': osp.join(UPSAMPLERS, 'fpn-bilinear_efflite0-in1k_1xb8-1k_camvid-256x256.py'),
     'fpn-hc': osp.join(UPSAMPLERS, 'fpn-hc_hcefflite0-in1k_1xb8-1k_camvid-256x256.py'),

@@ -23,9 +23,16 @@ from segplug.utils.multi_seed import finished_runs, summary
 THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
 OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
 #: a second paired comparison shown beside the first (a change to HCFCN-32 against HCFCN-32)
-ALSO = {'hcfcn32-assign': 'hcfcn32', 'hcfcn32-offlr1': 'hcfcn32'}
+ALSO = {'hcfcn32-assign': 'hcfcn32', 'hcfcn32-offlr1': 'hcfcn32', 'hcfcn32-sepoff': 'hcfcn32'}
 BASELINES = {
-    'fcn32': ('fcn32', 'hcfcn32', 'hcfcn32-offlr1', 'hcfcn32-assign', 'atrousfcn'),
+    'fcn32': (
+        'fcn32',
+        'hcfcn32',
+        'hcfcn32-offlr1',
+        'hcfcn32-assign',
+        'hcfcn32-sepoff',
+        'atrousfcn',
+    ),
     'fpn-bilinear': ('fpn-hc', 'fpn-dysample'),
 }
 

@@ -29,6 +29,7 @@ LABELS = {
     'hcfcn32': 'HCFCN-32',
     'hcfcn32-offlr1': 'HCFCN-32, DCN offsets at the full rate',
     'hcfcn32-assign': 'HCFCN-32 + assignment loss',
+    'hcfcn32-sepoff': 'HCFCN-32, separable offset predictors',
     'atrousfcn': 'AtrousFCN (stride 8)',
     'fpn-bilinear': 'FPN (bilinear)',
     'fpn-hc': 'HC-FPN',

@@ -49,3 +49,32 @@ def test_backends_agree_with_torchvision_on_cpu(backend: str) -> None:
 def test_bad_backend() -> None:
     with pytest.raises(ValueError, match='backend must be one of'):
         DCNv2Downsample(4, 4, 3, backend='cuda')
+
+
+def test_separable_offsets_start_exact_and_learn() -> None:
+    """offset_predictor='separable': zero offsets at the start (the conv's output exactly),
+    the depthwise part started from a depthwise layer's own kernel, a gradient on the 1x1
+    part at once, and the offsets then move the output."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(8, 8, 3, 2, 1, groups=8, bias=False).double()
+    dcn = DCNv2Downsample.from_conv(conv, offset_predictor='separable').double()
+    assert dcn.conv_offset.weight.shape == (27, 8, 1, 1)
+    assert torch.equal(dcn.conv_offset.depthwise, conv.weight)
+    x = torch.randn(2, 8, 11, 13, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(dcn(x), conv(x), atol=1e-12, rtol=0)
+    dcn(x).square().sum().backward()
+    assert dcn.conv_offset.weight.grad.abs().sum() > 0
+    # the prediction is the depthwise conv then the 1x1, with the layer's stride
+    with torch.no_grad():
+        nn.init.normal_(dcn.conv_offset.weight, std=0.1)
+        got = dcn.conv_offset(x)
+        y = torch.nn.functional.conv2d(x, conv.weight, None, 2, 1, 1, 8)
+        want = torch.nn.functional.conv2d(y, dcn.conv_offset.weight, dcn.conv_offset.bias)
+        torch.testing.assert_close(got, want)
+        assert (dcn(x) - conv(x)).abs().max() > 1e-3
+    # a dense layer's depthwise part is drawn, not copied (shapes differ)
+    dense = DCNv2Downsample.from_conv(nn.Conv2d(4, 6, 3, 2, 1), offset_predictor='separable')
+    assert dense.conv_offset.depthwise.shape == (4, 1, 3, 3)
+    assert dense.conv_offset.depthwise.abs().sum() > 0
+    with pytest.raises(ValueError, match="offset_predictor must be one of.*'conv'"):
+        DCNv2Downsample(4, 4, 3, 2, 1, offset_predictor='dense')

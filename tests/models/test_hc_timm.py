@@ -113,3 +113,25 @@ def test_efficientnet_imagenet_start_is_exact(size: tuple[int, int]) -> None:
         dcn = hc.timm_model.get_submodule('blocks.5.0.conv_dw')
         nn.init.normal_(dcn.conv_offset.weight, std=0.05)
         assert (hc(x.double())[-1] - expected[-1]).abs().max() > 1e-2
+
+
+def test_separable_offsets_cut_hc_flops_and_keep_the_exact_start() -> None:
+    """Lite0's strided depthwise DCNs with the separable offset predictor: the same features
+    at the start, and HC's offset predictors cost under a tenth of DCNv2's full ones."""
+    from segplug.utils.flops import flop_analyzer
+
+    kw = dict(model_name='tf_efficientnet_lite0', pretrained='efficientnet-lite0')
+    full = MODELS.build(dict(type='HCTimmBackbone', hc_levels=2, **kw)).eval()
+    sep = MODELS.build(
+        dict(type='HCTimmBackbone', hc_levels=2, dcn_offset_predictor='separable', **kw)
+    ).eval()
+    x = torch.randn(1, 3, 96, 128)
+    with torch.no_grad():
+        for a, b in zip(sep(x), full(x)):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+    def offsets(model: nn.Module) -> float:
+        by_module = flop_analyzer(model, (x,)).by_module()
+        return sum(v for k, v in by_module.items() if k.endswith('conv_offset'))
+
+    assert 0 < offsets(sep) < offsets(full) / 10

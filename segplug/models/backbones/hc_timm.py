@@ -119,6 +119,9 @@ class HCTimmBackbone(PretrainedTimmBackbone):
         hc_levels: how many of the last stride-doubling pairs cluster (paper: 2).
         use_dcn: make the clustered stages' strided convolutions DCNv2 (App. A).
         dcn_backend: of :class:`DCNv2Downsample`.
+        dcn_offset_predictor: ``'conv'`` (DCNv2's, the paper's) or ``'separable'``
+            (depthwise + 1x1, beyond the paper: for depthwise strided convolutions, whose full
+            offset convolution costs 27x the layer; :class:`SeparableOffsetConv`).
         cluster_dim, tau, learnable_tau: of :class:`SoftClustering`.
         **timm_kwargs: passed to ``timm.create_model``.
     """
@@ -132,6 +135,7 @@ class HCTimmBackbone(PretrainedTimmBackbone):
         checkpoint_path: str = '',
         use_dcn: bool = True,
         dcn_backend: str = 'auto',
+        dcn_offset_predictor: str = 'conv',
         cluster_dim: int = 64,
         tau: float = 0.07,
         learnable_tau: bool = False,
@@ -161,9 +165,10 @@ class HCTimmBackbone(PretrainedTimmBackbone):
                 if stride in clustered:
                     parent, _, attr = name.rpartition('.')
                     owner = self.timm_model.get_submodule(parent)
-                    setattr(
-                        owner, attr, DCNv2Downsample.from_conv(getattr(owner, attr), dcn_backend)
+                    dcn = DCNv2Downsample.from_conv(
+                        getattr(owner, attr), dcn_backend, dcn_offset_predictor
                     )
+                    setattr(owner, attr, dcn)
                     self.dcn_layers.append(name)
             if not self.dcn_layers:
                 raise ValueError(

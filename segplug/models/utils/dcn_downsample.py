@@ -42,6 +42,45 @@ class OffsetConv(nn.Module):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
+class SeparableOffsetConv(nn.Module):
+    """A cheaper offset predictor (beyond DCNv2): a depthwise k x k convolution (the layer's
+    own kernel, stride and padding) then a zero-initialised 1x1 convolution to 3 k^2 channels.
+
+    DCNv2's full k x k offset convolution costs ``C k^2 3 k^2`` multiply-adds per output
+    pixel, 27x a depthwise 3x3 layer's own ``C k^2`` (EfficientNet's strided ``conv_dw``):
+    for HCFCN-32 on EfficientNet-Lite0 it is 89% of HC's added FLOPs. Here it costs
+    ``C k^2 + C 3 k^2``. The output is zero at initialisation (the exact start holds); the
+    depthwise part starts from the layer's own kernel when the layer is depthwise
+    (:meth:`DCNv2Downsample.from_conv`), else random, so the 1x1 part gets a gradient at
+    once. Not ``nn.Conv2d`` modules, for the reason :class:`OffsetConv` gives.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        dilation: tuple[int, int],
+    ) -> None:
+        super().__init__()
+        depthwise = torch.empty(in_channels, 1, *kernel_size)
+        nn.init.kaiming_uniform_(depthwise, a=5**0.5)  # nn.Conv2d's default draw
+        self.depthwise = nn.Parameter(depthwise)
+        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels, 1, 1))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, C, H, W) -> (B, 3 k^2, H', W')."""
+        y = F.conv2d(x, self.depthwise, None, self.stride, self.padding, self.dilation, x.shape[1])
+        return F.conv2d(y, self.weight, self.bias)
+
+
+OFFSET_PREDICTORS = {'conv': OffsetConv, 'separable': SeparableOffsetConv}
+
+
 class DCNv2Downsample(nn.Conv2d):
     """DCNv2 (Zhu et al. 2019) with the parameters of ``nn.Conv2d`` (HC paper, App. A).
 
@@ -62,21 +101,37 @@ class DCNv2Downsample(nn.Conv2d):
             CUDA, see the README). All four compute the same function.
         same_pad: pad the input as TensorFlow's ``'SAME'`` (timm's ``Conv2dSame``, used by
             the ``tf_*`` models: asymmetric, size-dependent) before a ``padding=0`` DCN.
+        offset_predictor: ``'conv'`` (DCNv2's k x k convolution, the paper's) or
+            ``'separable'`` (:class:`SeparableOffsetConv`, depthwise then 1x1; beyond the
+            paper, for depthwise layers whose offset convolution would cost 27x the layer).
         Other arguments as ``nn.Conv2d``.
     """
 
     BACKENDS = ('auto', 'sampled', 'torchvision', 'mmcv')
 
-    def __init__(self, *args, backend: str = 'auto', same_pad: bool = False, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        backend: str = 'auto',
+        same_pad: bool = False,
+        offset_predictor: str = 'conv',
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if backend not in self.BACKENDS:
             raise ValueError(f'backend must be one of {self.BACKENDS}, got {backend!r}')
+        if offset_predictor not in OFFSET_PREDICTORS:
+            raise ValueError(
+                f'offset_predictor must be one of {sorted(OFFSET_PREDICTORS)}, '
+                f'got {offset_predictor!r}'
+            )
         if same_pad and any(self.padding):
             raise ValueError(f'same_pad=True needs padding=0, got padding={self.padding}')
         self.backend = backend
         self.same_pad = same_pad
         kh, kw = self.kernel_size
-        self.conv_offset = OffsetConv(
+        self.offset_predictor = offset_predictor
+        self.conv_offset = OFFSET_PREDICTORS[offset_predictor](
             self.in_channels,
             3 * kh * kw,
             self.kernel_size,
@@ -86,9 +141,12 @@ class DCNv2Downsample(nn.Conv2d):
         )
 
     @classmethod
-    def from_conv(cls, conv: nn.Conv2d, backend: str = 'auto') -> 'DCNv2Downsample':
+    def from_conv(
+        cls, conv: nn.Conv2d, backend: str = 'auto', offset_predictor: str = 'conv'
+    ) -> 'DCNv2Downsample':
         """A DCNv2 holding ``conv``'s weight and bias (same parameter names); a timm
-        ``Conv2dSame`` keeps its TF padding."""
+        ``Conv2dSame`` keeps its TF padding. A separable offset predictor of a depthwise
+        ``conv`` starts from ``conv``'s own kernel."""
         if conv.padding_mode != 'zeros':
             raise ValueError(f'{conv}: only zero padding can become DCNv2')
         dcn = cls(
@@ -102,16 +160,26 @@ class DCNv2Downsample(nn.Conv2d):
             conv.bias is not None,
             backend=backend,
             same_pad=isinstance(conv, Conv2dSame),
+            offset_predictor=offset_predictor,
         )
         dcn = dcn.to(device=conv.weight.device, dtype=conv.weight.dtype)
         with torch.no_grad():
             dcn.weight.copy_(conv.weight)
             if conv.bias is not None:
                 dcn.bias.copy_(conv.bias)
+            offsets = dcn.conv_offset
+            if isinstance(offsets, SeparableOffsetConv) and conv.weight.shape == (
+                offsets.depthwise.shape
+            ):
+                offsets.depthwise.copy_(conv.weight)
         return dcn
 
     def extra_repr(self) -> str:
-        return super().extra_repr() + f', backend={self.backend}, same_pad={self.same_pad}'
+        return (
+            super().extra_repr()
+            + f', backend={self.backend}, same_pad={self.same_pad}'
+            + f', offset_predictor={self.offset_predictor}'
+        )
 
     def offset_and_mask(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(B, C, H, W) -> offsets (B, 2 k^2, H', W') and modulation (B, k^2, H', W')."""
