@@ -24,14 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import (
-    NEIGHBOURS,
-    OWN_CELL,
-    from_cells,
-    hard_assign,
-    shifted_neighbour,
-    to_cells,
-)
+from .soft_clustering import NEIGHBOURS, OWN_CELL, from_cells, hard_assign, to_cells
 from .superpixel_fcn import (
     association,
     grid_size,
@@ -87,14 +80,20 @@ def cell_means(feats: Tensor, cell_size: int) -> Tensor:
     return pool_to_superpixels(feats, own, cell_size)
 
 
-def slic_distances(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
-    """Squared distances ||f_p - S_s||^2 of each pixel to its 9 candidate centres.
+def slic_logits(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
+    """-||f_p - S_s||^2 of each pixel's 9 candidate centres, up to a per-pixel constant.
+
+    With r the centre of the pixel's own cell, ||f - c_n||^2 = ||f - r||^2
+    - 2 (f - r).(c_n - r) + ||c_n - r||^2, and the first term is the same for all 9
+    candidates: the logits are 2 (f - r).(c_n - r) - ||c_n - r||^2, one (S^2, C) x (C, 9)
+    product per cell, in numbers of the size of local differences (no float32 cancellation
+    of ||f||^2 ~ 10^4 for positions of ~100, 2.5 per cell).
 
     Args:
         feats: (B, C, H, W) pixel features.
         centres: (B, C, h, w) superpixel centres on the grid of ``feats``.
     Returns:
-        (B, 9, H, W); a candidate outside the grid has the distance to a zero vector (the
+        (B, 9, H, W); a candidate outside the grid has the logit of a zero centre (the
         association masks it).
     """
     size = feats.shape[-2:]
@@ -104,15 +103,14 @@ def slic_distances(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
             f'centres {tuple(centres.shape)} do not fit features {tuple(feats.shape)}: '
             f'expected (B, C, {grid[0]}, {grid[1]}) for cell_size={cell_size}'
         )
-    f = to_cells(feats, grid, cell_size)  # (B, C, h, S, w, S)
-    padded = F.pad(centres, (1, 1, 1, 1))
-    # the difference itself, not ||f||^2 - 2 f.c + ||c||^2: no cancellation in float32 for
-    # positions of up to ~100 (2.5 per cell)
-    d = torch.stack(
-        [(f - shifted_neighbour(padded, n, *grid)).square().sum(1) for n in range(NEIGHBOURS)],
-        1,
-    )
-    return from_cells(d, size)
+    (b, c), (h, w) = centres.shape[:2], grid
+    candidates = F.unfold(centres, 3, padding=1).view(b, c, NEIGHBOURS, h, w)
+    own = centres.unsqueeze(2)
+    rel = candidates - own  # (B, C, 9, h, w): c_n - r
+    f = to_cells(feats, grid, cell_size) - own[:, :, 0, :, None, :, None]  # f - r, by cell
+    dots = torch.einsum('bchiwj,bcnhw->bnhiwj', f, rel)
+    logits = 2 * dots - rel.square().sum(1)[:, :, :, None, :, None]
+    return from_cells(logits, size)
 
 
 def slic_association(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
@@ -124,7 +122,7 @@ def slic_association(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
     Returns:
         (B, 9, H, W), summing to 1 over dim 1, zero for candidates outside the grid.
     """
-    return association(-slic_distances(feats, centres, cell_size), cell_size)
+    return association(slic_logits(feats, centres, cell_size), cell_size)
 
 
 def differentiable_slic(feats: Tensor, cell_size: int, n_iter: int) -> tuple[Tensor, Tensor]:
