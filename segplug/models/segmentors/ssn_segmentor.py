@@ -27,8 +27,10 @@ from ...ops.superpixel_fcn import hard_superpixels, one_hot_labels, superpixel_l
 from ..utils.precision import float32_compute
 from .joint_superpixel_segmentor import _attach_superpixels, _gt_labels
 
-# distances of up to ~10^4 and means over thousands of pixels: float32 under autocast
+# distances and means over hundreds of pixels by batched products: float32 under autocast
 _slic = float32_compute(differentiable_slic)
+_reconstruction = float32_compute(superpixel_loss)
+_compactness = float32_compute(compactness_loss)
 
 
 @MODELS.register_module()
