@@ -11,6 +11,14 @@ from .boundaries import (
 )
 from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale, soft_kl_divergence
 from .deform_conv import deform_conv2d_sampled
+from .differentiable_slic import (
+    cell_means,
+    compactness_loss,
+    differentiable_slic,
+    slic_association,
+    slic_cell_size,
+    xylab_features,
+)
 from .guided_filter import box_mean, guided_filter
 from .logit_consistency import logit_consistency, logit_consistency_sparse
 from .metric_learning import (
@@ -31,6 +39,7 @@ from .soft_clustering import (
     soft_assign,
 )
 from .soft_iou import ExpectedIU, expected_intersection_union, iou_from_iu, uoi_from_iu
+from .superpixel_connectivity import enforce_connectivity
 from .superpixel_fcn import (
     association,
     hard_superpixels,
@@ -81,6 +90,13 @@ __all__ = [
     'pool_to_superpixels',
     'superpixel_loss',
     'unpool_from_superpixels',
+    'cell_means',
+    'compactness_loss',
+    'differentiable_slic',
+    'slic_association',
+    'slic_cell_size',
+    'xylab_features',
+    'enforce_connectivity',
     'check_widths',
     'transparent_affine',
     'transparent_weights',

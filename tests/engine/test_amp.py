@@ -60,6 +60,44 @@ def test_soft_clustering_and_dcn_stay_float32_under_autocast(device: torch.devic
     torch.testing.assert_close(d_amp, d32, rtol=0, atol=0)
 
 
+def test_superpixel_losses_stay_float32_under_autocast(device: torch.device) -> None:
+    """The superpixel FCN's Eq. 1 and SSN's SLIC and losses pool and unpool by batched
+    products, which autocast would run in low precision: they compute what float32 does."""
+    from mmengine.structures import PixelData
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+
+    from segplug.models.backbones.superpixel_fcn import SuperpixelFCN
+
+    g = torch.Generator().manual_seed(2)
+    net = SuperpixelFCN(base_channels=4, cell_size=4).to(device)
+    assoc = net(torch.randn(2, 3, 16, 20, generator=g).to(device))
+    props = torch.rand(2, 3, 16, 20, generator=g).to(device)
+    want = net.reconstruction_loss(assoc, props)
+    with _autocast(device):
+        got = net.reconstruction_loss(assoc, props)
+    assert all(a.dtype == torch.float32 for a in got)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    ssn = MODELS.build(
+        dict(
+            type='SSNSegmentor',
+            feature_net=dict(type='HCSSNPixelFeatures', channels=4, cluster_dim=4),
+            num_labels=4,
+            train_cfg=dict(num_superpixels=6, n_iter=2),
+        )
+    ).to(device)
+    inputs = (torch.rand(2, 3, 16, 20, generator=g) * 255).to(device)
+    samples = [
+        SegDataSample(
+            gt_sem_seg=PixelData(data=torch.randint(0, 4, (1, 16, 20), generator=g).to(device))
+        )
+        for _ in range(2)
+    ]
+    with _autocast(device):
+        losses = ssn.loss(inputs, samples)
+    assert all(v.dtype == torch.float32 and torch.isfinite(v) for v in losses.values())
+
+
 def _losses() -> dict[str, torch.nn.Module]:
     return dict(
         cpp_kl=CPPKLLoss(loss_weight=1.0),

@@ -24,8 +24,10 @@ from segplug.ops import (
     box_mean,
     cluster_decode,
     cluster_labels,
+    compactness_loss,
     cpp_pool,
     deform_conv2d_sampled,
+    differentiable_slic,
     expected_intersection_union,
     guided_filter,
     hard_superpixels,
@@ -37,6 +39,7 @@ from segplug.ops import (
     soft_kl_divergence,
     superpixel_loss,
     uoi_from_iu,
+    xylab_features,
 )
 
 
@@ -167,6 +170,20 @@ def test_superpixel_fcn_ops(device: torch.device) -> None:
     )
 
 
+def test_differentiable_slic(device: torch.device) -> None:
+    g = _gen(11)
+    # XY-Lab-sized features (positions up to ~8, colour up to ~26) and learnt ones
+    rgb = torch.rand(2, 3, 13, 15, generator=g) * 255
+    feats = torch.cat([xylab_features(rgb, 4), torch.randn(2, 3, 13, 15, generator=g)], 1)
+    # centres are means over up to 16 pixels of values up to ~26: 1e-4 absolute
+    check_parity(lambda f: differentiable_slic(f, 4, 3)[0], [feats], device, 1e-4, 1e-4)
+    check_parity(lambda f: differentiable_slic(f, 4, 3)[1], [feats], device, 1e-4, 1e-4)
+    check_parity(
+        lambda f: compactness_loss(differentiable_slic(f, 4, 2)[0], 4), [feats], device, 1e-4, 1e-4
+    )
+    check_parity(lambda x: xylab_features(x, 4), [rgb], device, 1e-5, 1e-4)
+
+
 def test_expected_iu_uoi_and_kl(device: torch.device) -> None:
     g = _gen(11)
     logits = torch.randn(2, 4, 8, 9, generator=g)
@@ -252,6 +269,11 @@ META_CASES = {
         association(torch.randn(1, 9, 9, 10, device=d), 4), torch.rand(1, 3, 9, 10, device=d), 4
     )[0],
     'hard_superpixels': lambda d: hard_superpixels(torch.rand(1, 9, 9, 10, device=d), 4),
+    'differentiable_slic': lambda d: differentiable_slic(torch.randn(1, 4, 9, 10, device=d), 4, 2)[
+        0
+    ],
+    'compactness_loss': lambda d: compactness_loss(torch.rand(1, 9, 9, 10, device=d), 4),
+    'xylab_features': lambda d: xylab_features(torch.rand(1, 3, 9, 10, device=d) * 255, 4),
     'expected_intersection_union': lambda d: expected_intersection_union(
         torch.rand(1, 3, 5, 5, device=d), torch.rand(1, 3, 5, 5, device=d)
     ).union,

@@ -13,6 +13,7 @@ from torch import Tensor
 
 from ...ops.soft_clustering import NEIGHBOURS
 from ...ops.superpixel_fcn import association, grid_size, hard_superpixels, superpixel_loss
+from ..utils.precision import float32_compute
 
 
 def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
@@ -92,6 +93,7 @@ class SuperpixelFCN(BaseModule):
         associated cell."""
         return hard_superpixels(assoc, self._cell_size)
 
+    @float32_compute  # means over superpixels by batched products: float32 under autocast
     def reconstruction_loss(
         self, assoc: Tensor, props: Tensor, m: float = 0.003, distance: str = 'ce'
     ) -> tuple[Tensor, Tensor]:

@@ -1,6 +1,7 @@
 from .hc_encoder_decoder import HCEncoderDecoder
 from .joint_superpixel_segmentor import JointSuperpixelSegmentor, SuperpixelNetSegmentor
 from .semantic_feature_segmentor import SemanticFeatureEncoderDecoder
+from .ssn_segmentor import SSNSegmentor
 from .upsampler_encoder_decoder import UpsamplerEncoderDecoder
 
 __all__ = [
@@ -9,4 +10,5 @@ __all__ = [
     'UpsamplerEncoderDecoder',
     'JointSuperpixelSegmentor',
     'SuperpixelNetSegmentor',
+    'SSNSegmentor',
 ]
