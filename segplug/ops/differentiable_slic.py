@@ -1,7 +1,7 @@
 """Differentiable SLIC of the Superpixel Sampling Network (Jampani et al., "Superpixel
-Sampling Networks", ECCV 2018, Sec. 3-4; the SSN paper text is not in segplug's
-``../shared/papers``: this follows its Algorithm 1 as published, and the HC author's PyTorch
-reimplementation, perrying/ssn-pytorch, where the paper leaves a choice open).
+Sampling Networks", ECCV 2018, Sec. 3-4): this follows its Algorithm 1 as published, and
+the HC author's PyTorch reimplementation, perrying/ssn-pytorch, where the paper leaves a
+choice open).
 
 Shape shorthand: B images, C feature channels, (H, W) pixels, (h, w) superpixel grid.
 

@@ -2,8 +2,8 @@
 Fig. 3), and HCSSN: the same network whose coarse scales are decoded to full resolution
 through HC's hierarchical clusters (HC paper, Sec. 4.3, Eq. 3) instead of bilinearly.
 
-The SSN paper's text is not in segplug's ``../shared/papers``; the layout follows its Fig. 3
-as published and perrying/ssn-pytorch (the HC author's reimplementation): 7 convolutions,
+The layout follows the SSN paper's Fig. 3 as published and perrying/ssn-pytorch (the HC
+author's reimplementation): 7 convolutions,
 two per scale at strides 1, 2, 4 (3x3, BN, ReLU; 3x3 max-pooling with stride 2 between the
 scales), the three scales' features at full resolution concatenated with the input, a 3x3
 convolution + ReLU to ``feature_dim - 5`` channels, and the input appended again.
