@@ -9,7 +9,14 @@ from .boundaries import (
     boundary_scores,
     label_edges,
 )
-from .cpp_pooling import CPPPooled, cpp_output_size, cpp_pool, infer_cpp_scale, soft_kl_divergence
+from .cpp_pooling import (
+    CPPPooled,
+    cpp_output_size,
+    cpp_pool,
+    infer_cpp_scale,
+    nearest_downsample,
+    soft_kl_divergence,
+)
 from .deform_conv import deform_conv2d_sampled
 from .differentiable_slic import (
     cell_means,
@@ -64,6 +71,7 @@ __all__ = [
     'cpp_output_size',
     'cpp_pool',
     'infer_cpp_scale',
+    'nearest_downsample',
     'ExpectedIU',
     'expected_intersection_union',
     'iou_from_iu',

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ['CPPPooled', 'cpp_pool', 'cpp_output_size', 'infer_cpp_scale']
+__all__ = ['CPPPooled', 'cpp_pool', 'cpp_output_size', 'infer_cpp_scale', 'nearest_downsample']
 
 _NORMALIZE = ('valid', 'cell')
 
@@ -175,6 +175,36 @@ def cpp_pool(
     if squeeze:
         return CPPPooled(probs[0], ignore_ratio[0], valid[0])
     return CPPPooled(probs, ignore_ratio, valid)
+
+
+def nearest_downsample(labels: Tensor, size: tuple[int, int], mode: str = 'nearest') -> Tensor:
+    """Labels down-sampled by nearest neighbour: one pixel per output cell, what CPP replaces.
+
+    Output pixel (l, m) takes input pixel (floor(l H / h), floor(m W / w)) for ``'nearest'``
+    (``F.interpolate``'s default: the top-left pixel of an s x s cell), or
+    (floor((l + 1/2) H / h), floor((m + 1/2) W / w)) for ``'nearest-exact'`` (its centre).
+    Indices are computed in integers, so no class id is ever interpolated or rounded.
+
+    Args:
+        labels: (B, H, W) integer class ids (the ignore index passes through unchanged).
+        size: (h, w) output size, at most (H, W).
+        mode: ``'nearest'`` or ``'nearest-exact'``.
+    Returns:
+        (B, h, w) labels of the same dtype.
+    """
+    if labels.dim() != 3:
+        raise ValueError(f'labels must be (B, H, W), got shape {tuple(labels.shape)}')
+    if mode not in ('nearest', 'nearest-exact'):
+        raise ValueError(f"mode must be 'nearest' or 'nearest-exact', got {mode!r}")
+    (hh, ww), (h, w) = labels.shape[1:], tuple(size)
+    if not (1 <= h <= hh and 1 <= w <= ww):
+        raise ValueError(f'cannot down-sample labels of size {(hh, ww)} to {tuple(size)}')
+    rows, cols = torch.arange(h, device=labels.device), torch.arange(w, device=labels.device)
+    if mode == 'nearest':
+        rows, cols = rows * hh // h, cols * ww // w
+    else:
+        rows, cols = (2 * rows + 1) * hh // (2 * h), (2 * cols + 1) * ww // (2 * w)
+    return labels[:, rows][:, :, cols]
 
 
 def soft_kl_divergence(logits: Tensor, target: Tensor) -> Tensor:

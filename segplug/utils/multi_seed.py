@@ -2,18 +2,21 @@
 
 The command line is ``tools/multi_seed.py``; each run is ``tools/train.py`` (or
 ``tools/dist_train.sh`` for several processes) in a subprocess, its last validation mIoU read
-from MMEngine's ``scalars.json``.
+from MMEngine's ``scalars.json``. The CamVid comparisons of ``benchmarks/`` lay their runs out
+as ``WORK_ROOT/<variant>/seed<N>/``: :func:`finished_runs` reads them and :func:`seeds_table`
+summarises them (mean +- std, gains paired by seed, per-class IoU, boundary F).
 """
 
 from __future__ import annotations
 
+import datetime
 import glob
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -44,6 +47,104 @@ def finished_runs(work_root: str) -> dict[str, dict[str, dict[str, float]]]:
         if rows:
             found[osp.basename(variant)] = rows
     return found
+
+
+#: CamVid's thin classes (shown first) and the others, as the seeds tables list them
+CAMVID_THIN = ('Pole', 'SignSymbol', 'Pedestrian', 'Bicyclist')
+CAMVID_OTHER = ('Sky', 'Building', 'Road', 'Pavement', 'Tree', 'Fence', 'Car')
+BOUNDARY_KEYS = ('BF@1', 'BF@3', 'BF@5')
+
+
+def paired_gain(
+    rows: Mapping[str, Mapping[str, float]],
+    base: Mapping[str, Mapping[str, float]],
+    base_name: str | None,
+    key: str = 'mIoU',
+) -> dict | None:
+    """The gain of ``rows`` over ``base`` ({seed: metrics} each) in ``key``, paired by seed:
+    mean +- std of the per-seed differences over the seeds both have (None without any)."""
+    gains = [r[key] - base[k][key] for k, r in rows.items() if k in base]
+    if not gains:
+        return None
+    g = summary(gains)
+    return dict(baseline=base_name, gain_mean=g['mean'], gain_std=g['std'], gains_per_seed=gains)
+
+
+def run_commit(seed_dir: str) -> str:
+    """The commit a run trained at: ``seed_dir.commit`` (written by benchmarks/_camvid_train.sh),
+    else the branch's last commit before the run's start (its timestamped folder), marked
+    ``~`` (runs started before the commit was recorded); ``?`` when neither is known."""
+    if osp.isfile(seed_dir + '.commit'):
+        with open(seed_dir + '.commit') as f:
+            return f.read().strip()
+    stamps = sorted(glob.glob(osp.join(seed_dir, '2*_*')))
+    if not stamps:
+        return '?'
+    start = datetime.datetime.strptime(osp.basename(stamps[0]), '%Y%m%d_%H%M%S')
+    found = subprocess.run(
+        ['git', 'rev-list', '-1', f'--before={start.isoformat()}', 'HEAD'],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f'~{found[:7]}' if found else '?'
+
+
+def seeds_table(
+    found: Mapping[str, Mapping[str, Mapping[str, float]]],
+    baseline: Mapping[str, str],
+    also: Mapping[str, str] | None = None,
+    commits: Mapping[str, Mapping[str, str]] | None = None,
+    classes: Sequence[str] = CAMVID_THIN + CAMVID_OTHER,
+) -> tuple[str, dict]:
+    """A Markdown table and its numbers, one row per variant of :func:`finished_runs`.
+
+    Each row: the seeds, mIoU per seed and mean +- std (population std over seeds), the gain
+    over ``baseline[variant]`` paired by seed (and over ``also[variant]``, a second paired
+    comparison kept in the numbers), the per-class IoU of ``classes`` and the boundary F
+    (``BF@1/3/5`` where logged; BF@3 in the table), means over seeds, and each seed's commit.
+    A variant without a baseline (a baseline itself) has gain None.
+    """
+    also = also or {}
+    lines = [
+        '| variant | seeds | mIoU per seed | mIoU | gain over its baseline (paired) | '
+        + ' | '.join(classes)
+        + ' | BF@3 (bsds) |',
+        '|---|---|---|---|---|' + '---|' * len(classes) + '---|',
+    ]
+    result = {}
+    for name, rows in found.items():
+        s = summary([r['mIoU'] for r in rows.values()])
+        base = baseline.get(name)
+        g = paired_gain(rows, found.get(base, {}), base)
+        class_iou = {c: sum(r[f'IoU.{c}'] for r in rows.values()) / len(rows) for c in classes}
+        bf = {
+            k: sum(r.get(k, float('nan')) for r in rows.values()) / len(rows) for k in BOUNDARY_KEYS
+        }
+        result[name] = dict(
+            seeds=sorted(rows),
+            baseline=base,
+            miou_per_seed={k: r['mIoU'] for k, r in rows.items()},
+            miou_mean=s['mean'],
+            miou_std=s['std'],
+            gain_mean=None if g is None else g['gain_mean'],
+            gain_std=None if g is None else g['gain_std'],
+            gains_per_seed=None if g is None else g['gains_per_seed'],
+            also=paired_gain(rows, found.get(also.get(name), {}), also.get(name)),
+            class_iou=class_iou,
+            bf3=bf['BF@3'],
+            bf=bf,
+            commits=(commits or {}).get(name, {}),
+        )
+        lines.append(
+            f'| {name} | {len(rows)} | '
+            + ' / '.join(f'{r["mIoU"]:.2f}' for r in rows.values())
+            + f' | {s["mean"]:.2f} +- {s["std"]:.2f} | '
+            + ('-' if g is None else f'{g["gain_mean"]:+.2f} +- {g["gain_std"]:.2f}')
+            + ' | '
+            + ' | '.join(f'{class_iou[c]:.1f}' for c in classes)
+            + f' | {bf["BF@3"]:.2f} |'
+        )
+    return '\n'.join(lines), result
 
 
 def last_miou(work_dir: str) -> float:

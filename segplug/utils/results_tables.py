@@ -34,6 +34,14 @@ LABELS = {
     'fpn-bilinear': 'FPN (bilinear)',
     'fpn-hc': 'HC-FPN',
     'fpn-dysample': 'DySample-FPN',
+    'deeplabv3plus': 'DeepLabV3+ (stage 1: CE, auxiliary CE on upsampled logits)',
+    'deeplabv3plus-cpp': 'DeepLabV3+, CPP-KL auxiliary loss',
+    'deeplabv3plus-nearest': 'DeepLabV3+, auxiliary CE on nearest-downsampled labels',
+    'ft-deeplabv3plus': 'stage 1 + CE (control of UOI and TI)',
+    'ft-deeplabv3plus-uoi': 'stage 1 + 0.7 UOI + 0.3 CE',
+    'ti-deeplabv3plus': 'stage 1 + superpixel FCN, TI, logit consistency',
+    'semantic-features-fcn32': 'FCN-32 + hypercolumn head, Eq. 1 beside CE',
+    'semantic-features-w0-fcn32': 'FCN-32 + hypercolumn head, Eq. 1 at weight 0 (CE alone)',
 }
 
 
@@ -88,6 +96,49 @@ def seeds_table(data: dict) -> str:
             'Commits the runs trained at, by seed (~: the last commit before the run started, '
             f'for runs started before commits were recorded): {"; ".join(trained)}.'
         )
+    return '\n'.join(lines) + '\n'
+
+
+_PROBE_ACC = ('knn_acc', 'knn_macc', 'probe_acc', 'probe_macc')
+
+
+def _signed(key: str, value: float) -> str:
+    """A probe gain: accuracies in points (1 decimal), the distance ratio with 3."""
+    return f'{value:+.3f}' if key == 'ratio' else f'{value:+.1f}'
+
+
+def probes_table(data: dict) -> str:
+    """Feature probes of the variants that have them: kNN and linear-probe accuracy, mean
+    class accuracy and the intra / inter-class distance ratio, mean +- std over seeds, and
+    the gains over the control paired by seed."""
+    lines = [
+        '| model | seeds | kNN acc | kNN mAcc | probe acc | probe mAcc | intra / inter | '
+        'gain over its control, paired by seed |',
+        '|---|---|---|---|---|---|---|---|',
+    ]
+    for name, v in data['variants'].items():
+        p = v.get('probes')
+        if not p:
+            continue
+        cells = [f'{p["mean"][k]:.1f} +- {p["std"][k]:.1f}' for k in _PROBE_ACC]
+        cells.append(f'{p["mean"]["ratio"]:.3f} +- {p["std"]["ratio"]:.3f}')
+        gains = [
+            f'{k} {_signed(k, g["gain_mean"])} '
+            f'({" / ".join(_signed(k, x) for x in g["gains_per_seed"])})'
+            for k, g in p['gains'].items()
+            if g and k in ('knn_acc', 'probe_acc', 'ratio')
+        ]
+        base = next((g['baseline'] for g in p['gains'].values() if g), None)
+        gain = f'{", ".join(gains)} over {LABELS.get(base, base)}' if gains else '-'
+        lines.append(
+            f'| {LABELS.get(name, name)} | {len(p["per_seed"])} | {" | ".join(cells)} | {gain} |'
+        )
+    lines += [
+        '',
+        'tools/analysis/eval_features.py on each run (100 labelled pixels per frame, 60 train / '
+        '101 val frames, k = 10; accuracies in %; intra / inter: lower is more semantic). '
+        f'Measured: {_provenance(data["meta"])}.',
+    ]
     return '\n'.join(lines) + '\n'
 
 
@@ -204,6 +255,7 @@ RENDERERS: dict[str, Callable[[dict], str]] = {
     'tests-list': tests_list,
     'speed-table': speed_table,
     'seeds-table': seeds_table,
+    'probes-table': probes_table,
     'headline': headline,
     'demo-summary': demo_summary,
 }

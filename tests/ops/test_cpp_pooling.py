@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from segplug.ops import cpp_pool, infer_cpp_scale
+from segplug.ops import cpp_pool, infer_cpp_scale, nearest_downsample
 from segplug.ops.cpp_pooling import cpp_output_size
 
 
@@ -130,3 +130,35 @@ def test_infer_scale():
     assert infer_cpp_scale((256, 256), (256, 256)) == 1
     with pytest.raises(ValueError, match='no integer scale'):
         infer_cpp_scale((64, 64), (8, 9))
+
+
+@pytest.mark.parametrize('mode', ['nearest', 'nearest-exact'])
+@pytest.mark.parametrize(
+    ('shape', 'size'), [((2, 32, 48), (2, 3)), ((1, 13, 17), (2, 3)), ((1, 1, 1), (1, 1))]
+)
+def test_nearest_downsample_is_interpolate(shape, size, mode):
+    """The integer indices pick the pixels F.interpolate picks, ignore ids unchanged."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 5, shape, generator=g)
+    labels[0, 0] = 255
+    ours = nearest_downsample(labels, size, mode)
+    ref = F.interpolate(labels[:, None].double(), size=size, mode=mode)[:, 0].long()
+    torch.testing.assert_close(ours, ref)
+    assert ours.dtype == labels.dtype
+
+
+def test_nearest_downsample_picks_corner_or_centre():
+    labels = torch.arange(16 * 16).view(1, 16, 16)
+    assert nearest_downsample(labels, (2, 2)).tolist() == [[[0, 8], [128, 136]]]
+    centre = nearest_downsample(labels, (2, 2), 'nearest-exact')
+    assert centre.tolist() == [[[4 * 16 + 4, 4 * 16 + 12], [12 * 16 + 4, 12 * 16 + 12]]]
+
+
+def test_nearest_downsample_bad_input_raises():
+    labels = torch.zeros(1, 8, 8, dtype=torch.long)
+    with pytest.raises(ValueError, match='mode'):
+        nearest_downsample(labels, (2, 2), 'bilinear')
+    with pytest.raises(ValueError, match='cannot down-sample'):
+        nearest_downsample(labels, (9, 2))
+    with pytest.raises(ValueError, match=r'\(B, H, W\)'):
+        nearest_downsample(labels[0], (2, 2))

@@ -1,11 +1,20 @@
-"""finished_runs: the last validation row of every finished seed run, unfinished ones left out."""
+"""finished_runs: the last validation row of every finished seed run, unfinished ones left out;
+seeds_table: means, gains paired by seed, classes and boundary F; run_commit."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
-from segplug.utils.multi_seed import finished_runs
+from segplug.utils.multi_seed import (
+    CAMVID_OTHER,
+    CAMVID_THIN,
+    finished_runs,
+    paired_gain,
+    run_commit,
+    seeds_table,
+)
 
 
 def _run(root: Path, variant: str, seed: int, rows: list[dict]) -> None:
@@ -20,3 +29,41 @@ def test_finished_runs(tmp_path: Path) -> None:
     _run(tmp_path, 'hcfcn32', 0, [{'loss': 1.0}])  # training, no validation yet
     found = finished_runs(str(tmp_path))
     assert found == {'fcn32': {'seed0': {'mIoU': 40.0, 'IoU.Pole': 1.0}, 'seed1': {'mIoU': 41.5}}}
+
+
+def _metrics(miou: float, pole: float, bf3: float | None = None) -> dict:
+    row = {'mIoU': miou} | {f'IoU.{c}': 1.0 for c in CAMVID_THIN + CAMVID_OTHER}
+    row['IoU.Pole'] = pole
+    if bf3 is not None:
+        row['BF@3'] = bf3
+    return row
+
+
+def test_seeds_table_pairs_by_seed(tmp_path: Path) -> None:
+    found = {
+        'ce': {'seed0': _metrics(40.0, 2.0, 50.0), 'seed1': _metrics(42.0, 4.0, 52.0)},
+        'method': {
+            'seed0': _metrics(43.0, 6.0, 55.0),
+            'seed1': _metrics(43.0, 8.0, 53.0),
+            'seed2': _metrics(50.0, 0.0, 60.0),  # no control at seed 2: not paired
+        },
+        'other': {'seed1': _metrics(41.0, 1.0)},
+    }
+    text, result = seeds_table(found, {'method': 'ce'}, {'method': 'other'}, {'ce': {'seed0': 'a'}})
+    m = result['method']
+    assert m['baseline'] == 'ce' and m['gains_per_seed'] == [3.0, 1.0]
+    assert (m['gain_mean'], m['gain_std']) == (2.0, 1.0)
+    assert m['also'] == dict(baseline='other', gain_mean=2.0, gain_std=0.0, gains_per_seed=[2.0])
+    assert m['class_iou']['Pole'] == 14 / 3 and m['bf3'] == 56.0
+    assert math.isnan(result['other']['bf']['BF@3']) and math.isnan(m['bf']['BF@1'])
+    assert result['ce']['gain_mean'] is None and result['ce']['commits'] == {'seed0': 'a'}
+    assert '| method | 3 | 43.00 / 43.00 / 50.00 | 45.33 +- 3.30 | +2.00 +- 1.00 | 4.7 |' in text
+    assert paired_gain(found['ce'], {}, 'x') is None
+
+
+def test_run_commit(tmp_path: Path) -> None:
+    run = tmp_path / 'seed0'
+    run.mkdir()
+    assert run_commit(str(run)) == '?'
+    (tmp_path / 'seed0.commit').write_text('abc1234-dirty\n')
+    assert run_commit(str(run)) == 'abc1234-dirty'

@@ -110,6 +110,52 @@ def test_demo_summary_by_hand(tmp_path: Path) -> None:
     assert 'took 4.5 min (`configs/demo/x.py`)' in out
 
 
+def test_probes_table_by_hand(tmp_path: Path) -> None:
+    def probes(knn: list, ratio: list, gains: dict | None) -> dict:
+        rows = {
+            f'seed{i}': dict(knn_acc=k, knn_macc=10.0, probe_acc=k + 1, probe_macc=20.0, ratio=r)
+            for i, (k, r) in enumerate(zip(knn, ratio))
+        }
+        mean = {key: sum(r[key] for r in rows.values()) / len(rows) for key in rows['seed0']}
+        std = {key: 0.5 if key == 'knn_acc' else 0.0 for key in rows['seed0']}
+        return dict(per_seed=rows, mean=mean, std=std, gains=gains or {})
+
+    gains = dict(
+        knn_acc=dict(
+            baseline='semantic-features-w0-fcn32',
+            gain_mean=2.0,
+            gain_std=1.0,
+            gains_per_seed=[3.0, 1.0],
+        ),
+        ratio=dict(
+            baseline='semantic-features-w0-fcn32',
+            gain_mean=-0.05,
+            gain_std=0.01,
+            gains_per_seed=[-0.04, -0.06],
+        ),
+        knn_macc=None,
+    )
+    variants = {
+        'semantic-features-w0-fcn32': dict(probes=probes([50.0, 51.0], [0.5, 0.5], None)),
+        'semantic-features-fcn32': dict(probes=probes([53.0, 52.0], [0.46, 0.44], gains)),
+        'deeplabv3plus': dict(),  # no probes: no row
+    }
+    meta = dict(command='bash m.sh', date='2026-12-08', commit='abc1234')
+    (tmp_path / 'm.json').write_text(json.dumps(dict(meta=meta, variants=variants)))
+    out = render_blocks('<!-- results: m/probes-table -->\n<!-- /results -->', tmp_path)
+    assert (
+        '| FCN-32 + hypercolumn head, Eq. 1 at weight 0 (CE alone) | 2 | 50.5 +- 0.5 | '
+        '10.0 +- 0.0 | 51.5 +- 0.0 | 20.0 +- 0.0 | 0.500 +- 0.000 | - |' in out
+    )
+    assert (
+        '| 52.5 +- 0.5 | 10.0 +- 0.0 | 53.5 +- 0.0 | 20.0 +- 0.0 | 0.450 +- 0.000 | knn_acc +2.0 '
+        '(+3.0 / +1.0), ratio -0.050 (-0.040 / -0.060) over FCN-32 + hypercolumn head, Eq. 1 at '
+        'weight 0 (CE alone) |' in out
+    )
+    assert 'deeplabv3plus' not in out and 'DeepLabV3+' not in out
+    assert 'Measured: `bash m.sh`, 2026-12-08, commit abc1234.' in out
+
+
 def test_speed_table_by_hand(tmp_path: Path) -> None:
     data = dict(
         meta=dict(
