@@ -42,7 +42,7 @@ class OffsetConv(nn.Module):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
-class SeparableOffsetConv(nn.Module):
+class SeparableOffsetConv(OffsetConv):
     """A cheaper offset predictor (beyond DCNv2): a depthwise k x k convolution (the layer's
     own kernel, stride and padding) then a zero-initialised 1x1 convolution to 3 k^2 channels.
 
@@ -52,7 +52,7 @@ class SeparableOffsetConv(nn.Module):
     ``C k^2 + C 3 k^2``. The output is zero at initialisation (the exact start holds); the
     depthwise part starts from the layer's own kernel when the layer is depthwise
     (:meth:`DCNv2Downsample.from_conv`), else random, so the 1x1 part gets a gradient at
-    once. Not ``nn.Conv2d`` modules, for the reason :class:`OffsetConv` gives.
+    once. :class:`OffsetConv`'s zero 1x1 ``weight`` and ``bias`` plus a ``depthwise`` kernel.
     """
 
     def __init__(
@@ -64,13 +64,10 @@ class SeparableOffsetConv(nn.Module):
         padding: tuple[int, int],
         dilation: tuple[int, int],
     ) -> None:
-        super().__init__()
+        super().__init__(in_channels, out_channels, (1, 1), stride, padding, dilation)
         depthwise = torch.empty(in_channels, 1, *kernel_size)
         nn.init.kaiming_uniform_(depthwise, a=5**0.5)  # nn.Conv2d's default draw
         self.depthwise = nn.Parameter(depthwise)
-        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels, 1, 1))
-        self.bias = nn.Parameter(torch.zeros(out_channels))
-        self.stride, self.padding, self.dilation = stride, padding, dilation
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, 3 k^2, H', W')."""
