@@ -29,6 +29,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
 import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.utils.benchmark import time_in_turns, training_step
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -99,20 +100,9 @@ def main() -> None:
         data = model.data_preprocessor(batch, True)
         runs.append(dict(name=name, model=model, opt=opt, data=data, times=[]))
 
-    def step(r: dict) -> float:
-        t0 = time.perf_counter()
-        losses = r['model'](**r['data'], mode='loss')
-        total = sum(v for k, v in losses.items() if 'loss' in k)
-        r['opt'].zero_grad()
-        total.backward()
-        r['opt'].step()
-        return time.perf_counter() - t0
-
-    for i in range(args.iters + 2):
-        for r in runs:
-            t = step(r)
-            if i >= 2:
-                r['times'].append(t)
+    steps = [training_step(r['model'], r['opt'], r['data']) for r in runs]
+    for r, t in zip(runs, time_in_turns(steps, 2, args.iters)):
+        r['times'] = t
     base = float(np.median(runs[0]['times']))
     kind = 'stride-8 (d8)' if args.d8 else 'stride-32'
     print(

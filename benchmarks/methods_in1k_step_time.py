@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os.path as osp
-import time
 
 import numpy as np
 import torch
@@ -29,6 +28,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 
 import segplug  # noqa: F401  (registers segplug's modules)
+from segplug.utils.benchmark import time_in_turns, training_step
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # name: (config, trained stages per seed in the comparison: who else costs the same)
@@ -99,20 +99,9 @@ def main() -> None:
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
         runs.append(dict(name=name, stages=stages, model=model, opt=opt, data=data, times=[]))
 
-    def step(r: dict) -> float:
-        t0 = time.perf_counter()
-        losses = r['model'](**r['data'], mode='loss')
-        total = sum(v for k, v in losses.items() if 'loss' in k)
-        r['opt'].zero_grad()
-        total.backward()
-        r['opt'].step()
-        return time.perf_counter() - t0
-
-    for i in range(args.steps + 2):
-        for r in runs:
-            t = step(r)
-            if i >= 2:
-                r['times'].append(t)
+    steps = [training_step(r['model'], r['opt'], r['data']) for r in runs]
+    for r, t in zip(runs, time_in_turns(steps, 2, args.steps)):
+        r['times'] = t
     base = float(np.median(runs[0]['times']))
     print(
         f'{torch.get_num_threads()} thread(s), median of {args.steps} training steps after 2, '

@@ -108,6 +108,40 @@ def time_step(
     return times
 
 
+def training_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, data: dict
+) -> Callable[[], None]:
+    """A closure running one training step of ``model`` on the preprocessed batch ``data``
+    (``model(**data, mode='loss')``, the sum of the ``loss`` terms, backward, ``optimizer``),
+    synchronising CUDA if the model is there."""
+    device = model_device(model)
+
+    def step() -> None:
+        losses = model(**data, mode='loss')
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+
+    return step
+
+
+def time_in_turns(steps: list[Callable[[], None]], warmup: int, iters: int) -> list[list[float]]:
+    """``warmup`` untimed rounds, then ``iters`` timed rounds, each round calling every step
+    once in turn (so a slow phase of the machine hits every model alike): seconds per call,
+    one list per step."""
+    times: list[list[float]] = [[] for _ in steps]
+    for i in range(warmup + iters):
+        for step, t in zip(steps, times):
+            t0 = time.perf_counter()
+            step()
+            if i >= warmup:
+                t.append(time.perf_counter() - t0)
+    return times
+
+
 def model_device(model: nn.Module) -> torch.device:
     """The device of the model's parameters (``cuda:1`` stays ``cuda:1``: every CUDA call
     below names it, not the current device)."""

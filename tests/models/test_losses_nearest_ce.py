@@ -78,3 +78,21 @@ def test_in_cpp_fcn_head_it_sees_the_native_output():
         native = head.forward(feats)
     expected = 0.6 * slow_nearest_ce(native.double(), labels, 8)
     assert math.isclose(float(losses['loss_ce_nearest']), expected, rel_tol=1e-5)
+
+
+@pytest.mark.parametrize('loss_type', ['NearestDownsampledCELoss', 'CPPKLLoss'])
+def test_cell_losses_refuse_a_pixel_weight_and_wrong_shapes(loss_type: str) -> None:
+    """Both per-cell losses: a sampler's per-pixel weight and mismatched shapes are errors
+    that name the loss (shared check in models/utils/native_resolution.py)."""
+    loss = MODELS.build(dict(type=loss_type))
+    logits, labels = torch.randn(2, 3, 4, 4), torch.zeros(2, 16, 16, dtype=torch.long)
+    assert loss(logits, labels).isfinite()
+    with pytest.raises(ValueError, match=f'{loss_type} takes no per-pixel weight'):
+        loss(logits, labels, weight=torch.ones(2, 16, 16))
+    for bad_logits, bad_labels in [
+        (logits[0], labels),  # (C, h, w)
+        (logits, labels[:, None]),  # (B, 1, H, W)
+        (logits, labels[:1]),  # batch 2 vs 1
+    ]:
+        with pytest.raises(ValueError, match=f'{loss_type}: expected cls_score'):
+            loss(bad_logits, bad_labels)

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from segplug.ops.cpp_pooling import nearest_downsample
 
+from ..utils.native_resolution import check_cell_loss_inputs
 from ..utils.precision import float32_compute
 
 
@@ -49,16 +50,7 @@ class NearestDownsampledCELoss(nn.Module):
         **kwargs,
     ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W) class ids. Returns a scalar."""
-        if weight is not None:
-            raise ValueError(
-                'NearestDownsampledCELoss takes no per-pixel weight (a pixel sampler): its '
-                "targets are per cell; remove the head's sampler"
-            )
-        if cls_score.dim() != 4 or label.dim() != 3 or cls_score.shape[0] != label.shape[0]:
-            raise ValueError(
-                f'expected cls_score (B, C, h, w) and label (B, H, W), got '
-                f'{tuple(cls_score.shape)} and {tuple(label.shape)}'
-            )
+        check_cell_loss_inputs('NearestDownsampledCELoss', cls_score, label, weight)
         target = nearest_downsample(label, cls_score.shape[2:], self.mode).long()
         ce = F.cross_entropy(cls_score.float(), target, ignore_index=ignore_index, reduction='sum')
         # mean over labelled cells; an all-ignore batch gives 0 but stays in the graph
