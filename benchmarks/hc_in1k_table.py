@@ -12,12 +12,11 @@ the date are written for the README.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os.path as osp
-import subprocess
 
-from segplug.utils.multi_seed import finished_runs, run_commit, seeds_table
+from segplug.utils.multi_seed import finished_runs, run_commit, seeds_table, write_seeds_json
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 #: a second paired comparison shown beside the first (a change to HCFCN-32 against HCFCN-32)
 ALSO = {'hcfcn32-assign': 'hcfcn32', 'hcfcn32-offlr1': 'hcfcn32', 'hcfcn32-sepoff': 'hcfcn32'}
@@ -51,17 +50,12 @@ def main() -> None:
     text, result = seeds_table(found, BASELINE, ALSO, commits)
     print(text)
     if args.json:
-        commit = subprocess.run(
-            ['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True
-        ).stdout.strip()
-        meta = dict(
-            command='bash benchmarks/hc_camvid_in1k.sh CAMVID_ROOT WORK_ROOT',
-            date=datetime.date.today().isoformat(),
-            commit=commit,
+        write_seeds_json(
+            args.json,
+            'bash benchmarks/hc_camvid_in1k.sh CAMVID_ROOT WORK_ROOT',
+            result,
+            REPO,
         )
-        with open(args.json, 'w') as f:
-            json.dump(dict(meta=meta, variants=result), f, indent=1)
-            f.write('\n')
 
 
 if __name__ == '__main__':

@@ -24,7 +24,6 @@ With ``--json`` the same numbers, the commit and the date are written for the RE
 from __future__ import annotations
 
 import argparse
-import datetime
 import glob
 import json
 import os
@@ -32,7 +31,14 @@ import os.path as osp
 import subprocess
 import sys
 
-from segplug.utils.multi_seed import finished_runs, paired_gain, run_commit, seeds_table, summary
+from segplug.utils.multi_seed import (
+    finished_runs,
+    paired_gain,
+    run_commit,
+    seeds_table,
+    summary,
+    write_seeds_json,
+)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASELINE = {
@@ -147,18 +153,13 @@ def main() -> None:
             for name, n in numbers.items():
                 result[name]['probes'] = n
     if args.json:
-        commit = subprocess.run(
-            ['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True
-        ).stdout.strip()
-        meta = dict(
-            command='bash benchmarks/methods_camvid_in1k.sh CAMVID_ROOT WORK_ROOT BSDS500_ROOT',
-            date=datetime.date.today().isoformat(),
-            commit=commit,
+        write_seeds_json(
+            args.json,
+            'bash benchmarks/methods_camvid_in1k.sh CAMVID_ROOT WORK_ROOT BSDS500_ROOT',
+            result,
+            REPO,
             conditions=f'last checkpoints {", ".join(iters)} (per stage)',
         )
-        with open(args.json, 'w') as f:
-            json.dump(dict(meta=meta, variants=result), f, indent=1)
-            f.write('\n')
 
 
 if __name__ == '__main__':

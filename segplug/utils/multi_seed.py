@@ -147,6 +147,23 @@ def seeds_table(
     return '\n'.join(lines), result
 
 
+def write_seeds_json(path: str, command: str, variants: dict, repo: str, **meta) -> None:
+    """Write a seeds table's numbers (``variants``, as :func:`seeds_table` returns them) to
+    ``path`` as ``{"meta": {command, date, commit, **meta}, "variants": variants}``, the
+    commit being that of the checkout ``repo`` (``+dirty`` with uncommitted changes)."""
+    from .collect_env import git_commit
+
+    head = dict(
+        command=command,
+        date=datetime.date.today().isoformat(),
+        commit=git_commit(repo) or '?',
+        **meta,
+    )
+    with open(path, 'w') as f:
+        json.dump(dict(meta=head, variants=variants), f, indent=1)
+        f.write('\n')
+
+
 def last_miou(work_dir: str) -> float:
     """The last validation mIoU logged under ``work_dir`` (newest run folder first)."""
     return last_metrics(work_dir)['mIoU']

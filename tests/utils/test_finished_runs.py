@@ -3,8 +3,10 @@ seeds_table: means, gains paired by seed, classes and boundary F; run_commit."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
+import subprocess
 from pathlib import Path
 
 from segplug.utils.multi_seed import (
@@ -14,6 +16,7 @@ from segplug.utils.multi_seed import (
     paired_gain,
     run_commit,
     seeds_table,
+    write_seeds_json,
 )
 
 
@@ -67,3 +70,36 @@ def test_run_commit(tmp_path: Path) -> None:
     assert run_commit(str(run)) == '?'
     (tmp_path / 'seed0.commit').write_text('abc1234-dirty\n')
     assert run_commit(str(run)) == 'abc1234-dirty'
+
+
+def test_write_seeds_json_records_command_date_and_commit(tmp_path: Path) -> None:
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ['git', '-C', str(repo), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    git('init', '-q')
+    (repo / 'a.txt').write_text('1\n')
+    git('add', 'a.txt')
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'one')
+    head = git('rev-parse', '--short', 'HEAD')
+    variants = {'fcn32': {'mIoU': {'mean': 50.0}}}
+    out = tmp_path / 'table.json'
+    write_seeds_json(str(out), 'bash x.sh A B', variants, str(repo), conditions='last 1000')
+    got = json.loads(out.read_text())
+    assert got == {
+        'meta': {
+            'command': 'bash x.sh A B',
+            'date': datetime.date.today().isoformat(),
+            'commit': head,
+            'conditions': 'last 1000',
+        },
+        'variants': variants,
+    }
+    assert out.read_text().endswith('}\n')
+    (repo / 'a.txt').write_text('2\n')  # a tracked change: the numbers are not from HEAD
+    write_seeds_json(str(out), 'c', {}, str(repo))
+    assert json.loads(out.read_text())['meta']['commit'] == head + '+dirty'
