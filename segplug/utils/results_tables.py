@@ -142,17 +142,32 @@ def probes_table(data: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+#: fewer seeds than this make an anecdote, not a claim (the project's standard)
+MIN_SEEDS = 3
+
+
 def headline(data: dict) -> str:
-    """One line: each variant's mIoU over its seeds and its gain paired by seed."""
-    parts = []
+    """One line: each variant's mIoU, mean +- std over its seeds, and its gain paired by
+    seed; variants with fewer than ``MIN_SEEDS`` seeds follow apart, without a std, as
+    what they are (runs so far, no claim)."""
+    claims, anecdotes = [], []
     for name, v in data['variants'].items():
         n = len(v['seeds'])
         gain = '' if v['gain_mean'] is None else f', {v["gain_mean"]:+.2f} paired'
-        parts.append(
-            f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} '
-            f'({n} seed{"s" if n > 1 else ""}{gain})'
+        seeds = f'{n} seed{"s" if n > 1 else ""}{gain}'
+        if n >= MIN_SEEDS:
+            claims.append(
+                f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} ({seeds})'
+            )
+        else:
+            anecdotes.append(f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} ({seeds})')
+    text = '; '.join(claims)
+    if anecdotes:
+        text += (
+            f'{". " if claims else ""}Fewer than {MIN_SEEDS} seeds so far, no claim: '
+            + '; '.join(anecdotes)
         )
-    return f'mIoU: {"; ".join(parts)} ({_provenance(data["meta"])})\n'
+    return f'mIoU: {text} ({_provenance(data["meta"])})\n'
 
 
 def demo_summary(data: dict) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from segplug.utils.results_tables import markdown_files, render_blocks
+from segplug.utils.results_tables import headline, markdown_files, render_blocks
 from tests.helpers import REPO
 
 MARKDOWN = markdown_files(REPO)
@@ -76,9 +76,9 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
     assert 'by seed (~: the last commit' in out and ': FCN-32 aaa1111 / ~bbb2222.' in out
-    assert (
-        'mIoU: FCN-32 41.00 +- 1.00 (2 seeds); HCFCN-32 43.50 +- 0.50 (2 seeds, +2.50 paired)'
-        in out
+    assert (  # two seeds or one: runs so far, no std, no claim
+        'mIoU: Fewer than 3 seeds so far, no claim: FCN-32 41.00 (2 seeds); HCFCN-32 43.50 '
+        '(2 seeds, +2.50 paired); HCFCN-32 + assignment loss 45.00 (1 seed, +5.00 paired) (' in out
     )
     assert out.endswith('<!-- /results --> after\n') and 'old' not in out
     assert render_blocks(out, tmp_path) == out  # idempotent
@@ -225,3 +225,24 @@ def test_fresh_clone_reads_pytest_summaries() -> None:
     assert module.pytest_counts(log) == dict(failed=3, passed=1510, skipped=27, warnings=2, error=1)
     assert module.pytest_counts('no summary') == {}
     assert module.pytest_counts('==== 12 passed in 3.01s ====') == dict(passed=12)
+
+
+def test_headline_claims_only_three_seeds_or_more() -> None:
+    def v(seeds: int, mean: float, std: float, gain: float | None) -> dict:
+        return dict(seeds=list(range(seeds)), miou_mean=mean, miou_std=std, gain_mean=gain)
+
+    meta = dict(command='bash x.sh', date='2026-12-07', commit='abc1234')
+    data = dict(
+        meta=meta,
+        variants={'fcn32': v(3, 49.851, 0.78, None), 'hcfcn32': v(4, 54.78, 1.666, 4.934)},
+    )
+    assert headline(data) == (
+        'mIoU: FCN-32 49.85 +- 0.78 (3 seeds); HCFCN-32 54.78 +- 1.67 (4 seeds, +4.93 paired) '
+        '(`bash x.sh`, 2026-12-07, commit abc1234)\n'
+    )
+    data['variants']['hcfcn32-offlr1'] = v(1, 44.22, 0.0, -6.37)
+    assert headline(data).startswith(
+        'mIoU: FCN-32 49.85 +- 0.78 (3 seeds); HCFCN-32 54.78 +- 1.67 (4 seeds, +4.93 paired). '
+        'Fewer than 3 seeds so far, no claim: HCFCN-32, DCN offsets at the full rate 44.22 '
+        '(1 seed, -6.37 paired) ('
+    )
