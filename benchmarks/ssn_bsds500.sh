@@ -9,7 +9,8 @@
 # K values, "200 400 600 800 1000"), NUM (val images scored, 100 = all; the trainings'
 # own end-of-run validation uses as many), OMP_NUM_THREADS (1).
 # A training whose last checkpoint exists is skipped, so the script can be re-run to continue.
-# Results: WORK/curves.json and WORK/curves.md (the printed table); logs next to each run.
+# Results: WORK/curves.json and WORK/curves.md (the printed table), WORK/fig10/*.png (the
+# paper's Fig. 10, first seed); logs next to each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${1:-data/bsds500}
@@ -69,3 +70,10 @@ done
 python benchmarks/superpixel_curves_bsds500.py "$work/fcn/iter_$fcn_it.pth" \
   --methods SLIC FCN SSN HCSSN --ssn "${ssn[@]}" --hcssn "${hcssn[@]}" --counts $counts \
   --num "$num" --data-root "$root" --out "$work/curves.json" | tee "$work/curves.md"
+
+# Fig. 10: leakage of the first seed's HCSSN (left) and SSN on the first 5 val images, K = 600
+first=${seeds%% *}
+python tools/analysis/show_undersegmentation.py \
+  --model HCSSN configs/ssn/hcssn_1xb8-500i_bsds500-208x208.py "$work/hcssn/seed$first/iter_$it.pth" \
+  --model SSN configs/ssn/ssn_1xb8-500i_bsds500-208x208.py "$work/ssn/seed$first/iter_$it.pth" \
+  --data-root "$root" --num 5 --count 600 --out-dir "$work/fig10"

@@ -54,7 +54,7 @@ from .superpixel_fcn import (
     superpixel_loss,
     unpool_from_superpixels,
 )
-from .superpixel_scores import superpixel_scores, superpixel_scores_multi
+from .superpixel_scores import leakage_map, superpixel_scores, superpixel_scores_multi
 from .transparent_init import check_widths, transparent_affine, transparent_weights
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     'boundary_errors',
     'boundary_scores',
     'label_edges',
+    'leakage_map',
     'superpixel_scores',
     'superpixel_scores_multi',
     'logit_consistency',

@@ -65,6 +65,26 @@ def undersegmentation_error(overlap: np.ndarray) -> float:
     return float(leak.sum() / overlap.sum())
 
 
+def leakage_map(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """The pixels a superpixel leaks: those outside its largest ground-truth segment.
+
+    Its mean is ``1 - ASA`` exactly (ties go to the segment of the lower id, as ``argmax``);
+    the HC paper's Fig. 10 draws such regions for Neubert-Protzel's undersegmentation error,
+    which "resembles 1 - ASA" but counts, per segment, the smaller side of each superpixel
+    (so a pixel can count more than once and the error has no one-bit map).
+
+    Args:
+        superpixels: (H, W) integer superpixel ids.
+        segments: (H, W) integer ground-truth segment ids.
+    Returns:
+        (H, W) bool, True where the pixel's segment is not its superpixel's best.
+    """
+    overlap = contingency(superpixels, segments)
+    _, s = np.unique(superpixels.ravel(), return_inverse=True)
+    _, g = np.unique(segments.ravel(), return_inverse=True)
+    return (overlap.argmax(1)[s] != g).reshape(superpixels.shape)
+
+
 def boundary_recall_precision(
     superpixels: np.ndarray,
     segments: np.ndarray,

@@ -15,6 +15,7 @@ from skimage.segmentation import slic
 from segplug.ops.superpixel_scores import (
     boundary_recall_precision,
     contingency,
+    leakage_map,
     superpixel_scores,
     superpixel_scores_multi,
 )
@@ -118,3 +119,37 @@ def test_bad_input() -> None:
         superpixel_scores(np.zeros((3, 3), int), np.zeros((3, 3), int), tolerance=-2)
     with pytest.raises(ValueError, match='annotators'):
         superpixel_scores_multi(np.zeros((3, 3), int), [])
+
+
+def leakage_reference(sp: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Per superpixel, its largest segment (the lowest id on a tie); every other pixel leaks."""
+    out = np.zeros(sp.shape, bool)
+    for s in np.unique(sp):
+        inside = sp == s
+        counts = Counter(seg[inside].tolist())
+        best = min(counts, key=lambda g: (-counts[g], g))
+        out |= inside & (seg != best)
+    return out
+
+
+def test_leakage_map_by_hand_and_ties() -> None:
+    sp = np.array([[0, 0, 0, 5], [0, 0, 5, 5]])
+    seg = np.array([[7, 7, 2, 2], [7, 2, 7, 7]])
+    # superpixel 0: 7 x3, 2 x2 -> the two 2s leak; superpixel 5: 2 x1, 7 x2 -> the 2 leaks
+    want = np.array([[False, False, True, True], [False, True, False, False]])
+    np.testing.assert_array_equal(leakage_map(sp, seg), want)
+    # a tie (one pixel of each) goes to the lower segment id
+    np.testing.assert_array_equal(
+        leakage_map(np.zeros((1, 2), int), np.array([[9, 4]])), [[True, False]]
+    )
+
+
+def test_leakage_map_matches_loops_and_one_minus_asa(test_data: Path) -> None:
+    stem = '101087'
+    img = imread(test_data / f'bsds500/images/val/{stem}.jpg')
+    seg = bsds_annotations(test_data / f'bsds500/groundTruth/val/{stem}.mat')[1]
+    sp = slic(img, n_segments=300, compactness=10, start_label=1)
+    got = leakage_map(sp, seg)
+    np.testing.assert_array_equal(got, leakage_reference(sp, seg))
+    assert got.mean() == pytest.approx(1 - superpixel_scores(sp, seg)['asa'], abs=1e-12)
+    assert 0 < got.mean() < 0.5
