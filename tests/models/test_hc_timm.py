@@ -56,6 +56,12 @@ def test_features_and_assignments(name: str, use_dcn: bool) -> None:
 def test_too_many_levels() -> None:
     with pytest.raises(ValueError, match='hc_levels=5, but convnext_atto'):
         MODELS.build(dict(type='HCTimmBackbone', model_name='convnext_atto', hc_levels=5))
+    # Lite0's strides 2/4/8/16/32 give 4 stride-doubling pairs: all 4 may be clustered
+    lite = dict(type='HCTimmBackbone', model_name='tf_efficientnet_lite0')
+    assert MODELS.build(dict(lite, hc_levels=4)).pairs == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    for bad in (0, 5):
+        with pytest.raises(ValueError, match=f'hc_levels={bad}, but tf_efficientnet_lite0'):
+            MODELS.build(dict(lite, hc_levels=bad))
 
 
 def test_resnest_pools_instead_of_striding() -> None:
