@@ -141,3 +141,21 @@ def test_separable_offsets_cut_hc_flops_and_keep_the_exact_start() -> None:
         return sum(v for k, v in by_module.items() if k.endswith('conv_offset'))
 
     assert 0 < offsets(sep) < offsets(full) / 10
+
+
+def test_strided_convs_gives_each_strided_conv_its_integer_output_stride() -> None:
+    import timm
+
+    from segplug.models.backbones.hc_timm import strided_convs
+
+    got = strided_convs(timm.create_model('resnet18', features_only=True, pretrained=False))
+    assert got == {
+        'conv1': 2,  # the stem; the max-pool (not a convolution) makes stride 4
+        'layer2.0.conv1': 8,
+        'layer2.0.downsample.0': 8,
+        'layer3.0.conv1': 16,
+        'layer3.0.downsample.0': 16,
+        'layer4.0.conv1': 32,
+        'layer4.0.downsample.0': 32,
+    }
+    assert all(type(v) is int for v in got.values())

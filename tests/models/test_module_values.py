@@ -37,6 +37,20 @@ def test_superpixel_fcn_defaults_are_the_reference() -> None:
     assert net.pred.out_channels == 9
 
 
+def test_superpixel_fcn_prediction_is_centred_on_its_pixel() -> None:
+    """The 3x3 prediction layer answers a feature at (y, x) at (y-1..y+1, x-1..x+1): its
+    association scores are aligned with the image (a padding of 2 would shift them by one
+    pixel after the crop to (H, W))."""
+    net = SuperpixelFCN(base_channels=4).eval()
+    delta = torch.zeros(1, 4, 32, 32)
+    delta[0, :, 10, 20] = 1.0
+    net.pred.register_forward_pre_hook(lambda m, args: (delta,))
+    with torch.no_grad():
+        out = net.forward_logits(torch.zeros(1, 3, 32, 32)) - net.pred.bias[None, :, None, None]
+    ys, xs = torch.nonzero(out.abs().sum((0, 1)) > 0, as_tuple=True)
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == (9, 11, 19, 21)
+
+
 def test_hypercolumn_head_defaults_are_the_papers() -> None:
     head = HypercolumnHead()
     assert head.in_index == [0, 1, 3, 4, 5]

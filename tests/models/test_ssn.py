@@ -114,7 +114,8 @@ def test_loss_is_reconstruction_plus_compactness(feature_type: str) -> None:
     feats = model.feature_net(xylab_features(inputs, s))
     assoc, _ = differentiable_slic(feats, s, 2)
     labels = torch.stack([d.gt_sem_seg.data[0] for d in data['data_samples']])
-    recon, _ = superpixel_loss(assoc, one_hot_labels(labels, 6), s, m=0.0)
+    assert model.num_classes == 6  # the one-hot size, as EncoderDecoder's num_classes
+    recon, _ = superpixel_loss(assoc, one_hot_labels(labels, model.num_classes), s, m=0.0)
     torch.testing.assert_close(losses['loss_recon'], recon)
     torch.testing.assert_close(losses['loss_compact'], 0.5 * compactness_loss(assoc, s))
     sum(losses.values()).backward()

@@ -85,7 +85,8 @@ class SSNSegmentor(BaseSegmentor):
 
     @property
     def num_classes(self) -> int:
-        """Region labels one-hot encoded (there is no decode head: tools read this)."""
+        """Region labels one-hot encoded: what ``EncoderDecoder.num_classes`` says of its head
+        (there is no decode head; the config tests draw their random labels below it)."""
         return self.num_labels
 
     def slic(self, inputs: Tensor, num_superpixels: int, n_iter: int) -> tuple[Tensor, int]:
