@@ -236,3 +236,19 @@ def test_old_registry_names_build_the_renamed_classes(old: str, new: str) -> Non
         assert type(MODELS.build(dict(type=old, **loss_cfg))) is type(
             MODELS.build(dict(type=new, **loss_cfg))
         )
+
+
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(num_instances=0), 'num_instances must be an integer >= 1, got 0'),
+        (dict(num_pixels=2.5), 'num_pixels must be an integer >= 1, got 2.5'),
+        (dict(repeats=0), 'repeats must be an integer >= 1, got 0'),
+        (dict(reduction='mean'), "reduction must be one of .*, got 'mean'"),
+        (dict(connectivity=3), 'connectivity must be 1 or 2, got 3'),
+    ],
+)
+def test_semantic_feature_loss_refuses_bad_options(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SemanticFeatureLoss(**kwargs)
+    SemanticFeatureLoss(connectivity=1)  # both connectivities are fine

@@ -114,6 +114,8 @@ def test_pixel_metric_loss_seeds_by_rank(monkeypatch) -> None:
         (None, False),
         (dict(type='GELU'), True),
         (dict(type='ReLU'), True),
+        (dict(type='LeakyReLU'), False),  # mmcv's default slope 0.01 sets the odd part
+        (dict(type='LeakyReLU', negative_slope=0.2), False),
     ],
 )
 def test_transparent_layers_are_the_identity(act_cfg, see_through: bool) -> None:
@@ -123,6 +125,13 @@ def test_transparent_layers_are_the_identity(act_cfg, see_through: bool) -> None
     assert ti.layers[0].out_channels == (7 if act_cfg is None else 14)
     if act_cfg is not None:
         assert isinstance(ti.acts[0], SeeThroughActivation) is see_through
+
+
+def test_transparent_layers_default_to_1x1_convolutions() -> None:
+    ti = TransparentLayers([5, 6, 5], seed=0)
+    assert isinstance(ti.layers[0], nn.Conv2d) and ti.layers[0].kernel_size == (1, 1)
+    x = torch.randn(2, 5, 3, 4)
+    torch.testing.assert_close(ti(x), x, atol=1e-5, rtol=1e-5)
 
 
 def test_softplus_and_logsigmoid_are_registered() -> None:

@@ -73,6 +73,9 @@ def test_build_errors_name_the_option():
         build_upsampler(dict(type='DySample'), channels=11)
     with pytest.raises(ValueError, match='cannot upsample'):
         build_upsampler(dict(type='DySample'), channels=4)(torch.randn(1, 4, 3, 3), (9, 9))
+    for kernels in (dict(up_kernel=4), dict(encoder_kernel=4)):
+        with pytest.raises(ValueError, match='must be odd'):
+            build_upsampler(dict(type='CARAFEUpsampler', **kernels), channels=4)
 
 
 FPN_CFG = dict(in_channels=[8, 16, 32], out_channels=8, num_outs=3)
