@@ -57,8 +57,11 @@ def _gain(v: dict) -> str:
     parts = []
     for g in (v, v.get('also')):
         if g:
-            per_seed = ' / '.join(f'{x:+.2f}' for x in g['gains_per_seed'])
             base = LABELS.get(g['baseline'], g['baseline'])
+            if len(g['gains_per_seed']) == 1:  # one pair: no spread to give
+                parts.append(f'{g["gain_mean"]:+.2f} over {base}')
+                continue
+            per_seed = ' / '.join(f'{x:+.2f}' for x in g['gains_per_seed'])
             parts.append(f'{g["gain_mean"]:+.2f} +- {g["gain_std"]:.2f} ({per_seed}) over {base}')
     return '; '.join(parts)
 
@@ -77,13 +80,16 @@ def seeds_table(data: dict) -> str:
         classes = v['class_iou']
         lines.append(
             f'| {LABELS.get(name, name)} | {len(v["seeds"])} | '
-            f'{v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} | {_gain(v)} | '
+            f'{v["miou_mean"]:.2f}'
+            + (f' +- {v["miou_std"]:.2f}' if len(v['seeds']) > 1 else '')
+            + f' | {_gain(v)} | '
             + ' | '.join(f'{classes[c]:.1f}' for c in THIN + tuple(others))
             + f' | {v["bf3"]:.2f} |'
         )
     lines.append('')
     lines.append(
-        'mean +- std (population) over seeds; per-class IoU and BF@3 (BSDS convention) are '
+        'mean +- std (population) over seeds (one seed: its value, no claim); per-class IoU '
+        'and BF@3 (BSDS convention) are '
         f'means over seeds. Measured: {_provenance(data["meta"])}.'
     )
     trained = [

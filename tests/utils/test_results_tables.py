@@ -71,8 +71,7 @@ def test_renderers_by_hand(tmp_path: Path) -> None:
         '1.0 | 1.0 | 25.5 |' in out
     )
     assert (
-        '| HCFCN-32 + assignment loss | 1 | 45.00 +- 0.00 | +5.00 +- 0.00 (+5.00) over FCN-32; '
-        '+2.00 +- 0.00 (+2.00) over HCFCN-32 |' in out
+        '| HCFCN-32 + assignment loss | 1 | 45.00 | +5.00 over FCN-32; +2.00 over HCFCN-32 |' in out
     )
     assert 'Measured: `bash x.sh`, 2026-12-07, commit abc1234.' in out
     assert 'by seed (~: the last commit' in out and ': FCN-32 aaa1111 / ~bbb2222.' in out
