@@ -50,6 +50,8 @@ class SmokeResult:
     device: str
     amp: str | None
     iters: int
+    crop: int
+    batch: int
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
     finite: bool = False
@@ -117,7 +119,7 @@ def smoke_train(
     """
     config = osp.join(root, FAMILIES[family])
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    result = SmokeResult(family, FAMILIES[family], device, amp, iters)
+    result = SmokeResult(family, FAMILIES[family], device, amp, iters, crop, batch)
     cfg = smoke_cfg(config, work_dir, osp.join(root, DEMO_DATA), iters, crop, batch)
     cfg.randomness = dict(seed=seed)
     if amp:

@@ -160,9 +160,11 @@ def test_every_family_trains_under_autocast(tmp_path: Path, family: str) -> None
     """Two iterations of the family's own config under ``--amp`` (bfloat16 on CPU, float16
     with loss scaling on CUDA): finite losses, through segplug's NaN guard."""
     amp = 'float16' if torch.cuda.is_available() else 'bfloat16'
-    result = smoke_train(family, str(tmp_path), str(REPO), amp=amp, iters=2, crop=64, batch=2)
+    # smoke_train's defaults are the device check's quick run: 2 iterations, batch 2, 64 crops
+    result = smoke_train(family, str(tmp_path), str(REPO), amp=amp)
     assert result.error is None, result.error
     assert len(result.losses) == 2 and result.finite, result.losses
+    assert (result.iters, result.crop, result.batch) == (2, 64, 2)
 
 
 def test_ti_stack_and_dysample_stay_float32_under_float16_autocast() -> None:

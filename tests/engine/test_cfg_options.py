@@ -100,6 +100,27 @@ def test_constructor_rejection_names_the_option(tmp_path: Path) -> None:
             Runner.from_cfg(cfg)
 
 
+def test_blame_by_value_skips_one_character_values_and_quotes_keyerrors_plainly() -> None:
+    """A value is blamed when the message quotes it, but not a one-character value, which
+    almost any message contains; a KeyError's own message is shown without the quotes that
+    str(KeyError) adds (its first argument)."""
+    options = {'train_cfg.max_iters': 'abc', 'model.decode_head.ignore_index': 'a'}
+    with pytest.raises(ValueError) as info:
+        with blame_cfg_options(options):
+            int('abc')
+    assert str(info.value).startswith(
+        "--cfg-options train_cfg.max_iters='abc' was refused: ValueError: invalid literal"
+    )
+    options = {'model.decode_head.type': 'FCNHed'}
+    with pytest.raises(ValueError) as info:
+        with blame_cfg_options(options):
+            raise KeyError('FCNHed is not in the mmseg::model registry', 'extra context')
+    assert str(info.value) == (
+        "--cfg-options model.decode_head.type='FCNHed' was refused: KeyError: "
+        'FCNHed is not in the mmseg::model registry'
+    )
+
+
 def test_unrelated_errors_pass_unchanged() -> None:
     with pytest.raises(TypeError, match='other'):
         with blame_cfg_options({'model.backbone.depth': 18}):

@@ -170,6 +170,58 @@ def test_resumed_learning_rate_takes_the_configs(
         assert not any('NOT applied' in m for m in logged)
 
 
+def test_max_keep_ckpts_zero_keeps_every_checkpoint(tmp_path: Path) -> None:
+    """MMEngine's meaning: max_keep_ckpts <= 0 keeps all (0 is not 'keep none')."""
+    for keep in (0, -1):
+        work = tmp_path / str(keep)
+        work.mkdir()
+        run = saving_runner(work, f'keep-all-{keep}')
+        hook = SafeCheckpointHook(interval=2, by_epoch=False, max_keep_ckpts=keep)
+        hook.before_train(run)
+        for step in (2, 4, 6):
+            hook._save_checkpoint_with_step(run, step, meta={})
+        assert sorted(p.name for p in work.iterdir()) == [
+            'iter_2.pth',
+            'iter_4.pth',
+            'iter_6.pth',
+            'last_checkpoint',
+        ]
+
+
+def test_nonfinite_model_error_names_five_tensors_and_counts_the_rest(tmp_path: Path) -> None:
+    import torch
+    import torch.nn as nn
+
+    from segplug.engine.checkpoint_hook import NonFiniteModelError
+
+    run = saving_runner(tmp_path, 'six-bad')
+    run.model = nn.Sequential(*[nn.Linear(1, 1, bias=False) for _ in range(6)])
+    with torch.no_grad():
+        for layer in run.model:
+            layer.weight.fill_(float('nan'))
+    hook = SafeCheckpointHook(interval=2, by_epoch=False)
+    hook.before_train(run)
+    with pytest.raises(NonFiniteModelError) as info:
+        hook._save_checkpoint_with_step(run, 2, meta={})
+    assert '(0.weight, 1.weight, 2.weight, 3.weight, 4.weight, ... (1 more))' in str(info.value)
+    assert not (tmp_path / 'iter_2.pth').exists()
+
+
+def test_resume_without_optimizer_state_keeps_the_checkpoints_learning_rate() -> None:
+    """A checkpoint saved with save_optimizer=False (or an OptimWrapperDict) gives no
+    learning rate to compare: a resume past iteration 0 leaves the groups alone."""
+    group = {'lr': 0.3, 'initial_lr': 0.3}
+    run = SimpleNamespace(
+        iter=10,
+        param_schedulers=[],
+        optim_wrapper=SimpleNamespace(optimizer=SimpleNamespace(param_groups=[group])),
+    )
+    hook = SafeCheckpointHook(interval=1)
+    hook.after_load_checkpoint(run, {'state_dict': {}})  # no 'optimizer'
+    hook._apply_config_lr(run)
+    assert group == {'lr': 0.3, 'initial_lr': 0.3}
+
+
 def test_misspelled_argument_is_refused_when_the_hook_is_built() -> None:
     """MMEngine keeps unknown arguments for ``save_checkpoint`` and fails at the first save,
     one interval of training later; here the hook refuses them when it is built (at the
@@ -179,6 +231,9 @@ def test_misspelled_argument_is_refused_when_the_hook_is_built() -> None:
     with pytest.raises(ValueError, match=r'checkpoint\.max_keep_ckpt: .*max_keep_ckpts\?'):
         SafeCheckpointHook(interval=10, max_keep_ckpt=1)
     SafeCheckpointHook(interval=10, max_keep_ckpts=1, save_best='mIoU', rule='greater')
+    # up to three close names
+    with pytest.raises(ValueError, match=r'did you mean save_best, save_begin, save_last\?$'):
+        SafeCheckpointHook(interval=10, save_bes='mIoU')
 
 
 def test_full_disk_keeps_the_old_file_removes_the_partial_and_says_why(

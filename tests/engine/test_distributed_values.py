@@ -45,6 +45,9 @@ def test_cpu_ddp_drops_device_ids_and_reverts_sync_bn(one_process_group) -> None
     assert not isinstance(ddp.module[1], nn.SyncBatchNorm)
     assert isinstance(ddp.module[1], nn.modules.batchnorm._BatchNorm)
     assert ddp.device_ids is None
+    # MMEngine's default: no per-step search for parameters without gradients (a log line
+    # per step and a traversal of the graph)
+    assert ddp.detect_anomalous_params is False
     x = torch.randn(2, 3, 5, 5)
     out = ddp(x)
     torch.testing.assert_close(out, reference(x))

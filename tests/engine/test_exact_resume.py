@@ -148,6 +148,24 @@ def test_generators_round_trip() -> None:
     assert first[2] == again[2]
 
 
+def test_cuda_generators_are_restored_when_the_state_has_them(monkeypatch) -> None:
+    """Without a GPU: CUDA reported present, its generator calls recorded. A state with
+    CUDA generator states sets them (one per device, else an error naming both counts); a
+    state without (saved on CPU) leaves CUDA's generators alone."""
+    calls = []
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setattr(torch.cuda, 'set_rng_state_all', lambda states: calls.append(states))
+    state = capture_generators() | {'cuda': None}
+    restore_generators(state)
+    assert calls == []
+    cuda_states = [torch.zeros(16, dtype=torch.uint8)]
+    restore_generators(state | {'cuda': cuda_states})
+    assert calls == [cuda_states]
+    with pytest.raises(ValueError, match='CUDA random states of 2 devices, this process sees 1'):
+        restore_generators(state | {'cuda': cuda_states * 2})
+
+
 def hub_runner(hooks: list, loader: object = None) -> SimpleNamespace:
     hub = MessageHub(name=f'random-state-{id(hooks)}')
     return SimpleNamespace(hooks=hooks, message_hub=hub, train_dataloader=loader)

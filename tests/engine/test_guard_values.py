@@ -114,6 +114,18 @@ def test_advice_passes_over_checkpoints_saved_after_the_loss_began_to_grow(
     )
 
 
+def test_advice_names_no_loss_for_a_checkpoint_older_than_the_logged_losses(
+    tmp_path: Path,
+) -> None:
+    """A resumed run logs losses from its resume point only (iterations 5-8 here): the
+    weights of iter_3.pth gave the loss of iteration 4, which is not in the log, so no loss
+    is quoted (not the last one's, through a negative index)."""
+    checkpoints(tmp_path, 3)
+    runner = guard_runner(tmp_path, iter=7, losses=[2.0, 1.9, 1.8, float('nan')])
+    advice = last_good_checkpoint_advice(runner, 8, loss_failed=True)
+    assert advice.startswith(f'Last good checkpoint: {tmp_path}/iter_3.pth. Resume from it')
+
+
 def test_an_isolated_spike_the_run_recovered_from_does_not_count(tmp_path: Path) -> None:
     checkpoints(tmp_path, 2, 4, 6)
     losses = [3.0, 2.9, 50.0, 2.8, 2.7, 2.7, 2.6, float('nan')]
@@ -172,6 +184,15 @@ def test_loss_growth_by_value() -> None:
         True,
     ]
     assert grown_losses(np.zeros(0)).tolist() == []
+    # typical losses below 1 (a fine-tuned model's cross-entropy) are judged too
+    small = [0.3, 0.25, 0.28, 0.2, 5.0]
+    assert grown_losses(np.array(small), growth=10.0, window=2).tolist() == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_divergence_onset_by_value() -> None:

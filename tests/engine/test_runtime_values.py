@@ -99,6 +99,41 @@ def test_smoke_config_drops_a_hub_pretrained_model(tmp_path: Path) -> None:
     assert 'pretrained' not in cfg.model
 
 
+def test_smoke_config_is_small_fresh_and_saves_nothing(tmp_path: Path) -> None:
+    """A smoke run neither resumes nor loads (a work dir of a real run must not be
+    continued), pads to its own small crop (not the config's 512x1024), saves no checkpoint
+    (interval past the end, no last one) and by default runs 2 iterations of batch 2 on
+    64x64 crops."""
+    config = REPO / 'configs' / 'hc' / 'fcn32_r18-v1c_1xb4-600i_camvid-256x256.py'
+    cfg_file = tmp_path / 'resumed.py'
+    cfg_file.write_text(
+        f"_base_ = ['{config}']\nresume = True\nload_from = 'work_dirs/x/iter_600.pth'\n"
+        'model = dict(data_preprocessor=dict(size=(512, 1024)))\n'
+    )
+    cfg = smoke_cfg(str(cfg_file), str(tmp_path / 'work'), str(DEMO_DATA))
+    assert cfg.resume is False and cfg.load_from is None
+    assert tuple(cfg.model.data_preprocessor.size) == (64, 64)
+    crop = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'RandomCrop']
+    assert [tuple(t['crop_size']) for t in crop] == [(64, 64)]
+    assert cfg.train_dataloader.batch_size == 2 and cfg.train_cfg.max_iters == 2
+    ckpt = cfg.default_hooks.checkpoint
+    assert ckpt.interval > cfg.train_cfg.max_iters and ckpt.save_last is False
+
+
+def test_a_failing_smoke_run_records_its_error(tmp_path: Path, monkeypatch) -> None:
+    """One family's failure is reported in its result, not raised (the device check goes
+    on to the next family)."""
+    from segplug.engine import smoke
+
+    def fail(cfg):
+        raise RuntimeError('no kernel for this dtype')
+
+    monkeypatch.setattr(smoke.Runner, 'from_cfg', fail)
+    result = smoke.smoke_train('HCFCN-32', str(tmp_path / 'work'), str(REPO))
+    assert result.error == 'RuntimeError: no kernel for this dtype'
+    assert result.finite is False and result.losses == []
+
+
 def test_smoke_config_keeps_no_validation_hooks(tmp_path: Path) -> None:
     """Smoke runs do not validate: the hooks that validate or report validation go, the
     others (here the NaN guard) stay."""
