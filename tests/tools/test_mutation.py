@@ -12,7 +12,7 @@ from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / 'tools' / 'dev' / 'mutation'))
 from mutants import file_mutants, iter_sample, mutated_code  # noqa: E402
-from runner import CoverageMap, read_equivalents  # noqa: E402
+from runner import CoverageMap, read_equivalents, split_only  # noqa: E402
 
 SOURCE = '''"""Docstring: never mutated."""
 import math
@@ -121,3 +121,14 @@ def test_every_equivalent_names_a_mutant_of_the_current_code() -> None:
             source = (REPO / path).read_text()
             mutants[path] = {m.key for m in file_mutants(source, path)}
         assert key in mutants[path], f'{key}: no such mutant in the current {path}'
+
+
+def test_only_survivors_names_the_keys_that_no_longer_match() -> None:
+    """A survivor whose line moved (its test written beside it) is not silently left out of
+    a rerun: the keys no current mutant has are returned to be reported."""
+    mutants = file_mutants(SOURCE, 'm.py')
+    wanted = [mutants[2].key, mutants[0].key, 'm.py:99: 1 -> 2']
+    kept, missing = split_only(mutants, wanted)
+    assert kept == [mutants[0], mutants[2]]  # the current order, not the list's
+    assert missing == ['m.py:99: 1 -> 2']
+    assert split_only(mutants, []) == ([], [])

@@ -383,6 +383,14 @@ def write_report(package: str, total: int, results: list[Result], meta: dict, ou
     return text
 
 
+def split_only(mutants: list[Mutant], only: list[str]) -> tuple[list[Mutant], list[str]]:
+    """The mutants whose key ``only`` lists, and the listed keys no current mutant has
+    (sorted)."""
+    wanted = set(only)
+    kept = [m for m in mutants if m.key in wanted]
+    return kept, sorted(wanted - {m.key for m in kept})
+
+
 def run_package(
     package: str,
     test_paths: list[str],
@@ -421,12 +429,19 @@ def run_package(
     )
     previous: list[Result] = []
     if only is not None:  # rerun these, keep the previous report's other results
+        mutants, missing = split_only(mutants, only)
+        # a key whose line moved or changed keeps its old result, said aloud, not dropped
         previous = [
             r
             for r in load_results(osp.join(out_dir, 'report.json'))
-            if r.mutant.key not in set(only)
+            if r.mutant.key not in set(only) or r.mutant.key in missing
         ]
-        mutants = [m for m in mutants if m.key in set(only)]
+        for key in missing:
+            print(
+                f'not rerun, no such mutant in the current code (its line moved or changed; '
+                f'plant it by hand): {key}',
+                flush=True,
+            )
     equivalents = read_equivalents(equivalents_file)
     results = []
     with tempfile.TemporaryDirectory() as log_dir:
