@@ -96,6 +96,14 @@ def test_superpixel_losses_stay_float32_under_autocast(device: torch.device) -> 
     with _autocast(device):
         losses = ssn.loss(inputs, samples)
     assert all(v.dtype == torch.float32 and torch.isfinite(v) for v in losses.values())
+    # the losses themselves, from one float32 association: what float32 gives, exactly
+    assoc32, s = ssn.slic(inputs, 6, 2)
+    ssn.slic = lambda *args: (assoc32.detach(), s)
+    want = ssn.loss(inputs, samples)
+    with _autocast(device):
+        got = ssn.loss(inputs, samples)
+    for k in want:
+        torch.testing.assert_close(got[k], want[k], rtol=0, atol=0)
 
 
 def _losses() -> dict[str, torch.nn.Module]:

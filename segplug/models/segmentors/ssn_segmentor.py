@@ -119,8 +119,8 @@ class SSNSegmentor(BaseSegmentor):
         assoc, s = self.slic(inputs, self.train_cfg['num_superpixels'], self.train_cfg['n_iter'])
         labels = _gt_labels(data_samples)
         props = one_hot_labels(labels, self.num_labels, self.ignore_index).to(assoc.dtype)
-        recon, _ = superpixel_loss(assoc, props, s, m=0.0, distance='ce')
-        return dict(loss_recon=recon, loss_compact=self.compactness * compactness_loss(assoc, s))
+        recon, _ = _reconstruction(assoc, props, s, m=0.0, distance='ce')
+        return dict(loss_recon=recon, loss_compact=self.compactness * _compactness(assoc, s))
 
     @torch.no_grad()
     def superpixels(
