@@ -21,10 +21,16 @@ S^t_s = sum_p Q^t_ps f_p / sum_p Q^t_ps. The output is (Q^v, S^v).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from .soft_clustering import NEIGHBOURS, OWN_CELL, from_cells, hard_assign, to_cells
+from .soft_clustering import (
+    NEIGHBOURS,
+    OWN_CELL,
+    cell_neighbours,
+    from_cells,
+    hard_assign,
+    to_cells,
+)
 from .superpixel_fcn import (
     association,
     grid_size,
@@ -103,8 +109,7 @@ def slic_logits(feats: Tensor, centres: Tensor, cell_size: int) -> Tensor:
             f'centres {tuple(centres.shape)} do not fit features {tuple(feats.shape)}: '
             f'expected (B, C, {grid[0]}, {grid[1]}) for cell_size={cell_size}'
         )
-    (b, c), (h, w) = centres.shape[:2], grid
-    candidates = F.unfold(centres, 3, padding=1).view(b, c, NEIGHBOURS, h, w)
+    candidates = cell_neighbours(centres)
     own = centres.unsqueeze(2)
     rel = candidates - own  # (B, C, 9, h, w): c_n - r
     f = to_cells(feats, grid, cell_size) - own[:, :, 0, :, None, :, None]  # f - r, by cell

@@ -44,8 +44,9 @@ def _pad_to(x: Tensor, size: tuple[int, int]) -> Tensor:
     return F.pad(x, (0, size[1] - x.shape[-1], 0, size[0] - x.shape[-2]))
 
 
-def _neighbours(x: Tensor) -> Tensor:
-    """(B, C, h, w) -> (B, C, 9, h, w): each cell's 3x3 neighbourhood, zero outside."""
+def cell_neighbours(x: Tensor) -> Tensor:
+    """(B, C, h, w) -> (B, C, 9, h, w): each cell's 3x3 neighbourhood (candidate n at
+    3 (dy + 1) + (dx + 1)), zero outside."""
     b, c, h, w = x.shape
     return F.unfold(x, kernel_size=3, padding=1).view(b, c, NEIGHBOURS, h, w)
 
@@ -59,7 +60,7 @@ def neighbour_validity(
     the real seeds only.
     """
     ones = _pad_to(torch.ones(1, 1, h, w, device=device), grid or (h, w))
-    return _neighbours(ones)[0, 0] > 0
+    return cell_neighbours(ones)[0, 0] > 0
 
 
 def neighbour_offset(n: int | Tensor) -> tuple[int | Tensor, int | Tensor]:

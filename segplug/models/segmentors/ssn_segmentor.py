@@ -98,13 +98,17 @@ class SSNSegmentor(BaseSegmentor):
             the association (B, 9, H, W) and the grid's cell size S.
         """
         s = slic_cell_size(num_superpixels, inputs.shape[-2:])
-        feats = self.feature_net(xylab_features(inputs, s, self.color_scale, self.pos_scale))
-        assoc, _ = _slic(feats, s, n_iter)
+        assoc, _ = _slic(self.pixel_features(inputs, s), s, n_iter)
         return assoc, s
+
+    def pixel_features(self, inputs: Tensor, cell_size: int) -> Tensor:
+        """(B, 3, H, W) RGB in [0, 255] -> the feature net's (B, C, H, W), on the XY-Lab
+        input scaled for cells of ``cell_size``."""
+        return self.feature_net(xylab_features(inputs, cell_size, self.color_scale, self.pos_scale))
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
         s = slic_cell_size(self.test_cfg['num_superpixels'], inputs.shape[-2:])
-        return self.feature_net(xylab_features(inputs, s, self.color_scale, self.pos_scale))
+        return self.pixel_features(inputs, s)
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
         return self.slic(inputs, self.test_cfg['num_superpixels'], self.test_cfg['n_iter'])[0]
