@@ -80,14 +80,22 @@ def test_in_cpp_fcn_head_it_sees_the_native_output():
     assert math.isclose(float(losses['loss_ce_nearest']), expected, rel_tol=1e-5)
 
 
-@pytest.mark.parametrize('loss_type', ['NearestDownsampledCELoss', 'CPPKLLoss'])
-def test_cell_losses_refuse_a_pixel_weight_and_wrong_shapes(loss_type: str) -> None:
-    """Both per-cell losses: a sampler's per-pixel weight and mismatched shapes are errors
-    that name the loss (shared check in models/utils/native_resolution.py)."""
+@pytest.mark.parametrize(
+    'loss_type, why',
+    [
+        ('NearestDownsampledCELoss', 'its targets are per cell'),
+        ('CPPKLLoss', 'its targets are per cell'),
+        ('UOILoss', 'it is a corpus-level loss'),
+        ('SoftIoULoss', 'it is a corpus-level loss'),
+    ],
+)
+def test_cell_losses_refuse_a_pixel_weight_and_wrong_shapes(loss_type: str, why: str) -> None:
+    """The per-cell and corpus-level losses: a sampler's per-pixel weight and mismatched
+    shapes are errors that name the loss (shared check in models/utils/native_resolution.py)."""
     loss = MODELS.build(dict(type=loss_type))
     logits, labels = torch.randn(2, 3, 4, 4), torch.zeros(2, 16, 16, dtype=torch.long)
     assert loss(logits, labels).isfinite()
-    with pytest.raises(ValueError, match=f'{loss_type} takes no per-pixel weight'):
+    with pytest.raises(ValueError, match=f'{loss_type} takes no per-pixel weight .*: {why};'):
         loss(logits, labels, weight=torch.ones(2, 16, 16))
     for bad_logits, bad_labels in [
         (logits[0], labels),  # (C, h, w)

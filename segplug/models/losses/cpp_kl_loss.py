@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale, soft_kl_divergence
 
-from ..utils.native_resolution import check_cell_loss_inputs
+from ..utils.native_resolution import check_native_loss_inputs
 from ..utils.precision import float32_compute
 
 
@@ -69,7 +69,7 @@ class CPPKLLoss(nn.Module):
         **kwargs,
     ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W) class ids. Returns a scalar."""
-        check_cell_loss_inputs('CPPKLLoss', cls_score, label, weight)
+        check_native_loss_inputs('CPPKLLoss', cls_score, label, weight)
         size, label_size = tuple(cls_score.shape[2:]), tuple(label.shape[1:])
         scale = self.scale or infer_cpp_scale(label_size, size)
         if scale == 1 and not self._warned:

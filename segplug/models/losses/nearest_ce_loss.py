@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from segplug.ops.cpp_pooling import nearest_downsample
 
-from ..utils.native_resolution import check_cell_loss_inputs
+from ..utils.native_resolution import check_native_loss_inputs
 from ..utils.precision import float32_compute
 
 
@@ -50,7 +50,7 @@ class NearestDownsampledCELoss(nn.Module):
         **kwargs,
     ) -> Tensor:
         """cls_score: (B, C, h, w) logits; label: (B, H, W) class ids. Returns a scalar."""
-        check_cell_loss_inputs('NearestDownsampledCELoss', cls_score, label, weight)
+        check_native_loss_inputs('NearestDownsampledCELoss', cls_score, label, weight)
         target = nearest_downsample(label, cls_score.shape[2:], self.mode).long()
         ce = F.cross_entropy(cls_score.float(), target, ignore_index=ignore_index, reduction='sum')
         # mean over labelled cells; an all-ignore batch gives 0 but stays in the graph

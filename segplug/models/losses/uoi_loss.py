@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from segplug.ops.cpp_pooling import cpp_pool, infer_cpp_scale
 from segplug.ops.soft_iou import expected_intersection_union, iou_from_iu, uoi_from_iu
 
+from ..utils.native_resolution import check_native_loss_inputs
 from ..utils.precision import float32_compute
 
 
@@ -42,16 +43,9 @@ class _ExpectedIULoss(nn.Module):
     def expected_iu(
         self, cls_score: Tensor, label: Tensor, weight: Tensor | None, ignore_index: int
     ):
-        if weight is not None:
-            raise ValueError(
-                f'{type(self).__name__} is a corpus-level loss and takes no '
-                "per-pixel weight (a pixel sampler); remove the head's sampler"
-            )
-        if cls_score.dim() != 4 or label.dim() != 3 or cls_score.shape[0] != label.shape[0]:
-            raise ValueError(
-                f'expected cls_score (B, C, h, w) and label (B, H, W), got '
-                f'{tuple(cls_score.shape)} and {tuple(label.shape)}'
-            )
+        check_native_loss_inputs(
+            type(self).__name__, cls_score, label, weight, 'it is a corpus-level loss'
+        )
         probs = cls_score.float().softmax(dim=1)
         if cls_score.shape[2:] == label.shape[1:]:
             return expected_intersection_union(probs, label, ignore_index=ignore_index)

@@ -68,16 +68,21 @@ def native_resolution_head(head_cls: type, name: str | None = None) -> type:
     return MODELS.register_module(name=name, module=cls)
 
 
-def check_cell_loss_inputs(
-    loss_type: str, cls_score: Tensor, label: Tensor, weight: Tensor | None
+def check_native_loss_inputs(
+    loss_type: str,
+    cls_score: Tensor,
+    label: Tensor,
+    weight: Tensor | None,
+    why: str = 'its targets are per cell',
 ) -> None:
-    """The checks of a loss whose targets are per cell of the head's grid (CPP-KL, the
-    nearest-downsampled CE): no per-pixel ``weight`` (a pixel sampler), cls_score (B, C, h, w)
-    and label (B, H, W) of one batch. Raises ValueError naming ``loss_type``."""
+    """The checks of a loss that compares a head's (B, C, h, w) output with (B, H, W)
+    labels as a whole (CPP-KL and the nearest-downsampled CE per cell, UOI over the batch):
+    no per-pixel ``weight`` (a pixel sampler; ``why`` says why not), cls_score
+    (B, C, h, w) and label (B, H, W) of one batch. Raises ValueError naming ``loss_type``."""
     if weight is not None:
         raise ValueError(
-            f'{loss_type} takes no per-pixel weight (a pixel sampler): its '
-            "targets are per cell; remove the head's sampler"
+            f'{loss_type} takes no per-pixel weight (a pixel sampler): {why}; '
+            "remove the head's sampler"
         )
     if cls_score.dim() != 4 or label.dim() != 3 or cls_score.shape[0] != label.shape[0]:
         raise ValueError(
