@@ -42,6 +42,11 @@ def contingency(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
         (S, G) int64 matrix, ``[i, j]`` = pixels of the i-th superpixel id in the j-th
         segment id (ids in increasing order).
     """
+    return _overlap(*_dense_ids(superpixels, segments))
+
+
+def _dense_ids(superpixels: np.ndarray, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both maps' ids as 0..n-1 in increasing id order, flattened: (H W,) and (H W,)."""
     if superpixels.shape != segments.shape or superpixels.ndim != 2:
         raise ValueError(
             f'superpixels {superpixels.shape} and ground truth {segments.shape} '
@@ -49,6 +54,11 @@ def contingency(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
         )
     _, s = np.unique(superpixels.ravel(), return_inverse=True)
     _, g = np.unique(segments.ravel(), return_inverse=True)
+    return s.ravel(), g.ravel()
+
+
+def _overlap(s: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """(S, G) counts of dense superpixel ids ``s`` against dense segment ids ``g``."""
     n_s, n_g = s.max() + 1, g.max() + 1
     return np.bincount(s * n_g + g, minlength=n_s * n_g).reshape(n_s, n_g)
 
@@ -79,10 +89,8 @@ def leakage_map(superpixels: np.ndarray, segments: np.ndarray) -> np.ndarray:
     Returns:
         (H, W) bool, True where the pixel's segment is not its superpixel's best.
     """
-    overlap = contingency(superpixels, segments)
-    _, s = np.unique(superpixels.ravel(), return_inverse=True)
-    _, g = np.unique(segments.ravel(), return_inverse=True)
-    return (overlap.argmax(1)[s] != g).reshape(superpixels.shape)
+    s, g = _dense_ids(superpixels, segments)
+    return (_overlap(s, g).argmax(1)[s] != g).reshape(superpixels.shape)
 
 
 def boundary_recall_precision(
