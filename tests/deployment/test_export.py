@@ -192,9 +192,10 @@ def test_fp16(tmp_path: Path) -> None:
 
 
 def test_sliding_window_static(tmp_path: Path) -> None:
-    """test_cfg.mode='slide' exports for the traced size (its windows unrolled)."""
+    """test_cfg.mode='slide' exports for the traced size (its windows unrolled): two
+    64x64 windows over the 64x96 frame, overlapping in 32 columns (averaged there)."""
     wrapper = build('hcfcn32')
-    wrapper.segmentor.test_cfg = ConfigDict(mode='slide', crop_size=(48, 64), stride=(32, 48))
+    wrapper.segmentor.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64), stride=(32, 32))
     path = str(tmp_path / 'slide.onnx')
     export_onnx(wrapper, path, TRACED)
     (parity,) = check_parity(wrapper, OrtRunner(path, threads=1), frames(TRACED))

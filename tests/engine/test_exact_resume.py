@@ -102,13 +102,19 @@ def test_val_interval_does_not_change_the_weights(ref: tuple[Path, dict], tmp_pa
     assert_bit_equal(ref[1], train(tmp_path, val_interval=3))  # validation at 3 and 6
 
 
-def test_unseeded_run_with_persistent_workers_resumes_bit_equal(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    'workers', [0, pytest.param(1, marks=pytest.mark.slow)]  # 1: a worker process
+)
+def test_unseeded_run_resumes_bit_equal(tmp_path: Path, workers: int) -> None:
     """Without ``randomness.seed`` MMEngine draws a new seed for the resumed run and builds
-    the train loader (sampler, ``worker_init_fn``) with it before resuming; the checkpoint's
-    seeds are put back."""
-    final = train(tmp_path / 'ref', seed=None, workers=1)
+    the train loader (sampler; with workers, ``worker_init_fn`` and persistent workers) with
+    it before resuming; the checkpoint's seeds are put back."""
+    final = train(tmp_path / 'ref', seed=None, workers=workers)
     resumed = train(
-        tmp_path / 'resumed', resume_from=str(tmp_path / 'ref' / 'iter_4.pth'), seed=None, workers=1
+        tmp_path / 'resumed',
+        resume_from=str(tmp_path / 'ref' / 'iter_4.pth'),
+        seed=None,
+        workers=workers,
     )
     assert_bit_equal(final, resumed)
 

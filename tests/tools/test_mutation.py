@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / 'tools' / 'dev' / 'mutation'))
-from mutants import file_mutants, iter_sample, mutated_code  # noqa: E402
+from mutants import _describe, file_mutants, iter_sample, mutated_code  # noqa: E402
 from runner import CoverageMap, read_equivalents, split_only  # noqa: E402
 
 SOURCE = '''"""Docstring: never mutated."""
@@ -55,6 +55,23 @@ def test_each_operator_gives_its_mutants() -> None:
         'max(x - lo, LIMIT) -> max(LIMIT, x - lo)',
         'x - lo -> x + lo',
     ]
+
+
+NESTED = '''
+def f(a, b, c):
+    while not a and 0 < b <= c:
+        a = -(-a + 1) if -b < 0 else c
+    return g(-a, b) if a else [x for x in (b, c) if x != 2]
+'''
+
+
+@pytest.mark.parametrize('source', [SOURCE, NESTED])
+def test_one_walk_describes_each_mutant_as_planting_it_alone_does(source: str) -> None:
+    """file_mutants makes, describes and undoes each edit in one tree: an undo that left
+    anything behind would change every later mutant's text or line."""
+    alone = [_describe(source, 'm.py', i)[0] for i in range(len(file_mutants(source, 'm.py')))]
+    assert file_mutants(source, 'm.py') == alone
+    assert len(alone) > 15 and {m.op for m in alone} >= {'unary', 'negate', 'swap_args', 'remove'}
 
 
 def test_mutants_compile_and_change_behaviour() -> None:

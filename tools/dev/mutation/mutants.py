@@ -87,7 +87,7 @@ class _Site:
     node: ast.AST  # the node shown as before/after text
     stmt: ast.stmt  # the statement containing it (its first line is the covered line)
     op: str
-    apply: Callable[[], None]
+    apply: Callable[[], Callable[[], None]]  # makes the edit; returns what undoes it
     shown_after: Callable[[], ast.AST] | None = None  # what to show once applied
 
 
@@ -123,8 +123,13 @@ def _float_variants(value: float) -> list[float]:
     return [v for v in (value + 1.0, 0.0) if v != value]
 
 
-def _set(obj: object, field: str, value: object) -> Callable[[], None]:
-    return lambda: setattr(obj, field, value)
+def _set(obj: object, field: str, value: object) -> Callable[[], Callable[[], None]]:
+    def apply() -> Callable[[], None]:
+        old = getattr(obj, field)
+        setattr(obj, field, value)
+        return lambda: setattr(obj, field, old)
+
+    return apply
 
 
 class _Walker:
@@ -138,7 +143,7 @@ class _Walker:
         node: ast.AST,
         stmt: ast.stmt,
         op: str,
-        apply: Callable[[], None],
+        apply: Callable[[], Callable[[], None]],
         shown_after: Callable[[], ast.AST] | None = None,
     ) -> None:
         self.sites.append(_Site(node, stmt, op, apply, shown_after))
@@ -255,30 +260,41 @@ class _Walker:
                 self.add(node, stmt, 'constant', _set(node, 'value', v))
 
 
-def _set_item(seq: list, i: int, value: object) -> Callable[[], None]:
-    def apply() -> None:
+def _set_item(seq: list, i: int, value: object) -> Callable[[], Callable[[], None]]:
+    def apply() -> Callable[[], None]:
+        old = seq[i]
         seq[i] = value
+        return lambda: seq.__setitem__(i, old)
 
     return apply
 
 
-def _replace_with(node: ast.AST, other: ast.AST) -> Callable[[], None]:
+def _replace_with(node: ast.AST, other: ast.AST) -> Callable[[], Callable[[], None]]:
     """Turn ``node`` into a copy of ``other`` in place (its parent keeps the same object)."""
 
-    def apply() -> None:
+    def apply() -> Callable[[], None]:
+        cls, fields = node.__class__, dict(node.__dict__)
         replacement = copy.deepcopy(other)
         node.__class__ = replacement.__class__
         node.__dict__.clear()
         node.__dict__.update(replacement.__dict__)
 
+        def undo() -> None:
+            node.__class__ = cls
+            node.__dict__.clear()
+            node.__dict__.update(fields)
+
+        return undo
+
     return apply
 
 
-def _swap_first_args(call: ast.Call) -> Callable[[], None]:
-    def apply() -> None:
+def _swap_first_args(call: ast.Call) -> Callable[[], Callable[[], None]]:
+    def swap() -> Callable[[], None]:
         call.args[0], call.args[1] = call.args[1], call.args[0]
+        return swap  # swapping again undoes it
 
-    return apply
+    return swap
 
 
 def _removable(stmt: ast.stmt) -> bool:
@@ -307,29 +323,36 @@ def _sites(tree: ast.Module) -> list[_Site]:
     return walker.sites
 
 
-def _describe(source: str, path: str, index: int) -> tuple[Mutant, ast.Module]:
-    tree = ast.parse(source, filename=path)
-    site = _sites(tree)[index]
+def _apply(site: _Site, path: str, index: int) -> tuple[Mutant, Callable[[], None]]:
+    """Make ``site``'s edit in its tree: the mutant it is, and what undoes the edit."""
     before = _text(site.node)
-    site.apply()
+    undo = site.apply()
     if site.op == 'remove':
         after = 'pass'
     else:
         after = _text(site.shown_after() if site.shown_after else site.node)
-    ast.fix_missing_locations(tree)
     end = getattr(site.node, 'end_lineno', None) or site.stmt.lineno
     mutant = Mutant(
         path, index, site.stmt.lineno, max(end, site.stmt.lineno), site.op, before, after
     )
+    return mutant, undo
+
+
+def _describe(source: str, path: str, index: int) -> tuple[Mutant, ast.Module]:
+    tree = ast.parse(source, filename=path)
+    mutant, _ = _apply(_sites(tree)[index], path, index)
+    ast.fix_missing_locations(tree)
     return mutant, tree
 
 
 def file_mutants(source: str, path: str) -> list[Mutant]:
     """All mutants of one file's source, in walk order; ``path`` as the report names it."""
-    count = len(_sites(ast.parse(source, filename=path)))
+    # one parse and one walk, each edit made, described and undone in turn (a parse and a
+    # walk per mutant made this quadratic: 11 s for the files equivalents.txt names)
     out, seen = [], {}
-    for i in range(count):
-        mutant = _describe(source, path, i)[0]
+    for i, site in enumerate(_sites(ast.parse(source, filename=path))):
+        mutant, undo = _apply(site, path, i)
+        undo()
         seen[mutant.key] = seen.get(mutant.key, 0) + 1
         if seen[mutant.key] > 1:  # the same edit twice on one line: number the later ones
             mutant = replace(mutant, after=f'{mutant.after} (#{seen[mutant.key]})')
