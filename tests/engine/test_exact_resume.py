@@ -103,7 +103,8 @@ def test_val_interval_does_not_change_the_weights(ref: tuple[Path, dict], tmp_pa
 
 
 @pytest.mark.parametrize(
-    'workers', [0, pytest.param(1, marks=pytest.mark.slow)]  # 1: a worker process
+    'workers',
+    [0, pytest.param(1, marks=pytest.mark.slow)],  # 1: a worker process
 )
 def test_unseeded_run_resumes_bit_equal(tmp_path: Path, workers: int) -> None:
     """Without ``randomness.seed`` MMEngine draws a new seed for the resumed run and builds

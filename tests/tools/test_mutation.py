@@ -57,12 +57,12 @@ def test_each_operator_gives_its_mutants() -> None:
     ]
 
 
-NESTED = '''
+NESTED = """
 def f(a, b, c):
     while not a and 0 < b <= c:
         a = -(-a + 1) if -b < 0 else c
     return g(-a, b) if a else [x for x in (b, c) if x != 2]
-'''
+"""
 
 
 @pytest.mark.parametrize('source', [SOURCE, NESTED])
