@@ -16,9 +16,10 @@ compute and MMEngine skips or does not know:
       B O C k_h k_w H' W'  +  (4 + 1) B C k_h k_w H' W'
 
   segplug's ``deform_conv2d_sampled`` (the CPU default) is traced as an ``embedding_bag``
-  (4 multiply-adds per sampled value: the 4 of bilinear interpolation), ``mul`` and
-  ``matmul`` and comes to the same count, except that the modulation is folded into the
-  corner weights (4 k_h k_w H' W' instead of C k_h k_w H' W'), plus the corner weights
+  (4 multiply-adds per sampled value: the 4 of bilinear interpolation), ``mul`` and a
+  ``conv`` of stride k over the sampled patches and comes to the same count, except that
+  the modulation is folded into the corner weights (4 k_h k_w H' W' instead of
+  C k_h k_w H' W'), plus the corner weights
   (8 k_h k_w H' W') and a few products per kernel row and column.
 * **Elementwise products and quotients** (``mul``, ``div``): one per floating-point output
   value, the multiply of a multiply-add whose add is free. This counts soft clustering's

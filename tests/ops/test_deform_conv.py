@@ -61,6 +61,27 @@ def test_grouped_and_depthwise_match_torchvision(groups: int) -> None:
         torch.testing.assert_close(a, b)
 
 
+@pytest.mark.parametrize('groups', [1, 3])
+def test_non_square_kernel_stride_and_dilation_match_torchvision(groups: int) -> None:
+    """A 2x3 kernel with stride (2, 1), padding (1, 0), dilation (1, 2): rows and columns of
+    the sample patches cannot be exchanged unnoticed."""
+    torch.manual_seed(3)
+    x = torch.randn(2, 3, 7, 9, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 3 // groups, 2, 3, dtype=torch.float64, requires_grad=True)
+    off = (torch.randn(2, 12, 4, 5, dtype=torch.float64) * 2).requires_grad_()
+    mask = torch.rand(2, 6, 4, 5, dtype=torch.float64, requires_grad=True)
+    args = ((2, 1), (1, 0), (1, 2))
+    want = torchvision.ops.deform_conv2d(x, off, w, None, *args, mask)
+    got = deform_conv2d_sampled(x, off, w, None, *args, mask)
+    torch.testing.assert_close(got, want)
+    g = torch.randn_like(want)
+    for a, b in zip(
+        torch.autograd.grad(got, [x, w, off, mask], g),
+        torch.autograd.grad(want, [x, w, off, mask], g),
+    ):
+        torch.testing.assert_close(a, b)
+
+
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
 @pytest.mark.parametrize(
     'kernel, padding, size', [(1, 0, (8, 10)), (3, 1, (9, 10)), (3, 1, (16, 20))]

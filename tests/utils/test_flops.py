@@ -54,7 +54,7 @@ def test_dcn_counts_taps_bilinear_and_modulation(backend: str) -> None:
 
 
 def test_sampled_dcn_counts_the_same_plus_coordinates() -> None:
-    """The embedding_bag + matmul path: the same terms (4 multiply-adds per bilinear sample,
+    """The embedding_bag + strided conv path: the same terms (4 multiply-adds per bilinear sample,
     as MMEngine counts ``grid_sampler``), the modulation folded into the 4 corner weights of
     each tap, plus the corner weights themselves (2 products per corner, tap and output
     pixel) and the positions (one per kernel row / column and output row / column)."""
@@ -62,13 +62,13 @@ def test_sampled_dcn_counts_the_same_plus_coordinates() -> None:
     with torch.no_grad():
         counts = flop_analyzer(dcn, (torch.randn(1, 5, 8, 8),)).by_operator()
     taps = 9 * 16  # kernel taps x output pixels (4x4)
-    assert counts['conv'] == 3 * taps * 5 * 9  # the offset predictor: 27 outputs, 5 x 3x3 in
-    assert counts['matmul'] == 8 * 5 * taps
+    offsets = 3 * taps * 5 * 9  # the offset predictor: 27 outputs, 5 x 3x3 in
+    assert counts['conv'] == offsets + 8 * 5 * taps  # and the taps: 8 outputs, 5 x 3x3 in
     assert counts['embedding_bag'] == 4 * 5 * taps  # 4 per sampled value, C = 5
     modulation = 4 * taps + taps  # corner weights * mask, and 2 * sigmoid(m)
     corner_weights = 4 * 2 * taps  # wy * wx * inside, per corner
     assert counts['mul'] == modulation + corner_weights + (3 + 3) + (4 + 4)
-    assert set(counts) == {'conv', 'matmul', 'mul', 'embedding_bag'}
+    assert set(counts) == {'conv', 'mul', 'embedding_bag'}
 
 
 def _soft_clustering_count(n: int, m: int, k: int, hw: int, seeds_hw: int) -> int:

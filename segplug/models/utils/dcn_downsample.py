@@ -91,8 +91,9 @@ class DCNv2Downsample(nn.Conv2d):
 
     Args:
         backend: ``'auto'`` (default: ``'sampled'`` on CPU, ``'torchvision'`` on CUDA),
-            ``'sampled'`` (:func:`segplug.ops.deform_conv2d_sampled`, gathers + matmul,
-            ~2.5x faster than torchvision's CPU kernel), ``'torchvision'``
+            ``'sampled'`` (:func:`segplug.ops.deform_conv2d_sampled`, one embedding bag and
+            one strided convolution, several times faster than torchvision's CPU kernel),
+            ``'torchvision'``
             (``torchvision.ops.deform_conv2d``, CPU and CUDA) or ``'mmcv'``
             (``mmcv.ops.modulated_deform_conv2d``; its CUDA kernel needs an mmcv built with
             CUDA, see the README). All four compute the same function.
