@@ -8,7 +8,9 @@ upsampling (ratios against bilinear FPN), on EfficientNet-Lite0, 11 classes: eve
 model built first, then timed in interleaved rounds (``tools/benchmark.py``'s test step of a
 real CamVid frame at ``--shape``, the order reversed every other round) so that a load that
 comes and goes falls on all alike; the median over all rounds and its ratio to FCN-32 are
-reported, with inference FLOPs (``segplug.utils.flops``: DCNv2, clustering and decoding
+reported, and the ratio paired by round (each round's median time over its baseline's in
+the same round: median and quartiles over rounds, the spread a rerun would show), with
+inference FLOPs (``segplug.utils.flops``: DCNv2, clustering and decoding
 counted). Untrained weights: speed does not depend on them.
 """
 
@@ -47,6 +49,16 @@ VARIANTS = {
 BASELINES = {'fpn-hc': 'fpn-bilinear', 'fpn-dysample': 'fpn-bilinear'}
 
 
+def paired_ratio(times: list[list[float]], base: list[list[float]]) -> dict[str, float]:
+    """Median and quartiles over rounds of (median time in the round) / (the baseline's
+    median time in the same round); ``times`` and ``base``: per round, ms per iteration."""
+    ratios = [statistics.median(t) / statistics.median(b) for t, b in zip(times, base)]
+    if len(ratios) < 2:
+        return dict(median=ratios[0], q1=ratios[0], q3=ratios[0])
+    q1, q2, q3 = statistics.quantiles(ratios, n=4, method='inclusive')
+    return dict(median=q2, q1=q1, q3=q3)
+
+
 def build(name: str, classes: int = 11):
     cfg = Config.fromfile(VARIANTS[name])
     for head in ('decode_head', 'auxiliary_head'):
@@ -67,18 +79,24 @@ def main() -> None:
     models = {n: build(n) for n in VARIANTS}
     gflops = {n: segmentor_complexity(m, shape).flops / 1e9 for n, m in models.items()}
     steps = {n: fixed_frame_step(m, FRAME, shape) for n, m in models.items()}
-    times: dict[str, list[float]] = {n: [] for n in VARIANTS}
+    rounds: dict[str, list[list[float]]] = {n: [] for n in VARIANTS}
     for r in range(args.rounds):
         order = list(VARIANTS) if r % 2 == 0 else list(reversed(VARIANTS))
         for n in order:
-            times[n] += time_step(steps[n], 1 if r == 0 else 0, args.iters)
-    med = {n: statistics.median(t) for n, t in times.items()}
+            rounds[n].append(time_step(steps[n], 1 if r == 0 else 0, args.iters))
+    med = {n: statistics.median(t for rnd in rs for t in rnd) for n, rs in rounds.items()}
+    paired = {n: paired_ratio(rounds[n], rounds[BASELINES.get(n, 'fcn32')]) for n in VARIANTS}
     print(f'{device_name("cpu")}, input 1x3x{shape[0]}x{shape[1]}, {args.rounds} rounds')
-    print(f'{"model":<13} {"ms/image":>9} {"x base":>7} {"GFLOPs":>8} {"x base":>7}  base')
+    print(
+        f'{"model":<15} {"ms/image":>9} {"x base":>7} {"paired (q1-q3)":>17} {"GFLOPs":>8} '
+        f'{"x base":>7}  base'
+    )
     for n in VARIANTS:
         b = BASELINES.get(n, 'fcn32')
+        q = paired[n]
         print(
-            f'{n:<13} {med[n]:>9.1f} {med[n] / med[b]:>7.2f} {gflops[n]:>8.2f} '
+            f'{n:<15} {med[n]:>9.1f} {med[n] / med[b]:>7.2f} '
+            f'{q["median"]:>6.3f} ({q["q1"]:.3f}-{q["q3"]:.3f}) {gflops[n]:>8.2f} '
             f'{gflops[n] / gflops[b]:>7.2f}  {b}'
         )
     if args.json:
@@ -95,6 +113,7 @@ def main() -> None:
                 shape=list(shape),
             ),
             ms_per_image=med,
+            time_ratio=paired,
             gflops=gflops,
             baselines=BASELINES,
         )

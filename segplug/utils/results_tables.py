@@ -191,8 +191,10 @@ def demo_summary(data: dict) -> str:
 
 def speed_table(data: dict) -> str:
     """ms/image and GFLOPs of each model, and their ratio to its baseline: the one
-    ``data['baselines']`` names for it, else the first model."""
+    ``data['baselines']`` names for it, else the first model; with ``data['time_ratio']``
+    the time ratio is the one paired by round (median, and quartiles over rounds)."""
     ms, gflops = data['ms_per_image'], data['gflops']
+    paired = data.get('time_ratio', {})
     first = next(iter(ms))
     baselines = data.get('baselines', {})
     lines = [
@@ -201,15 +203,26 @@ def speed_table(data: dict) -> str:
     ]
     for n in ms:
         base = baselines.get(n, first)
+        ratio = f'{ms[n] / ms[base]:.2f}x'
+        if n in paired:
+            q = paired[n]
+            ratio = f'{q["median"]:.2f}x ({q["q1"]:.2f}-{q["q3"]:.2f})'
         lines.append(
-            f'| {LABELS.get(n, n)} | {ms[n]:.1f} | {ms[n] / ms[base]:.2f}x | {gflops[n]:.2f} | '
+            f'| {LABELS.get(n, n)} | {ms[n]:.1f} | {ratio} | {gflops[n]:.2f} | '
             f'{gflops[n] / gflops[base]:.2f}x | {LABELS.get(base, base)} |'
         )
     meta = data['meta']
     lines += [
         '',
         f'{meta["device"]}, one {meta["shape"][0]}x{meta["shape"][1]} frame, interleaved '
-        f'rounds, median. Measured: {_provenance(meta)}.',
+        'rounds, median'
+        + (
+            '; time / baseline paired by round: the median over rounds of the time over the '
+            "baseline's in the same round, (quartiles)"
+            if paired
+            else ''
+        )
+        + f'. Measured: {_provenance(meta)}.',
     ]
     return '\n'.join(lines) + '\n'
 

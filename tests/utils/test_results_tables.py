@@ -171,6 +171,14 @@ def test_speed_table_by_hand(tmp_path: Path) -> None:
     assert '| FPN (bilinear) | 50.0 | 0.50x | 4.00 | 2.00x | FCN-32 |' in out
     assert '| HC-FPN | 60.0 | 1.20x | 5.00 | 1.25x | FPN (bilinear) |' in out
     assert 'cpu, one 4x6 frame' in out
+    assert 'paired by round' not in out
+    # the ratio paired by round, where the benchmark wrote it, instead of the medians' ratio
+    data['time_ratio'] = {'hcfcn32': dict(median=1.146, q1=1.131, q3=1.172)}
+    (tmp_path / 's.json').write_text(json.dumps(data))
+    out = render_blocks('<!-- results: s/speed-table -->\n<!-- /results -->', tmp_path)
+    assert '| HCFCN-32 | 110.0 | 1.15x (1.13-1.17) | 2.50 | 1.25x | FCN-32 |' in out
+    assert '| FCN-32 | 100.0 | 1.00x | 2.00 | 1.00x | FCN-32 |' in out
+    assert 'paired by round' in out
 
 
 FRESH = dict(
