@@ -3,7 +3,8 @@
     python benchmarks/hc_in1k_speed.py [--shape 360 480] [--rounds 5] [--iters 3]
                                        [--json docs/results/hc_camvid_in1k_speed.json]
 
-FCN-32, HCFCN-32 and AtrousFCN (output stride 8), and FPN with bilinear / HC / DySample
+FCN-32, HCFCN-32 (also with separable offset predictors, and without DCNs: its clustering
+and decoding alone) and AtrousFCN (output stride 8), and FPN with bilinear / HC / DySample
 upsampling (ratios against bilinear FPN), on EfficientNet-Lite0, 11 classes: every
 model built first, then timed in interleaved rounds (``tools/benchmark.py``'s test step of a
 real CamVid frame at ``--shape``, the order reversed every other round) so that a load that
@@ -40,11 +41,15 @@ VARIANTS = {
     'hcfcn32-sepoff': osp.join(
         REPO, 'configs', 'hc', 'hcfcn32-sepoff_efflite0-in1k_1xb8-1k_camvid-256x256.py'
     ),
+    'hcfcn32-nodcn': osp.join(MODELS_DIR, 'hcfcn32_efflite0-in1k.py'),
     'atrousfcn': osp.join(MODELS_DIR, 'atrousfcn_efflite0-in1k-d8.py'),
     'fpn-bilinear': osp.join(UPSAMPLERS, 'fpn-bilinear_efflite0-in1k_1xb8-1k_camvid-256x256.py'),
     'fpn-hc': osp.join(UPSAMPLERS, 'fpn-hc_hcefflite0-in1k_1xb8-1k_camvid-256x256.py'),
     'fpn-dysample': osp.join(UPSAMPLERS, 'fpn-dysample_efflite0-in1k_1xb8-1k_camvid-256x256.py'),
 }
+#: backbone settings changed from the config: HCFCN-32 with its strided convolutions left
+#: plain, to time the clustering and decoding apart from the DCNs
+BACKBONE = {'hcfcn32-nodcn': dict(use_dcn=False)}
 #: the model each one's ratios are taken against (FCN-32 otherwise)
 BASELINES = {'fpn-hc': 'fpn-bilinear', 'fpn-dysample': 'fpn-bilinear'}
 
@@ -64,6 +69,7 @@ def build(name: str, classes: int = 11):
     for head in ('decode_head', 'auxiliary_head'):
         if cfg.model.get(head):
             cfg.model[head].num_classes = classes
+    cfg.model.backbone.update(BACKBONE.get(name, {}))
     return MODELS.build(cfg.model).eval()
 
 

@@ -30,6 +30,7 @@ LABELS = {
     'hcfcn32-offlr1': 'HCFCN-32, DCN offsets at the full rate',
     'hcfcn32-assign': 'HCFCN-32 + assignment loss',
     'hcfcn32-sepoff': 'HCFCN-32, separable offset predictors',
+    'hcfcn32-nodcn': 'HCFCN-32 without DCNs (clustering and decoding only)',
     'atrousfcn': 'AtrousFCN (stride 8)',
     'fpn-bilinear': 'FPN (bilinear)',
     'fpn-hc': 'HC-FPN',
@@ -227,6 +228,31 @@ def speed_table(data: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def speed_headline(data: dict) -> str:
+    """One line: each model's time over its baseline's (paired by round where measured so)
+    and its FLOPs over the baseline's, the baselines themselves left out."""
+    ms, gflops = data['ms_per_image'], data['gflops']
+    first = next(iter(ms))
+    baselines = data.get('baselines', {})
+    paired = data.get('time_ratio', {})
+    parts = []
+    for n in ms:
+        base = baselines.get(n, first)
+        if n == base or n in baselines.values():
+            continue
+        ratio = paired[n]['median'] if n in paired else ms[n] / ms[base]
+        parts.append(
+            f'{LABELS.get(n, n)} {ratio:.2f}x the time of {LABELS.get(base, base)} '
+            f'({gflops[n] / gflops[base]:.2f}x its FLOPs)'
+        )
+    meta = data['meta']
+    return (
+        f'Inference on {meta["device"]}, {meta["shape"][0]}x{meta["shape"][1]}: '
+        + '; '.join(parts)
+        + f' ({_provenance(meta)})\n'
+    )
+
+
 def _counts(run: dict) -> str:
     """'1513 passed, 27 skipped' from a fresh-clone test run's counts (failures first)."""
     order = ('failed', 'error', 'passed', 'skipped', 'xfailed')
@@ -288,6 +314,7 @@ RENDERERS: dict[str, Callable[[dict], str]] = {
     'tests-summary': tests_summary,
     'tests-list': tests_list,
     'speed-table': speed_table,
+    'speed-headline': speed_headline,
     'seeds-table': seeds_table,
     'probes-table': probes_table,
     'headline': headline,

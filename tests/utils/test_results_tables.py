@@ -179,6 +179,12 @@ def test_speed_table_by_hand(tmp_path: Path) -> None:
     assert '| HCFCN-32 | 110.0 | 1.15x (1.13-1.17) | 2.50 | 1.25x | FCN-32 |' in out
     assert '| FCN-32 | 100.0 | 1.00x | 2.00 | 1.00x | FCN-32 |' in out
     assert 'paired by round' in out
+    line = render_blocks('<!-- results: s/speed-headline -->\n<!-- /results -->', tmp_path)
+    assert (
+        'Inference on cpu, 4x6: HCFCN-32 1.15x the time of FCN-32 (1.25x its FLOPs); '
+        'HC-FPN 1.20x the time of FPN (bilinear) (1.25x its FLOPs) (`python b.py`, '
+        '2026-12-07, commit abc1234)\n' in line
+    )
 
 
 FRESH = dict(
