@@ -6,7 +6,8 @@ One row per variant: the seeds found, mIoU per seed and mean +- std (population 
 seeds), the gain over its baseline (FCN-32; for FPN, bilinear) paired by seed (mean +- std
 of the per-seed differences), the per-class IoU (mean over seeds; the thin classes first)
 and boundary F at 3 px (BSDS convention). With ``--json`` the same numbers, the commit and
-the date are written for the README.
+the date are written for the README, with the runs' training length (read from their
+dumped configs: runs of different lengths in one table are refused).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from __future__ import annotations
 import argparse
 import os.path as osp
 
-from segplug.utils.multi_seed import finished_runs, run_commit, seeds_table, write_seeds_json
+from segplug.utils.multi_seed import (
+    common_iterations,
+    finished_runs,
+    run_commit,
+    seeds_table,
+    write_seeds_json,
+)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -47,14 +54,18 @@ def main() -> None:
         name: {seed: run_commit(osp.join(args.work_root, name, seed)) for seed in rows}
         for name, rows in found.items()
     }
+    iters = common_iterations(args.work_root, found)
     text, result = seeds_table(found, BASELINE, ALSO, commits)
-    print(text)
+    print(f'{iters} iterations\n{text}')
     if args.json:
+        prefix = '' if iters == 1000 else f'ITERS={iters} '  # the script's default: 1000
         write_seeds_json(
             args.json,
-            'bash benchmarks/hc_camvid_in1k.sh CAMVID_ROOT WORK_ROOT',
+            f'{prefix}bash benchmarks/hc_camvid_in1k.sh CAMVID_ROOT WORK_ROOT',
             result,
             REPO,
+            iterations=iters,
+            conditions=f'{iters} iterations of batch 8 from the ImageNet start',
         )
 
 

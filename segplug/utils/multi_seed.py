@@ -89,6 +89,31 @@ def run_commit(seed_dir: str) -> str:
     return f'~{found[:7]}' if found else '?'
 
 
+def run_iterations(seed_dir: str) -> int:
+    """The training length of a run: ``train_cfg.max_iters`` of the config MMEngine dumped
+    into ``seed_dir`` (a ValueError naming the folder without exactly one)."""
+    from mmengine.config import Config
+
+    dumped = glob.glob(osp.join(seed_dir, '*.py'))
+    if len(dumped) != 1:
+        raise ValueError(f'{seed_dir}: expected one dumped config (*.py), found {len(dumped)}')
+    return int(Config.fromfile(dumped[0]).train_cfg.max_iters)
+
+
+def common_iterations(work_root: str, found: Mapping[str, Mapping[str, object]]) -> int:
+    """The one training length of every run in ``found`` ({variant: {seedN: ...}} under
+    ``work_root``); a ValueError listing the lengths when the runs differ (one table, one
+    schedule)."""
+    lengths = {
+        f'{name}/{seed}': run_iterations(osp.join(work_root, name, seed))
+        for name, rows in found.items()
+        for seed in rows
+    }
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f'{work_root}: runs of different lengths in one table: {lengths}')
+    return next(iter(lengths.values()))
+
+
 def seeds_table(
     found: Mapping[str, Mapping[str, Mapping[str, float]]],
     baseline: Mapping[str, str],

@@ -1,5 +1,6 @@
 """finished_runs: the last validation row of every finished seed run, unfinished ones left out;
-seeds_table: means, gains paired by seed, classes and boundary F; run_commit."""
+seeds_table: means, gains paired by seed, classes and boundary F; run_commit; the runs'
+training length from their dumped configs."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import math
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from segplug.utils.multi_seed import (
     CAMVID_OTHER,
     CAMVID_THIN,
+    common_iterations,
     finished_runs,
     paired_gain,
     run_commit,
+    run_iterations,
     seeds_table,
     write_seeds_json,
 )
@@ -103,3 +108,26 @@ def test_write_seeds_json_records_command_date_and_commit(tmp_path: Path) -> Non
     (repo / 'a.txt').write_text('2\n')  # a tracked change: the numbers are not from HEAD
     write_seeds_json(str(out), 'c', {}, str(repo))
     assert json.loads(out.read_text())['meta']['commit'] == head + '+dirty'
+
+
+def _dump(root: Path, variant: str, seed: int, iters: int) -> None:
+    run = root / variant / f'seed{seed}'
+    run.mkdir(parents=True, exist_ok=True)
+    (run / 'cfg.py').write_text(
+        f"train_cfg = dict(type='IterBasedTrainLoop', max_iters={iters}, val_interval={iters})\n"
+    )
+
+
+def test_runs_training_length_is_read_from_their_dumped_configs(tmp_path: Path) -> None:
+    _dump(tmp_path, 'fcn32', 0, 2000)
+    _dump(tmp_path, 'hcfcn32', 1, 2000)
+    found = {'fcn32': {'seed0': {}}, 'hcfcn32': {'seed1': {}}}
+    assert run_iterations(str(tmp_path / 'fcn32' / 'seed0')) == 2000
+    assert common_iterations(str(tmp_path), found) == 2000
+    _dump(tmp_path, 'hcfcn32', 2, 1000)
+    found['hcfcn32']['seed2'] = {}
+    with pytest.raises(ValueError, match=r"different lengths.*'hcfcn32/seed2': 1000"):
+        common_iterations(str(tmp_path), found)
+    (tmp_path / 'fcn32' / 'seed0' / 'other.py').write_text('x = 1\n')
+    with pytest.raises(ValueError, match=r'seed0: expected one dumped config \(\*\.py\), found 2'):
+        run_iterations(str(tmp_path / 'fcn32' / 'seed0'))
