@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
+import os
 import os.path as osp
 import tempfile
 
@@ -44,7 +46,20 @@ FRAME = (480, 360)
 
 def test_at_scale(seed_dir: str, camvid: str, scale: float) -> dict[str, float]:
     """The validation metrics of the run in ``seed_dir`` with the val frames resized by
-    ``scale`` (labels kept at their size)."""
+    ``scale`` (labels kept at their size), kept in ``seed_dir.scale<S>.json`` beside the run
+    and read from there when a later call asks again (a stopped comparison continues)."""
+    saved = f'{seed_dir}.scale{scale:g}.json'
+    if osp.isfile(saved):
+        with open(saved) as f:
+            return json.load(f)
+    metrics = _test(seed_dir, camvid, scale)
+    with open(saved + '.part', 'w') as f:
+        json.dump(metrics, f)
+    os.replace(saved + '.part', saved)
+    return metrics
+
+
+def _test(seed_dir: str, camvid: str, scale: float) -> dict[str, float]:
     iters = run_iterations(seed_dir)
     ckpt = osp.join(seed_dir, f'iter_{iters}.pth')
     cfg = Config.fromfile(glob.glob(osp.join(seed_dir, '*.py'))[0])
