@@ -52,7 +52,7 @@ def test_at_scale(seed_dir: str, camvid: str, scale: float) -> dict[str, float]:
     if osp.isfile(saved):
         with open(saved) as f:
             return json.load(f)
-    metrics = _test(seed_dir, camvid, scale)
+    metrics = {k: float(v) for k, v in _test(seed_dir, camvid, scale).items()}  # numpy -> JSON
     with open(saved + '.part', 'w') as f:
         json.dump(metrics, f)
     os.replace(saved + '.part', saved)
