@@ -46,6 +46,14 @@ LABELS = {
 }
 
 
+def _label(name: str) -> str:
+    """A variant's name as the tables show it; ``name@2x`` (a model tested at another input
+    scale, benchmarks/hc_test_scale.py) as the model's label and the scale."""
+    model, _, scale = name.partition('@')
+    label = LABELS.get(model, model)
+    return f'{label}, tested at {scale}' if scale else label
+
+
 def _provenance(meta: dict) -> str:
     where = f'; {meta["conditions"]}' if meta.get('conditions') else ''
     return f'`{meta["command"]}`, {meta["date"]}, commit {meta["commit"]}{where}'
@@ -58,7 +66,7 @@ def _gain(v: dict) -> str:
     parts = []
     for g in (v, v.get('also')):
         if g:
-            base = LABELS.get(g['baseline'], g['baseline'])
+            base = _label(g['baseline'])
             if len(g['gains_per_seed']) == 1:  # one pair: no spread to give
                 parts.append(f'{g["gain_mean"]:+.2f} over {base}')
                 continue
@@ -80,7 +88,7 @@ def seeds_table(data: dict) -> str:
     for name, v in variants.items():
         classes = v['class_iou']
         lines.append(
-            f'| {LABELS.get(name, name)} | {len(v["seeds"])} | '
+            f'| {_label(name)} | {len(v["seeds"])} | '
             f'{v["miou_mean"]:.2f}'
             + (f' +- {v["miou_std"]:.2f}' if len(v['seeds']) > 1 else '')
             + f' | {_gain(v)} | '
@@ -94,7 +102,7 @@ def seeds_table(data: dict) -> str:
         f'means over seeds. Measured: {_provenance(data["meta"])}.'
     )
     trained = [
-        f'{LABELS.get(name, name)} {" / ".join(v["commits"][s] for s in v["seeds"])}'
+        f'{_label(name)} {" / ".join(v["commits"][s] for s in v["seeds"])}'
         for name, v in variants.items()
         if v.get('commits')
     ]
@@ -136,9 +144,9 @@ def probes_table(data: dict) -> str:
             if g and k in ('knn_acc', 'probe_acc', 'ratio')
         ]
         base = next((g['baseline'] for g in p['gains'].values() if g), None)
-        gain = f'{", ".join(gains)} over {LABELS.get(base, base)}' if gains else '-'
+        gain = f'{", ".join(gains)} over {_label(base)}' if gains else '-'
         lines.append(
-            f'| {LABELS.get(name, name)} | {len(p["per_seed"])} | {" | ".join(cells)} | {gain} |'
+            f'| {_label(name)} | {len(p["per_seed"])} | {" | ".join(cells)} | {gain} |'
         )
     lines += [
         '',
@@ -164,10 +172,10 @@ def headline(data: dict) -> str:
         seeds = f'{n} seed{"s" if n > 1 else ""}{gain}'
         if n >= MIN_SEEDS:
             claims.append(
-                f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} ({seeds})'
+                f'{_label(name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} ({seeds})'
             )
         else:
-            anecdotes.append(f'{LABELS.get(name, name)} {v["miou_mean"]:.2f} ({seeds})')
+            anecdotes.append(f'{_label(name)} {v["miou_mean"]:.2f} ({seeds})')
     text = '; '.join(claims)
     if anecdotes:
         text += (
@@ -209,8 +217,8 @@ def speed_table(data: dict) -> str:
             q = paired[n]
             ratio = f'{q["median"]:.2f}x ({q["q1"]:.2f}-{q["q3"]:.2f})'
         lines.append(
-            f'| {LABELS.get(n, n)} | {ms[n]:.1f} | {ratio} | {gflops[n]:.2f} | '
-            f'{gflops[n] / gflops[base]:.2f}x | {LABELS.get(base, base)} |'
+            f'| {_label(n)} | {ms[n]:.1f} | {ratio} | {gflops[n]:.2f} | '
+            f'{gflops[n] / gflops[base]:.2f}x | {_label(base)} |'
         )
     meta = data['meta']
     lines += [
@@ -242,7 +250,7 @@ def speed_headline(data: dict) -> str:
             continue
         ratio = paired[n]['median'] if n in paired else ms[n] / ms[base]
         parts.append(
-            f'{LABELS.get(n, n)} {ratio:.2f}x the time of {LABELS.get(base, base)} '
+            f'{_label(n)} {ratio:.2f}x the time of {_label(base)} '
             f'({gflops[n] / gflops[base]:.2f}x its FLOPs)'
         )
     meta = data['meta']

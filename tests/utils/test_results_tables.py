@@ -259,3 +259,13 @@ def test_headline_claims_only_three_seeds_or_more() -> None:
         'Fewer than 3 seeds so far, no claim: HCFCN-32, DCN offsets at the full rate 44.22 '
         '(1 seed, -6.37 paired) ('
     )
+
+
+def test_a_model_tested_at_another_scale_is_labelled_so() -> None:
+    meta = dict(command='python s.py', date='2026-12-07', commit='abc1234')
+    variants = {'fcn32@2x': dict(seeds=[0, 1, 2], miou_mean=59.2, miou_std=0.5, gain_mean=None)}
+    variants['hcfcn32@2x'] = dict(seeds=[0, 1, 2], miou_mean=59.3, miou_std=2.4, gain_mean=0.1)
+    assert headline(dict(meta=meta, variants=variants)).startswith(
+        'mIoU: FCN-32, tested at 2x 59.20 +- 0.50 (3 seeds); HCFCN-32, tested at 2x 59.30 +- '
+        '2.40 (3 seeds, +0.10 paired)'
+    )
