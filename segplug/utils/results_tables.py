@@ -145,9 +145,7 @@ def probes_table(data: dict) -> str:
         ]
         base = next((g['baseline'] for g in p['gains'].values() if g), None)
         gain = f'{", ".join(gains)} over {_label(base)}' if gains else '-'
-        lines.append(
-            f'| {_label(name)} | {len(p["per_seed"])} | {" | ".join(cells)} | {gain} |'
-        )
+        lines.append(f'| {_label(name)} | {len(p["per_seed"])} | {" | ".join(cells)} | {gain} |')
     lines += [
         '',
         'tools/analysis/eval_features.py on each run (100 labelled pixels per frame, 60 train / '
@@ -171,9 +169,7 @@ def headline(data: dict) -> str:
         gain = '' if v['gain_mean'] is None else f', {v["gain_mean"]:+.2f} paired'
         seeds = f'{n} seed{"s" if n > 1 else ""}{gain}'
         if n >= MIN_SEEDS:
-            claims.append(
-                f'{_label(name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} ({seeds})'
-            )
+            claims.append(f'{_label(name)} {v["miou_mean"]:.2f} +- {v["miou_std"]:.2f} ({seeds})')
         else:
             anecdotes.append(f'{_label(name)} {v["miou_mean"]:.2f} ({seeds})')
     text = '; '.join(claims)
