@@ -18,7 +18,7 @@ import os.path as osp
 from segplug.utils.multi_seed import (
     common_iterations,
     finished_runs,
-    run_commit,
+    run_commits,
     seeds_table,
     write_seeds_json,
 )
@@ -50,10 +50,7 @@ def main() -> None:
     found = finished_runs(args.work_root)
     if not found:
         raise SystemExit(f'no finished run under {args.work_root}')
-    commits = {
-        name: {seed: run_commit(osp.join(args.work_root, name, seed)) for seed in rows}
-        for name, rows in found.items()
-    }
+    commits = run_commits(args.work_root, found)
     iters = common_iterations(args.work_root, found)
     text, result = seeds_table(found, BASELINE, ALSO, commits)
     print(f'{iters} iterations\n{text}')

@@ -34,7 +34,7 @@ import sys
 from segplug.utils.multi_seed import (
     finished_runs,
     paired_gain,
-    run_commit,
+    run_commits,
     seeds_table,
     summary,
     write_seeds_json,
@@ -135,7 +135,7 @@ def main() -> None:
     seed_dir = {
         name: {s: osp.join(args.work_root, name, s) for s in rows} for name, rows in found.items()
     }
-    commits = {name: {s: run_commit(d) for s, d in dirs.items()} for name, dirs in seed_dir.items()}
+    commits = run_commits(args.work_root, found)
     text, result = seeds_table(found, BASELINE, ALSO, commits)
     print(text, flush=True)
     iters = sorted(

@@ -89,6 +89,15 @@ def run_commit(seed_dir: str) -> str:
     return f'~{found[:7]}' if found else '?'
 
 
+def run_commits(work_root: str, found: Mapping[str, Mapping[str, object]]) -> dict:
+    """{variant: {seedN: :func:`run_commit`}} of the runs in ``found`` (as
+    :func:`finished_runs` returns them) under ``work_root``."""
+    return {
+        name: {seed: run_commit(osp.join(work_root, name, seed)) for seed in rows}
+        for name, rows in found.items()
+    }
+
+
 def run_iterations(seed_dir: str) -> int:
     """The training length of a run: ``train_cfg.max_iters`` of the config MMEngine dumped
     into ``seed_dir`` (a ValueError naming the folder without exactly one)."""

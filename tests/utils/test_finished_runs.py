@@ -19,6 +19,7 @@ from segplug.utils.multi_seed import (
     finished_runs,
     paired_gain,
     run_commit,
+    run_commits,
     run_iterations,
     seeds_table,
     write_seeds_json,
@@ -75,6 +76,14 @@ def test_run_commit(tmp_path: Path) -> None:
     assert run_commit(str(run)) == '?'
     (tmp_path / 'seed0.commit').write_text('abc1234-dirty\n')
     assert run_commit(str(run)) == 'abc1234-dirty'
+    for variant, seed, commit in (('fcn32', 'seed1', 'aaa1111'), ('hc', 'seed0', 'bbb2222')):
+        (tmp_path / variant / seed).mkdir(parents=True)
+        (tmp_path / variant / f'{seed}.commit').write_text(commit)
+    found = {'fcn32': {'seed1': {}}, 'hc': {'seed0': {}}}
+    assert run_commits(str(tmp_path), found) == {
+        'fcn32': {'seed1': 'aaa1111'},
+        'hc': {'seed0': 'bbb2222'},
+    }
 
 
 def test_write_seeds_json_records_command_date_and_commit(tmp_path: Path) -> None:
