@@ -23,7 +23,7 @@ class Evil:
 
 
 def test_runner_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2, narrow=True)
     adapt_cfg(cfg)
     Runner.from_cfg(cfg).train()
     ckpt = torch.load(tmp_path / 'iter_2.pth', map_location='cpu', weights_only=True)
@@ -32,10 +32,10 @@ def test_runner_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:
 
 
 def test_load_from_uses_safe_loader(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path / 'a', max_iters=2, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path / 'a', max_iters=2, ckpt_interval=2, narrow=True)
     adapt_cfg(cfg)
     Runner.from_cfg(cfg).train()
-    cfg2 = tiny_cfg(tmp_path / 'b', max_iters=2, ckpt_interval=2)
+    cfg2 = tiny_cfg(tmp_path / 'b', max_iters=2, ckpt_interval=2, narrow=True)
     cfg2.load_from = str(tmp_path / 'a' / 'iter_2.pth')
     adapt_cfg(cfg2)
     runner = Runner.from_cfg(cfg2)
@@ -179,7 +179,7 @@ def test_load_model_is_strict(tmp_path: Path) -> None:
 def test_previous_best_checkpoint_is_removed_after_the_new_one(tmp_path: Path) -> None:
     """save_best under SafeCheckpointHook: a better score replaces the best file only once
     the new one is written (MMEngine removes the old one first); a worse one keeps it."""
-    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2, narrow=True)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint.update(save_best='mIoU', rule='greater')
     adapt_cfg(cfg)

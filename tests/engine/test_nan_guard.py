@@ -39,7 +39,7 @@ class PoisonWeightsHook(Hook):
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path, max_iters=8, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path, max_iters=8, ckpt_interval=2, narrow=True)
     cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'DataCheckHook']
     cfg.custom_hooks.append(dict(type='PoisonWeightsHook', at=4))  # the 5th iteration
     adapt_cfg(cfg)
@@ -59,7 +59,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
 
 
 def test_finite_losses_pass(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path, max_iters=2, ckpt_interval=2, narrow=True)
     adapt_cfg(cfg)
     Runner.from_cfg(cfg).train()
     assert (tmp_path / 'iter_2.pth').exists()
@@ -84,7 +84,7 @@ class PoisonBufferHook(Hook):
 
 
 def test_nonfinite_model_is_never_saved(tmp_path: Path) -> None:
-    cfg = tiny_cfg(tmp_path, max_iters=6, ckpt_interval=2)
+    cfg = tiny_cfg(tmp_path, max_iters=6, ckpt_interval=2, narrow=True)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'DataCheckHook']
     cfg.custom_hooks.append(dict(type='PoisonBufferHook', at=4))
@@ -110,7 +110,7 @@ def test_resume_with_a_lower_learning_rate_takes_effect(tmp_path: Path) -> None:
     restore the checkpoint's learning rate and schedule and ignore the config's."""
 
     def run(work: Path, lr_scale: float = 1.0, resume_from: str | None = None) -> Runner:
-        cfg = tiny_cfg(work, max_iters=6, ckpt_interval=4)
+        cfg = tiny_cfg(work, max_iters=6, ckpt_interval=4, narrow=True)
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.randomness = dict(seed=0)
         cfg.optim_wrapper.optimizer.lr *= lr_scale
