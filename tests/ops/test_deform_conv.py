@@ -43,15 +43,11 @@ def test_gradcheck() -> None:
     )
 
 
-@pytest.mark.parametrize('groups', [1, 2, 6])
-def test_grouped_and_depthwise_match_torchvision(groups: int) -> None:
-    torch.manual_seed(2)
-    x = torch.randn(2, 6, 9, 7, dtype=torch.float64, requires_grad=True)
-    w = torch.randn(6, 6 // groups, 3, 3, dtype=torch.float64, requires_grad=True)
-    off = (torch.randn(2, 18, 5, 4, dtype=torch.float64) * 2).requires_grad_()
-    mask = torch.rand(2, 9, 5, 4, dtype=torch.float64, requires_grad=True)
-    want = torchvision.ops.deform_conv2d(x, off, w, None, 2, 1, 1, mask)
-    got = deform_conv2d_sampled(x, off, w, None, 2, 1, 1, mask)
+def assert_values_and_gradients_match(x, off, w, mask, stride, padding, dilation) -> None:
+    """deform_conv2d_sampled equals torchvision's deform_conv2d (no bias), in the output and
+    in the gradients of input, weight, offsets and mask for one random output gradient."""
+    want = torchvision.ops.deform_conv2d(x, off, w, None, stride, padding, dilation, mask)
+    got = deform_conv2d_sampled(x, off, w, None, stride, padding, dilation, mask)
     torch.testing.assert_close(got, want)
     g = torch.randn_like(want)
     for a, b in zip(
@@ -59,6 +55,16 @@ def test_grouped_and_depthwise_match_torchvision(groups: int) -> None:
         torch.autograd.grad(want, [x, w, off, mask], g),
     ):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('groups', [1, 2, 6])
+def test_grouped_and_depthwise_match_torchvision(groups: int) -> None:
+    torch.manual_seed(2)
+    x = torch.randn(2, 6, 9, 7, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 6 // groups, 3, 3, dtype=torch.float64, requires_grad=True)
+    off = (torch.randn(2, 18, 5, 4, dtype=torch.float64) * 2).requires_grad_()
+    mask = torch.rand(2, 9, 5, 4, dtype=torch.float64, requires_grad=True)
+    assert_values_and_gradients_match(x, off, w, mask, 2, 1, 1)
 
 
 @pytest.mark.parametrize('groups', [1, 3])
@@ -70,16 +76,7 @@ def test_non_square_kernel_stride_and_dilation_match_torchvision(groups: int) ->
     w = torch.randn(6, 3 // groups, 2, 3, dtype=torch.float64, requires_grad=True)
     off = (torch.randn(2, 12, 4, 5, dtype=torch.float64) * 2).requires_grad_()
     mask = torch.rand(2, 6, 4, 5, dtype=torch.float64, requires_grad=True)
-    args = ((2, 1), (1, 0), (1, 2))
-    want = torchvision.ops.deform_conv2d(x, off, w, None, *args, mask)
-    got = deform_conv2d_sampled(x, off, w, None, *args, mask)
-    torch.testing.assert_close(got, want)
-    g = torch.randn_like(want)
-    for a, b in zip(
-        torch.autograd.grad(got, [x, w, off, mask], g),
-        torch.autograd.grad(want, [x, w, off, mask], g),
-    ):
-        torch.testing.assert_close(a, b)
+    assert_values_and_gradients_match(x, off, w, mask, (2, 1), (1, 0), (1, 2))
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
